@@ -1,0 +1,95 @@
+# avps-cts top-level build: guest tests, runner, probes, harness entry points. Everything goes to build/.
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+TARGET ?= qemu-arm64
+PROFILE ?=
+AVPS_CACHE ?= $(HOME)/.cache/avps-cts
+export AVPS_CACHE
+BUILD := build
+PYTHON := /usr/bin/python3
+AVPS := $(PYTHON) -m avps_cts
+export PYTHONPATH := $(CURDIR)/harness
+CROSS := aarch64-linux-gnu-
+KSELFTEST := $(AVPS_CACHE)/kselftest
+
+WARN := -Wall -Wextra -Werror
+GUEST_CFLAGS := -std=gnu11 -O2 $(WARN) -Iguest-tests/lib -isystem $(KSELFTEST) -D_GNU_SOURCE
+GUEST_LDFLAGS := -static
+HOST_CFLAGS := -std=c11 -O1 -g $(WARN) -Iguest-tests/lib -D_DEFAULT_SOURCE -fsanitize=address,undefined
+
+# Bootstrap: installs host packages and fills the arm64 cache; a no-op once done.
+BOOTSTRAP_STAMP := $(BUILD)/.bootstrap
+$(BOOTSTRAP_STAMP): harness/bootstrap.sh
+	@harness/bootstrap.sh all
+	@mkdir -p $(BUILD) && touch $@
+.PHONY: bootstrap
+bootstrap:
+	@harness/bootstrap.sh all
+
+# ---- guest library (cross, hosted Linux) -------------------------------------
+GUEST_LIB_SRC := $(wildcard guest-tests/lib/*.c)
+GUEST_LIB_OBJ := $(patsubst guest-tests/lib/%.c,$(BUILD)/guest/lib/%.o,$(GUEST_LIB_SRC))
+$(BUILD)/guest/lib/%.o: guest-tests/lib/%.c $(wildcard guest-tests/lib/*.h) | $(BOOTSTRAP_STAMP)
+	@mkdir -p $(@D)
+	$(CROSS)gcc $(GUEST_CFLAGS) -c $< -o $@
+$(BUILD)/guest/libavps.a: $(GUEST_LIB_OBJ)
+	$(CROSS)ar rcs $@ $^
+
+# ---- Linux test programs: guest-tests/<collection>/<test>.c -> kselftest layout --------
+COLLECTIONS := virtio psci boot
+LINUX_TEST_SRC := $(foreach c,$(COLLECTIONS),$(wildcard guest-tests/$(c)/*.c))
+KSFT_DIR := $(BUILD)/guest/kselftest
+LINUX_TESTS := $(patsubst guest-tests/%.c,$(KSFT_DIR)/%,$(LINUX_TEST_SRC))
+$(KSFT_DIR)/%: guest-tests/%.c $(BUILD)/guest/libavps.a $(wildcard guest-tests/lib/*.h)
+	@mkdir -p $(@D)
+	$(CROSS)gcc $(GUEST_CFLAGS) $(GUEST_LDFLAGS) $< $(BUILD)/guest/libavps.a -o $@
+
+RUNNER_SRC := $(wildcard guest-tests/runner/*.c)
+$(KSFT_DIR)/avps-runner: $(RUNNER_SRC) $(wildcard guest-tests/runner/*.h) $(BUILD)/guest/libavps.a
+	@mkdir -p $(@D)
+	$(CROSS)gcc $(GUEST_CFLAGS) $(GUEST_LDFLAGS) $(RUNNER_SRC) $(BUILD)/guest/libavps.a -o $@
+
+# kselftest collection files: run_kselftest.sh can run the same binaries.
+$(KSFT_DIR)/kselftest-list.txt: $(LINUX_TESTS) $(KSFT_DIR)/avps-runner
+	@cp $(KSELFTEST)/run_kselftest.sh $(KSFT_DIR)/ && mkdir -p $(KSFT_DIR)/kselftest \
+	  && cp $(KSELFTEST)/kselftest/runner.sh $(KSFT_DIR)/kselftest/
+	@: > $@.tmp; for t in $(patsubst $(KSFT_DIR)/%,%,$(LINUX_TESTS)); do \
+	  echo "$${t%%/*}:$${t#*/}" >> $@.tmp; done; mv $@.tmp $@
+
+.PHONY: guest
+guest: $(KSFT_DIR)/kselftest-list.txt
+
+# Probes and other sub-builds add themselves here (one include per area).
+-include $(wildcard guest-tests/*/probes.mk)
+
+# The manifest check: every requirement ID a test names must be in the catalogue.
+.PHONY: manifest-check
+manifest-check: guest
+	$(AVPS) manifest --build $(BUILD) --check
+
+.PHONY: all
+all: guest $(PROBES)
+
+# ---- main job and project tests ---------------------------------------------
+.PHONY: run report test unit-c pytest e2e bench clean
+run: all
+	$(AVPS) run --target $(TARGET) $(if $(PROFILE),--profile $(PROFILE)) --build $(BUILD)
+
+HOST_TEST_SRC := $(wildcard guest-tests/lib/tests/*.c)
+HOST_TESTS := $(patsubst guest-tests/lib/tests/%.c,$(BUILD)/host-tests/%,$(HOST_TEST_SRC))
+$(BUILD)/host-tests/%: guest-tests/lib/tests/%.c $(wildcard guest-tests/lib/*.c guest-tests/lib/*.h) | $(BOOTSTRAP_STAMP)
+	@mkdir -p $(@D)
+	gcc $(HOST_CFLAGS) $< guest-tests/lib/ktap.c guest-tests/lib/text_format.c guest-tests/lib/kernel_cmdline.c -o $@
+
+unit-c: $(HOST_TESTS)
+	@set -e; for t in $(HOST_TESTS); do echo "== $$t"; $$t; done
+
+test: all unit-c
+	$(PYTHON) -m pytest -q harness/tests
+
+bench: all
+	$(PYTHON) -m avps_cts bench --build $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

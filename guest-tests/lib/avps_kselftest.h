@@ -1,0 +1,30 @@
+/* Wraps the kernel's kselftest_harness.h so each TEST also declares its case ID and requirement IDs. */
+#ifndef AVPS_KSELFTEST_H
+#define AVPS_KSELFTEST_H
+
+#ifndef AVPS_SUITE
+#error "define AVPS_SUITE (e.g. \"virtio.blk\") before including avps_kselftest.h"
+#endif
+
+#include "kselftest_harness.h" /* from linux-source-6.1, included with -isystem */
+#include "avps_case.h"
+
+/*
+ * AVPS_TEST(name, "REQ-ID", ...) { body }
+ * is kselftest's TEST(name) plus one manifest record: case ID AVPS_SUITE "." #name,
+ * printed by the 6.1 harness as "global.<name>". Use kselftest's ASSERT_* / EXPECT_*
+ * checks and SKIP() in the body; SKIP only when a conditional feature is absent,
+ * and say which.
+ */
+#define AVPS_TEST(name, ...)                                                        \
+	AVPS_CASE_RECORD(avps_case_##name, AVPS_SUITE "." #name, "global." #name,   \
+			 __VA_ARGS__)                                                \
+	TEST(name)
+
+/* Same, with a per-case timeout in seconds (kselftest default is 30). */
+#define AVPS_TEST_TIMEOUT(name, seconds, ...)                                       \
+	AVPS_CASE_RECORD(avps_case_##name, AVPS_SUITE "." #name, "global." #name,   \
+			 __VA_ARGS__)                                                \
+	TEST_TIMEOUT(name, seconds)
+
+#endif

@@ -1,0 +1,99 @@
+"""Result data model shared by the KTAP parser, targets, verdicts and report writers."""
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import Any
+
+
+class Status(str, enum.Enum):
+    """Outcome of one test case. A missing result is never a pass."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    SKIP = "skip"  # condition absent; detail says which
+    ERROR = "error"  # the test itself broke
+    TIMEOUT = "timeout"
+    NOT_RUN = "not-run"  # expected (manifest) but never reported: crash, hang, cut log
+
+    @property
+    def is_failure(self) -> bool:
+        return self in (Status.FAIL, Status.ERROR, Status.TIMEOUT, Status.NOT_RUN)
+
+
+@dataclasses.dataclass
+class CaseResult:
+    """One test case: stable dotted ID, requirement IDs from the manifest, status and evidence."""
+
+    case_id: str
+    status: Status
+    requirements: list[str] = dataclasses.field(default_factory=list)
+    detail: str = ""
+    diagnostics: list[str] = dataclasses.field(default_factory=list)
+    duration_s: float | None = None
+    program: str = ""  # the test binary or probe that reported it
+
+    def to_json(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["status"] = self.status.value
+        return d
+
+
+@dataclasses.dataclass
+class RunResult:
+    """Everything one run produced: cases plus what the harness noticed about the run itself."""
+
+    target: str
+    cases: list[CaseResult] = dataclasses.field(default_factory=list)
+    problems: list[str] = dataclasses.field(default_factory=list)  # hang, panic, garbage, missing plan...
+    platform: dict[str, Any] = dataclasses.field(default_factory=dict)  # facts: qemu version, profile, kernel
+    started: str = ""
+    duration_s: float | None = None
+    console_log: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the run itself completed cleanly and no case failed."""
+        return not self.problems and not any(c.status.is_failure for c in self.cases)
+
+    def counts(self) -> dict[str, int]:
+        out = {s.value: 0 for s in Status}
+        for c in self.cases:
+            out[c.status.value] += 1
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "started": self.started,
+            "duration_s": self.duration_s,
+            "platform": self.platform,
+            "problems": self.problems,
+            "counts": self.counts(),
+            "console_log": self.console_log,
+            "cases": [c.to_json() for c in self.cases],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "RunResult":
+        run = cls(
+            target=data["target"],
+            problems=list(data.get("problems", [])),
+            platform=dict(data.get("platform", {})),
+            started=data.get("started", ""),
+            duration_s=data.get("duration_s"),
+            console_log=data.get("console_log", ""),
+        )
+        for c in data.get("cases", []):
+            run.cases.append(
+                CaseResult(
+                    case_id=c["case_id"],
+                    status=Status(c["status"]),
+                    requirements=list(c.get("requirements", [])),
+                    detail=c.get("detail", ""),
+                    diagnostics=list(c.get("diagnostics", [])),
+                    duration_s=c.get("duration_s"),
+                    program=c.get("program", ""),
+                )
+            )
+        return run
