@@ -121,7 +121,6 @@ void ktap_subtest_begin(struct ktap_writer *w)
 	w->depth++;
 	w->next_number[w->depth] = 1;
 	w->failed[w->depth] = 0;
-	ktap_header(w);
 }
 
 int ktap_subtest_end(struct ktap_writer *w)

@@ -38,8 +38,10 @@ void ktap_diag(struct ktap_writer *w, const char *fmt, ...)
 /* Convenience: pass when cond holds, else fail with the detail. Returns cond. */
 bool ktap_check(struct ktap_writer *w, bool cond, const char *name,
 		const char *detail_fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Nested subtest: begin indents by four spaces and prints its header;
- * end returns to the parent depth. The caller then emits the parent result. */
+/* Nested subtest: begin indents later lines by four more spaces (the caller
+ * prints the subtest's header and plan, or relays a child's); end returns to the
+ * parent depth and gives the subtest's not-ok count. The caller then emits the
+ * parent result line. */
 void ktap_subtest_begin(struct ktap_writer *w);
 int ktap_subtest_end(struct ktap_writer *w);
 /* Write a line as-is (already formatted) at the current depth. */
