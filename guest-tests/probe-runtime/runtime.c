@@ -1,0 +1,213 @@
+/* Probe main loop: finds console and conduit, runs every declared case as a KTAP subtest, ends with SYSTEM_OFF. */
+#include <stdarg.h>
+
+#include <libfdt.h>
+
+#include "cpu.h"
+#include "ktap.h"
+#include "probe.h"
+#include "text_format.h"
+
+#define LINE_MAX_CHARS 116   /* Xen splits console lines longer than 120 */
+
+extern const struct probe_case __probe_cases_start[], __probe_cases_end[];
+extern const char _start[];
+
+static struct ktap_writer ktap;
+static uint64_t boot_mpidr;
+static uint64_t entry_ticks;
+static int case_count, current_case = -1;
+static volatile int in_exception;
+/* Result of the case being run. */
+static enum ktap_status case_status;
+static char case_reason[96];
+
+static void console_sink(void *ctx, const char *text)
+{
+	(void)ctx;
+	console_puts(text);
+}
+
+void probe_diag(const char *fmt, ...)
+{
+	char line[LINE_MAX_CHARS];
+	va_list ap;
+	va_start(ap, fmt);
+	text_vformat(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	ktap_diag(&ktap, "%s", line);
+}
+
+static const char *current_id(void)
+{
+	return current_case >= 0 ? __probe_cases_start[current_case].id : "runtime";
+}
+
+bool probe_check(bool cond, const char *fmt, ...)
+{
+	if (cond)
+		return true;
+	char detail[LINE_MAX_CHARS];
+	va_list ap;
+	va_start(ap, fmt);
+	text_vformat(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	probe_diag("%s: %s", current_id(), detail);
+	if (case_status == KTAP_PASS)
+		case_status = KTAP_FAIL;
+	return false;
+}
+
+static void set_reason(enum ktap_status status, const char *fmt, va_list ap)
+{
+	/* A failure already seen stays a failure; SKIP cannot hide it. */
+	if (case_status == KTAP_FAIL && status == KTAP_SKIP)
+		return;
+	case_status = status;
+	text_vformat(case_reason, sizeof(case_reason), fmt, ap);
+}
+
+void probe_skip(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	set_reason(KTAP_SKIP, fmt, ap);
+	va_end(ap);
+}
+
+void probe_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	set_reason(KTAP_ERROR, fmt, ap);
+	va_end(ap);
+}
+
+static void power_off(void) __attribute__((noreturn));
+static void power_off(void)
+{
+	uint64_t now = timer_count();
+	ktap_diag(&ktap, "probe: boot-to-verdict %llu ms (counter %llu ms)",
+		  (unsigned long long)(timer_us(now - entry_ticks) / 1000),
+		  (unsigned long long)(timer_us(now) / 1000));
+	console_flush();
+	int64_t ret = smccc_call(PSCI_FN_SYSTEM_OFF, 0, 0, 0);
+	ktap_diag(&ktap, "probe: SYSTEM_OFF returned %lld (%s), halting",
+		  (long long)ret, psci_error_name(ret));
+	console_flush();
+	for (;;)
+		wfi();
+}
+
+/* Ends the document after case `failed_case` broke: the rest are not run. */
+static void finish_after_error(const char *why) __attribute__((noreturn));
+static void finish_after_error(const char *why)
+{
+	for (int i = current_case + 1; i < case_count; i++)
+		ktap_result(&ktap, KTAP_ERROR, __probe_cases_start[i].id, "not run: %s", why);
+	ktap_subtest_end(&ktap);
+	ktap_result(&ktap, KTAP_FAIL, probe_name, NULL);
+	power_off();
+}
+
+void probe_fatal(const char *why) __attribute__((noreturn));
+void probe_fatal(const char *why)
+{
+	if (current_case >= 0 && current_case < case_count)
+		ktap_result(&ktap, KTAP_ERROR, current_id(), "%s", why);
+	finish_after_error(why);
+}
+
+static const char *const exception_kind[] = {
+	"sync EL1t", "irq EL1t", "fiq EL1t", "serror EL1t",
+	"sync EL1h", "irq EL1h", "fiq EL1h", "serror EL1h",
+	"sync EL0", "irq EL0", "fiq EL0", "serror EL0",
+	"sync EL0/32", "irq EL0/32", "fiq EL0/32", "serror EL0/32",
+};
+
+void exception_report(uint64_t kind, uint64_t esr, uint64_t far, uint64_t elr, uint64_t spsr)
+	__attribute__((noreturn));
+void exception_report(uint64_t kind, uint64_t esr, uint64_t far, uint64_t elr, uint64_t spsr)
+{
+	uint64_t self = cpu_mpidr();
+
+	if (self != boot_mpidr) {
+		/* A secondary: leave the evidence for the boot CPU, which times out on it. */
+		for (int i = 0; i < PROBE_MAX_CPUS; i++) {
+			if (secondary_slots[i].mpidr == self || i == PROBE_MAX_CPUS - 1) {
+				secondary_slots[i].elr = elr;
+				secondary_slots[i].esr = esr | (1ULL << 63);
+				break;
+			}
+		}
+		dsb_sy();
+		for (;;)
+			wfi();
+	}
+	if (in_exception++) {
+		/* Exception while reporting one: only power off is left. */
+		smccc_call(PSCI_FN_SYSTEM_OFF, 0, 0, 0);
+		for (;;)
+			wfi();
+	}
+	ktap_diag(&ktap, "%s: unexpected exception (%s) ESR=0x%llx FAR=0x%llx",
+		  current_id(), exception_kind[kind & 15], (unsigned long long)esr,
+		  (unsigned long long)far);
+	ktap_diag(&ktap, "%s: ELR=0x%llx (image offset 0x%llx) SPSR=0x%llx", current_id(),
+		  (unsigned long long)elr, (unsigned long long)(elr - (uint64_t)(uintptr_t)_start), (unsigned long long)spsr);
+	probe_fatal("unexpected exception, see diagnostics above");
+}
+
+static void run_case(int index)
+{
+	const struct probe_case *c = &__probe_cases_start[index];
+
+	current_case = index;
+	case_status = KTAP_PASS;
+	case_reason[0] = '\0';
+	c->run();
+	if (case_status == KTAP_FAIL)
+		ktap_result(&ktap, KTAP_FAIL, c->id, NULL);
+	else if (case_status == KTAP_PASS)
+		ktap_result(&ktap, KTAP_PASS, c->id, NULL);
+	else
+		ktap_result(&ktap, case_status, c->id, "%s", case_reason);
+}
+
+void probe_runtime_main(const void *fdt, uint64_t entry_count, uint64_t entry_el)
+	__attribute__((noreturn));
+void probe_runtime_main(const void *fdt, uint64_t entry_count, uint64_t entry_el)
+{
+	uint64_t uart = 0;
+
+	entry_ticks = entry_count;
+	boot_mpidr = cpu_mpidr();
+	ktap_init(&ktap, console_sink, NULL);
+	if (dt_init(fdt) != 0) {
+		/* No DT, so no console to say so: power off if the conduit guess works. */
+		smccc_conduit = SMCCC_CONDUIT_HVC;
+		power_off();
+	}
+	int uart_node = dt_stdout_node();
+	if (uart_node >= 0 && (fdt_node_check_compatible(dt_blob(), uart_node, "arm,pl011") == 0 ||
+			       fdt_node_check_compatible(dt_blob(), uart_node, "arm,sbsa-uart") == 0))
+		dt_reg(uart_node, 0, &uart, NULL);
+	console_init((uintptr_t)uart);
+	smccc_init_from_dt();
+
+	case_count = (int)(__probe_cases_end - __probe_cases_start);
+	ktap_header(&ktap);
+	ktap_plan(&ktap, 1);
+	ktap_subtest_begin(&ktap);
+	ktap_header(&ktap);
+	ktap_plan(&ktap, case_count);
+	ktap_diag(&ktap, "probe %s: EL%llu entry, SMCCC conduit %s, boot MPIDR 0x%llx, DTB %p",
+		  probe_name, (unsigned long long)((entry_el >> 2) & 3),
+		  smccc_conduit_name(), (unsigned long long)boot_mpidr, fdt);
+	for (int i = 0; i < case_count; i++)
+		run_case(i);
+	current_case = case_count;
+	int failed = ktap_subtest_end(&ktap);
+	ktap_result(&ktap, failed ? KTAP_FAIL : KTAP_PASS, probe_name, NULL);
+	power_off();
+}

@@ -1,0 +1,79 @@
+/* Secondary CPUs: per-CPU stacks, CPU_ON through PSCI, and the command loop a started CPU runs. */
+#include "cpu.h"
+#include "probe.h"
+
+#define SECONDARY_STACK_SIZE 4096
+
+struct secondary_slot secondary_slots[PROBE_MAX_CPUS];
+/* Read by secondary_entry (head.S) before it has a stack. */
+volatile uint64_t secondary_boot_stack;
+/* Slot the next CPU_ON'd CPU fills; CPU_ON is issued one CPU at a time. */
+static volatile int secondary_boot_slot;
+static uint8_t secondary_stacks[PROBE_MAX_CPUS][SECONDARY_STACK_SIZE] __attribute__((aligned(16)));
+
+extern const char secondary_entry[];
+
+uint64_t secondary_entry_address(void)
+{
+	return (uint64_t)(uintptr_t)secondary_entry;
+}
+
+int64_t secondary_cpu_on(int slot, uint64_t mpidr, uint64_t context_id)
+{
+	struct secondary_slot *s = &secondary_slots[slot];
+
+	s->token = 0;
+	s->mpidr = ~0ULL;
+	s->context_id = 0;
+	s->state = SECONDARY_DOWN;
+	s->command = SECONDARY_IDLE;
+	s->result = 0;
+	s->esr = 0;
+	secondary_boot_slot = slot;
+	secondary_boot_stack = (uint64_t)(uintptr_t)&secondary_stacks[slot][SECONDARY_STACK_SIZE];
+	dsb_sy();
+	return smccc_call(PSCI_FN_CPU_ON64, mpidr, secondary_entry_address(), context_id);
+}
+
+void secondary_command(int slot, enum secondary_command command, uint64_t argument)
+{
+	secondary_slots[slot].argument = argument;
+	dsb_sy();
+	secondary_slots[slot].command = command;
+	dsb_sy();
+	sev();
+}
+
+void secondary_main(uint64_t context_id) __attribute__((noreturn));
+void secondary_main(uint64_t context_id)
+{
+	int slot = secondary_boot_slot;
+	struct secondary_slot *s = &secondary_slots[slot];
+
+	s->mpidr = cpu_mpidr();
+	s->context_id = context_id;
+	s->token = SECONDARY_TOKEN(slot);
+	dsb_sy();
+	s->state = SECONDARY_RUNNING;
+	dsb_sy();
+	for (;;) {
+		uint64_t command = s->command;
+		if (command == SECONDARY_CPU_OFF) {
+			s->command = SECONDARY_IDLE;
+			s->state = SECONDARY_OFFING;
+			dsb_sy();
+			/* CPU_OFF does not return on success. */
+			s->result = smccc_call(PSCI_FN_CPU_OFF, 0, 0, 0);
+			s->state = SECONDARY_FAILED;
+			dsb_sy();
+		} else if (command == SECONDARY_CPU_SUSPEND) {
+			s->command = SECONDARY_IDLE;
+			dsb_sy();
+			s->result = smccc_call(PSCI_FN_CPU_SUSPEND64, s->argument,
+					       secondary_entry_address(), context_id);
+			s->state = SECONDARY_SUSPEND_RETURNED;
+			dsb_sy();
+		}
+		wfe();
+	}
+}
