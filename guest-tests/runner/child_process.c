@@ -6,7 +6,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,12 +41,37 @@ static void feed(struct line_buffer *lb, const char *data, size_t n, child_line_
 	}
 }
 
+/* A pseudo-terminal makes the child's stdio line-buffered, so each line reaches the
+ * console when it happens (the harness times cases by arrival). Falls back to a pipe. */
+static int open_output_channel(int fds[2])
+{
+	int master = posix_openpt(O_RDWR | O_NOCTTY);
+	if (master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0) {
+		const char *name = ptsname(master);
+		int slave = name ? open(name, O_RDWR | O_NOCTTY) : -1;
+		if (slave >= 0) {
+			struct termios t;
+			if (tcgetattr(slave, &t) == 0) {
+				t.c_oflag &= ~(tcflag_t)ONLCR; /* keep "\n" as is */
+				t.c_lflag &= ~(tcflag_t)ECHO;
+				tcsetattr(slave, TCSANOW, &t);
+			}
+			fds[0] = master;
+			fds[1] = slave;
+			return 0;
+		}
+	}
+	if (master >= 0)
+		close(master);
+	return pipe(fds);
+}
+
 struct child_outcome run_child(const char *path, const char *cwd, int timeout_s,
 			       child_line_fn on_line, void *ctx)
 {
 	struct child_outcome out = { 0 };
 	int fds[2];
-	if (pipe(fds) != 0) {
+	if (open_output_channel(fds) != 0) {
 		out.spawn_failed = true;
 		out.spawn_errno = errno;
 		return out;
@@ -92,8 +119,8 @@ struct child_outcome run_child(const char *path, const char *cwd, int timeout_s,
 			ssize_t n = read(fds[0], buf, sizeof(buf));
 			if (n > 0)
 				feed(&lb, buf, (size_t)n, on_line, ctx);
-			else if (n == 0)
-				eof = true;
+			else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+				eof = true; /* a pty master reads EIO once the child side is closed */
 		}
 	}
 	if (lb.len) {

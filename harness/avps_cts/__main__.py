@@ -1,0 +1,6 @@
+"""Entry point: python3 -m avps_cts."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,266 @@
+"""avps-cts command line: run a target, turn a captured console log into reports, check negative controls."""
+from __future__ import annotations
+
+import argparse
+import datetime
+import sys
+from pathlib import Path
+from typing import Callable
+
+from . import ktap, profiles
+from .cache import MissingToolError
+from .collect import collect_flat, collect_nested
+from .kernel import GuestKernel, debian_kernel, user_kernel
+from .manifest import Manifest, ManifestError, load as load_manifest
+from .profiles import ProfileError
+from .reports import summary, writer
+from .results import CaseResult, RunResult, Status
+from .run import linux_image, probe_images, report_folder, run_images
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class UsageError(Exception):
+    """A bad option or input: one clear line, exit 2."""
+
+
+def _kernel(args: argparse.Namespace) -> GuestKernel:
+    if args.kernel:
+        return user_kernel(Path(args.kernel), Path(args.modules) if args.modules else None)
+    return debian_kernel()
+
+
+def _manifest(build: Path) -> Manifest:
+    manifest = load_manifest(build)
+    if not manifest.cases:
+        raise UsageError(f"no test cases found under {build}: run 'make' first")
+    return manifest
+
+
+def _finish(run: RunResult, folder: Path, manifest: Manifest | None) -> int:
+    extra_sections: list[str] = []
+    extra_json: dict = {}
+    try:
+        from .verdicts import verdict_sections  # catalogue-based verdicts, when the catalogue is present
+        extra_sections, extra_json = verdict_sections(run, manifest)
+    except ImportError:
+        pass
+    written = writer.write_all(run, folder, extra_sections, extra_json)
+    print(summary.terminal_table(run))
+    for section in extra_sections[:1]:
+        print()
+        print(section)
+    print(f"\nreport: {folder}/ ({', '.join(p.name for p in written)})")
+    return 0 if run.ok else 1
+
+
+def _make_target(target: str, profile: str, scratch: Path):
+    config = profiles.load(target, profile)
+    if target.startswith("qemu"):
+        from .targets.qemu import QemuTarget
+        return QemuTarget(config, scratch), config
+    raise UsageError(f"target '{target}' has no driver")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    build = Path(args.build)
+    manifest = _manifest(build)
+    label = args.target + ("" if args.profile == "default" else f"-{args.profile}")
+    target, config = _make_target(args.target, args.profile, build / "run" / label)
+    images = []
+    if not args.probes_only:
+        images.append(linux_image(build, _kernel(args)))
+    if not args.no_probes:
+        images += probe_images(build, manifest)
+    if args.only:
+        images = [i for i in images if i.name.startswith(args.only) or (i.kind == "linux" and args.only == "linux")]
+    folder = report_folder(Path(args.reports), label)
+    run = RunResult(target=args.target, started=datetime.datetime.now().isoformat(timespec="seconds"))
+    run.platform = target.platform_facts()
+    if args.timeout:
+        config.timeout_s = args.timeout
+    print(f"avps-cts: {args.target} profile '{args.profile}': booting {', '.join(i.name for i in images)}; "
+          f"console logs in {folder}/", flush=True)
+    run_images(target, images, manifest, folder, run)
+    return _finish(run, folder, manifest)
+
+
+def _split_documents(lines: list[str]) -> list[list[str]]:
+    """A captured log may hold several boots: split at each top-level KTAP header."""
+    docs: list[list[str]] = []
+    for line in lines:
+        clean = ktap.clean_line(line)
+        if clean.strip() in ("KTAP version 1", "TAP version 13") and not clean.startswith(" "):
+            docs.append([])
+        if docs:
+            docs[-1].append(line)
+    return docs or [lines]
+
+
+def results_from_log(lines: list[str], manifest: Manifest) -> tuple[list[CaseResult], list[str]]:
+    """Cases from a console log of any hypervisor: Linux documents nested, probe documents flat."""
+    cases: list[CaseResult] = []
+    problems: list[str] = []
+    seen_programs: set[str] = set()
+    linux = set(manifest.linux_programs())
+    probe_cases = {c.case_id: c.program for p in manifest.probes() for c in manifest.for_program(p)}
+    for doc_lines in _split_documents(lines):
+        doc = ktap.parse(doc_lines)
+        names = {t.name for t in doc.tests}
+        if names & linux or (not names and not doc.unfinished and doc.plan and doc.plan > 1):
+            got, more = collect_nested(doc, manifest, manifest.linux_programs())
+            seen_programs |= linux
+        else:
+            probe = next((probe_cases[n] for n in names if n in probe_cases), None)
+            if probe is None:
+                problems.append("a KTAP document in the log matches no built program or probe")
+                continue
+            got, more = collect_flat(doc, manifest, probe)
+            seen_programs.add(probe)
+        cases.extend(got)
+        problems.extend(more)
+    for program in manifest.programs():
+        if program not in seen_programs:
+            for c in manifest.for_program(program):
+                cases.append(CaseResult(case_id=c.case_id, status=Status.NOT_RUN, requirements=list(c.requirements),
+                                        detail="not in the console log", program=program))
+    if not any(c.status is not Status.NOT_RUN for c in cases):
+        problems.append("the console log holds no test results")
+    return cases, problems
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    log = Path(args.console_log)
+    if not log.exists():
+        raise UsageError(f"{log}: no such file")
+    manifest = _manifest(Path(args.build))
+    lines = log.read_bytes().decode("utf-8", "replace").splitlines()
+    run = RunResult(target=args.target, started=datetime.datetime.now().isoformat(timespec="seconds"),
+                    console_log=str(log))
+    run.platform = {"source": f"console log {log}"}
+    run.cases, run.problems = results_from_log(lines, manifest)
+    folder = Path(args.out) if args.out else report_folder(Path(args.reports), f"{args.target}-log")
+    folder.mkdir(parents=True, exist_ok=True)
+    return _finish(run, folder, manifest)
+
+
+def cmd_control(args: argparse.Namespace) -> int:
+    """Runs negative-control profiles and checks that every case they name really fails."""
+    names = args.profile or [p for p in profiles.profile_names(args.target) if p != "default"]
+    build = Path(args.build)
+    manifest = _manifest(build)
+    rows = []
+    bad = 0
+    for name in names:
+        config = profiles.load(args.target, name)
+        if not config.expect_fail:
+            continue
+        target, _ = _make_target(args.target, name, build / "run" / f"{args.target}-{name}")
+        wanted_programs = {c.rsplit(".", 1)[0] for c in config.expect_fail}
+        images = []
+        if wanted_programs & set(manifest.linux_programs()):
+            images.append(linux_image(build, _kernel(args)))
+        images += [i for i in probe_images(build, manifest) if i.name in wanted_programs
+                   or any(c.startswith(i.name + ".") for c in config.expect_fail)]
+        folder = report_folder(Path(args.reports), f"{args.target}-{name}")
+        run = RunResult(target=f"{args.target}/{name}")
+        run.platform = target.platform_facts()
+        run_images(target, images, manifest, folder, run)
+        writer.write_all(run, folder)
+        by_id = {c.case_id: c for c in run.cases}
+        for case_id in config.expect_fail:
+            got = by_id.get(case_id)
+            status = got.status.value if got else "missing"
+            flipped = got is not None and got.status in (Status.FAIL, Status.ERROR)
+            bad += not flipped
+            rows.append((name, case_id, status, "ok" if flipped else "NOT FLIPPED"))
+    width = max([len(r[1]) for r in rows] + [4])
+    print(f"{'PROFILE':18} {'CASE'.ljust(width)} {'RESULT':8} CONTROL")
+    for name, case_id, status, verdict in rows:
+        print(f"{name:18} {case_id.ljust(width)} {status:8} {verdict}")
+    print(f"negative controls: {len(rows) - bad} passed, {bad} failed")
+    return 0 if bad == 0 and rows else 1
+
+
+def cmd_manifest(args: argparse.Namespace) -> int:
+    manifest = _manifest(Path(args.build))
+    for case in manifest.cases:
+        print(f"{case.case_id}\t{case.program}\t{'; '.join(case.requirements)}")
+    if args.check:
+        try:
+            from .catalogue.loader import load_catalogue
+        except ImportError:
+            raise UsageError("the requirement catalogue loader is not available")
+        catalogue = load_catalogue(REPO / "requirements")
+        unknown = sorted({r for c in manifest.cases for r in c.requirements} - set(catalogue.ids()))
+        if unknown:
+            for r in unknown:
+                users = [c.case_id for c in manifest.cases if r in c.requirements]
+                print(f"manifest: unknown requirement ID '{r}' (used by {', '.join(users)})", file=sys.stderr)
+            return 1
+        print(f"manifest: {len(manifest.cases)} cases, every requirement ID is in the catalogue")
+    return 0
+
+
+def cmd_profiles(args: argparse.Namespace) -> int:
+    for target in profiles.available_targets():
+        for name in profiles.profile_names(target):
+            config = profiles.load(target, name)
+            print(f"{target}\t{name}\t{config.description}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="avps-cts", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--build", default=str(REPO / "build"), help="build folder (default: build/)")
+        sp.add_argument("--reports", default=str(REPO / "reports"), help="where report folders go")
+
+    r = sub.add_parser("run", help="boot the guest images on a target and report")
+    common(r)
+    r.add_argument("--target", default="qemu-arm64")
+    r.add_argument("--profile", default="default", help="platform profile (see 'avps-cts profiles')")
+    r.add_argument("--kernel", help="your own arm64 kernel Image instead of Debian's")
+    r.add_argument("--modules", help="root folder holding lib/modules/<version> for --kernel")
+    r.add_argument("--timeout", type=float, help="seconds per boot before the guest counts as hung")
+    r.add_argument("--no-probes", action="store_true", help="boot only the Linux image")
+    r.add_argument("--probes-only", action="store_true", help="boot only the bare-metal probes")
+    r.add_argument("--only", help="boot only images whose name starts with this ('linux' or a probe)")
+    r.set_defaults(func=cmd_run)
+
+    rep = sub.add_parser("report", help="reports from a console log captured on any hypervisor")
+    common(rep)
+    rep.add_argument("console_log")
+    rep.add_argument("--target", default="external", help="platform name for the report")
+    rep.add_argument("--out", help="report folder (default: reports/<target>-log-<time>)")
+    rep.set_defaults(func=cmd_report)
+
+    c = sub.add_parser("control", help="run negative-control profiles and check the expected failures")
+    common(c)
+    c.add_argument("--target", default="qemu-arm64")
+    c.add_argument("--profile", action="append", help="profile to check (repeatable; default: all)")
+    c.add_argument("--kernel")
+    c.add_argument("--modules")
+    c.set_defaults(func=cmd_control)
+
+    m = sub.add_parser("manifest", help="list the test cases and requirement IDs of the build")
+    common(m)
+    m.add_argument("--check", action="store_true", help="fail on requirement IDs not in the catalogue")
+    m.set_defaults(func=cmd_manifest)
+
+    pr = sub.add_parser("profiles", help="list targets and their profiles")
+    pr.set_defaults(func=cmd_profiles)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return handler(args)
+    except (UsageError, MissingToolError, ProfileError, ManifestError) as exc:
+        print(f"avps-cts: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,78 @@
+"""Host side of the virtio-console round trip: answers 'AVPS-ECHO <nonce>' lines from the guest."""
+from __future__ import annotations
+
+import re
+import socket
+import threading
+from pathlib import Path
+
+_REQUEST = re.compile(rb"AVPS-ECHO ([0-9a-fA-F]+)")
+
+
+class EchoResponder:
+    """Listens on a Unix socket that QEMU's chardev connects to; replies to each request line.
+
+    Reply: 'AVPS-ECHO-REPLY <nonce> <n>' with n the byte count of the request line as
+    received, so the guest knows the host read its line intact. Every received line is
+    kept as evidence for the report.
+    """
+
+    def __init__(self, path: Path, reply: bool = True) -> None:
+        self.path = path
+        self.reply = reply  # False: a silent host (negative control), still reads and records
+        self.received: list[str] = []
+        self.replied = 0
+        self._server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        path.unlink(missing_ok=True)
+        self._server.bind(str(path))
+        self._server.listen(1)
+        self._server.settimeout(0.5)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name=f"echo:{path.name}", daemon=True)
+
+    def start(self) -> "EchoResponder":
+        self._thread.start()
+        return self
+
+    def _serve(self) -> None:
+        conn = None
+        while not self._stop.is_set() and conn is None:
+            try:
+                conn, _ = self._server.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+        if conn is None:
+            return
+        conn.settimeout(0.5)
+        buffer = b""
+        with conn:
+            while not self._stop.is_set():
+                try:
+                    chunk = conn.recv(4096)
+                except socket.timeout:
+                    continue
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                buffer += chunk
+                while b"\n" in buffer:
+                    line, buffer = buffer.split(b"\n", 1)
+                    line = line.rstrip(b"\r")
+                    self.received.append(line.decode("utf-8", "replace"))
+                    match = _REQUEST.fullmatch(line)
+                    if match and self.reply:
+                        reply = b"AVPS-ECHO-REPLY %s %d\n" % (match.group(1), len(line))
+                        try:
+                            conn.sendall(reply)
+                            self.replied += 1
+                        except OSError:
+                            return
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._server.close()
+        self._thread.join(timeout=2)
+        self.path.unlink(missing_ok=True)

@@ -1,0 +1,116 @@
+"""Target descriptions as data (harness/profiles/<target>.yaml) and their named profiles, negative controls included."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
+_PROFILE_KEYS = {"description", "remove", "globals", "echo", "expect", "machine_options", "params",
+                 "device_args", "smp", "memory_mib", "add"}
+
+
+class ProfileError(Exception):
+    """A target or profile file is malformed or names something that does not exist."""
+
+
+@dataclasses.dataclass
+class Device:
+    name: str
+    args: list[str]
+    disks: dict[str, int] = dataclasses.field(default_factory=dict)  # name -> MiB
+    sockets: list[str] = dataclasses.field(default_factory=list)
+    echo: str | None = None
+    params: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class PlatformConfig:
+    """One target under one profile: everything needed to start it."""
+
+    target: str
+    profile: str
+    description: str
+    qemu: str
+    machine: str
+    machine_options: str
+    cpu: str
+    smp: int
+    memory_mib: int
+    append: str
+    timeout_s: float
+    globals: dict[str, str]
+    devices: list[Device]
+    echo: bool
+    params: dict[str, str]
+    expect_fail: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"target": self.target, "profile": self.profile, "description": self.description,
+                "machine": f"{self.machine}{(',' + self.machine_options) if self.machine_options else ''}",
+                "cpu": self.cpu, "smp": self.smp, "memory_mib": self.memory_mib,
+                "globals": self.globals, "devices": [d.name for d in self.devices]}
+
+
+def available_targets() -> list[str]:
+    return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
+
+
+def _load_target(target: str) -> dict[str, Any]:
+    path = PROFILE_DIR / f"{target}.yaml"
+    if not path.exists():
+        raise ProfileError(f"unknown target '{target}' (known: {', '.join(available_targets())})")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ProfileError(f"{path}: {exc}") from exc
+    if not isinstance(data, dict) or "devices" not in data or "profiles" not in data:
+        raise ProfileError(f"{path}: needs 'devices' and 'profiles'")
+    return data
+
+
+def profile_names(target: str) -> list[str]:
+    return list(_load_target(target)["profiles"])
+
+
+def load(target: str, profile: str = "default") -> PlatformConfig:
+    data = _load_target(target)
+    profiles = data["profiles"]
+    if profile not in profiles:
+        raise ProfileError(f"target '{target}' has no profile '{profile}' (known: {', '.join(profiles)})")
+    prof = profiles[profile] or {}
+    unknown = set(prof) - _PROFILE_KEYS
+    if unknown:
+        raise ProfileError(f"{target}/{profile}: unknown keys {sorted(unknown)}")
+    remove = set(prof.get("remove", []))
+    missing = remove - set(data["devices"])
+    if missing:
+        raise ProfileError(f"{target}/{profile}: removes unknown devices {sorted(missing)}")
+    all_devices = dict(data["devices"])
+    all_devices.update(prof.get("add", {}) or {})
+    devices = []
+    params: dict[str, str] = {}
+    for name, spec in all_devices.items():
+        if name in remove:
+            continue
+        args = (prof.get("device_args") or {}).get(name, spec["args"])
+        dev = Device(name=name, args=[str(a) for a in args], disks=dict(spec.get("disks", {})),
+                     sockets=list(spec.get("sockets", [])), echo=spec.get("echo"),
+                     params={k: str(v) for k, v in (spec.get("params") or {}).items()})
+        params.update(dev.params)
+        devices.append(dev)
+    params.update({k: str(v) for k, v in (prof.get("params") or {}).items()})
+    glob = {k: str(v) for k, v in (data.get("globals") or {}).items()}
+    glob.update({k: str(v) for k, v in (prof.get("globals") or {}).items()})
+    return PlatformConfig(
+        target=target, profile=profile, description=prof.get("description", ""),
+        qemu=data.get("qemu", "qemu-system-aarch64"), machine=data.get("machine", "virt"),
+        machine_options=str(prof.get("machine_options", data.get("machine_options", "")) or ""),
+        cpu=data.get("cpu", "cortex-a57"), smp=int(prof.get("smp", data.get("smp", 1))),
+        memory_mib=int(prof.get("memory_mib", data.get("memory_mib", 512))),
+        append=data.get("append", "console=ttyAMA0"), timeout_s=float(data.get("timeout_s", 300)),
+        globals=glob, devices=devices, echo=bool(prof.get("echo", True)), params=params,
+        expect_fail=list((prof.get("expect") or {}).get("fail", [])),
+    )

@@ -1,0 +1,1 @@
+"""Report writers: results in, files out. They never re-run anything."""

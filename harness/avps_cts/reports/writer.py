@@ -1,0 +1,27 @@
+"""Writes a run's report folder: results.json, junit.xml, summary.md (plus whatever the catalogue adds)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..results import RunResult
+from . import junit, summary
+
+
+def write_all(run: RunResult, folder: Path, extra_sections: list[str] | None = None,
+              extra_json: dict | None = None) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    data = run.to_json()
+    if extra_json:
+        data.update(extra_json)
+    written = []
+    path = folder / "results.json"
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    written.append(path)
+    path = folder / "junit.xml"
+    junit.write(run, path)
+    written.append(path)
+    path = folder / "summary.md"
+    path.write_text(summary.markdown(run, extra_sections))
+    written.append(path)
+    return written

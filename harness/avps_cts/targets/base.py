@@ -1,0 +1,105 @@
+"""The target interface and what one boot produces: timestamped console lines, exit, and problems seen."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import select
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+# Lines that end a boot early: nothing more will come.
+PANIC_MARKERS = ("Kernel panic - not syncing", "---[ end Kernel panic")
+
+
+@dataclasses.dataclass
+class BootImage:
+    """What to boot: a Linux kernel + initramfs, or a bare-metal probe image."""
+
+    kind: str  # "linux" | "probe"
+    kernel: Path
+    initrd: Path | None = None
+    name: str = "linux"  # program name for probes
+    params: dict[str, str] = dataclasses.field(default_factory=dict)  # avps.<key>=<value>
+
+
+@dataclasses.dataclass
+class BootOutput:
+    lines: list[str] = dataclasses.field(default_factory=list)
+    times: list[float] = dataclasses.field(default_factory=list)  # seconds since start, per line
+    exit_code: int | None = None
+    timed_out: bool = False
+    problems: list[str] = dataclasses.field(default_factory=list)
+    duration_s: float = 0.0
+    command: list[str] = dataclasses.field(default_factory=list)
+    host_evidence: dict[str, object] = dataclasses.field(default_factory=dict)
+
+
+def stream_process(command: Sequence[str], log_path: Path, timeout_s: float,
+                   stop_when: Callable[[list[str]], bool] | None = None,
+                   grace_s: float = 10.0) -> BootOutput:
+    """Runs command, appending its output to log_path line by line as it arrives.
+
+    Ends when the process exits, when the hard timeout expires (killed, timed_out),
+    or grace_s after stop_when(lines) first says the guest is done but the process
+    did not exit by itself.
+    """
+    out = BootOutput(command=list(command))
+    start = time.monotonic()
+    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    assert proc.stdout is not None
+    fd = proc.stdout.fileno()
+    pending = b""
+    done_at: float | None = None
+    with log_path.open("a", encoding="utf-8", errors="replace") as log:
+        def take(raw: bytes) -> None:
+            text = raw.decode("utf-8", "replace")
+            out.lines.append(text)
+            out.times.append(round(time.monotonic() - start, 3))
+            log.write(text + "\n")
+            log.flush()
+
+        while True:
+            now = time.monotonic()
+            if now - start > timeout_s:
+                out.timed_out = True
+                out.problems.append(f"no end of run within {timeout_s:.0f} s: the guest hung; stopped it")
+                break
+            if done_at is not None and now - done_at > grace_s:
+                out.problems.append(f"guest finished its tests but did not power off within {grace_s:.0f} s")
+                break
+            ready, _, _ = select.select([fd], [], [], 0.2)
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            pending += chunk
+            *complete, pending = pending.split(b"\n")
+            for raw in complete:
+                take(raw.rstrip(b"\r"))
+            if done_at is None and stop_when is not None and stop_when(out.lines):
+                done_at = time.monotonic()
+        if pending:
+            take(pending.rstrip(b"\r"))
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    try:
+        out.exit_code = proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        out.problems.append("the target process could not be stopped")
+    proc.stdout.close()
+    out.duration_s = round(time.monotonic() - start, 3)
+    for line in out.lines:
+        if any(marker in line for marker in PANIC_MARKERS):
+            out.problems.append(f"guest kernel panic: {line.strip()[:160]}")
+            break
+    return out

@@ -1,0 +1,100 @@
+"""QEMU 'virt' aarch64 target: builds the command line from a platform profile, boots, streams the console."""
+from __future__ import annotations
+
+import platform
+import re
+import subprocess
+from pathlib import Path
+
+from ..cache import require_program
+from ..console_echo import EchoResponder
+from ..profiles import PlatformConfig
+from .base import BootImage, BootOutput, stream_process
+
+_DONE_MARKERS = ("avps-runner: done", "avps-init: powering off")
+
+
+def qemu_version(binary: str) -> str:
+    try:
+        text = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    match = re.search(r"version (\S+)", text)
+    return match.group(1) if match else "unknown"
+
+
+def accelerator() -> list[str]:
+    """KVM only where the host is aarch64 and /dev/kvm is usable; TCG everywhere else."""
+    if platform.machine() == "aarch64" and Path("/dev/kvm").exists():
+        return ["-accel", "kvm", "-accel", "tcg"]
+    return ["-accel", "tcg"]
+
+
+class QemuTarget:
+    """Boots one image on QEMU under one platform profile."""
+
+    def __init__(self, config: PlatformConfig, scratch: Path) -> None:
+        self.config = config
+        self.scratch = scratch
+        self.binary = require_program(config.qemu, "qemu-system-arm")
+
+    def platform_facts(self) -> dict[str, object]:
+        facts: dict[str, object] = dict(self.config.to_json())
+        facts["qemu_version"] = qemu_version(self.binary)
+        facts["accelerator"] = accelerator()[1]
+        return facts
+
+    def _substitute(self, arg: str) -> str:
+        def disk(match: re.Match[str]) -> str:
+            return str(self.scratch / f"{match.group(1)}.img")
+
+        def sock(match: re.Match[str]) -> str:
+            return str(self.scratch / f"{match.group(1)}.sock")
+
+        return re.sub(r"\{socket:(\w+)\}", sock, re.sub(r"\{disk:(\w+)\}", disk, arg))
+
+    def command(self, image: BootImage) -> list[str]:
+        c = self.config
+        machine = c.machine + ("," + c.machine_options if c.machine_options else "")
+        cmd = [self.binary, "-machine", machine, "-cpu", c.cpu, "-smp", str(c.smp), "-m", str(c.memory_mib),
+               *accelerator(), "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot",
+               "-nic", "none"]
+        for key, value in c.globals.items():
+            cmd += ["-global", f"{key}={value}"]
+        cmd += ["-kernel", str(image.kernel)]
+        if image.kind == "linux":
+            if image.initrd is not None:
+                cmd += ["-initrd", str(image.initrd)]
+            params = {**c.params, **image.params}
+            append = c.append + "".join(f" avps.{k}={v}" for k, v in params.items())
+            cmd += ["-append", append]
+        for dev in c.devices:
+            cmd += [self._substitute(a) for a in dev.args]
+        return cmd
+
+    def _prepare_files(self) -> None:
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        for dev in self.config.devices:
+            for name, mib in dev.disks.items():
+                path = self.scratch / f"{name}.img"
+                path.unlink(missing_ok=True)
+                with path.open("wb") as f:
+                    f.truncate(mib * 1024 * 1024)
+
+    def boot(self, image: BootImage, log_path: Path, timeout_s: float | None = None) -> BootOutput:
+        self._prepare_files()
+        responders: list[EchoResponder] = []
+        try:
+            for dev in self.config.devices:
+                for sock in dev.sockets:
+                    answers = dev.echo == sock and self.config.echo
+                    responders.append(EchoResponder(self.scratch / f"{sock}.sock", reply=answers).start())
+            def finished(lines: list[str]) -> bool:
+                return any(marker in line for line in lines[-3:] for marker in _DONE_MARKERS)
+            out = stream_process(self.command(image), log_path, timeout_s or self.config.timeout_s,
+                                 stop_when=finished if image.kind == "linux" else None)
+        finally:
+            for responder in responders:
+                responder.stop()
+        out.host_evidence["console_lines_received"] = [r for resp in responders for r in resp.received]
+        return out
