@@ -1,0 +1,198 @@
+/* virtio-mmio transport cases: magic, version, IDs, feature negotiation, status handshake, queue setup, config generation. */
+#include "cpu.h"
+#include "probe.h"
+#include "statements.h"
+#include "virtio_mmio.h"
+
+const char probe_name[] = "virtio-mmio";
+
+/* Runs `body` for every device with a modern (version 2) transport. */
+#define FOR_EACH_MODERN(d) \
+	for (struct vdev *d = vdevs; d < vdevs + vdev_count; d++) if (d->version == 2)
+
+static int modern_count(void)
+{
+	int n = 0;
+	FOR_EACH_MODERN(d)
+		n++;
+	return n;
+}
+
+/* Cases that need a modern device say so once. */
+static bool need_modern(void)
+{
+	vdev_discover();
+	if (vdev_transports == 0) {
+		probe_skip("no virtio,mmio node in the DT");
+		return false;
+	}
+	return probe_check(modern_count() > 0, "no device on a version-2 virtio-mmio transport "
+			   "(%d transports, %d with a device)", vdev_transports, vdev_count);
+}
+
+PROBE_CASE(mmio_magic, "virtio.mmio.magic", "AVPS.VIRTIO.1", MMIO_LAYOUT(1))
+static void mmio_magic(void)
+{
+	vdev_discover();
+	probe_diag("%d virtio,mmio transports in the DT, %d with a device", vdev_transports,
+		   vdev_count);
+	if (vdev_transports == 0) {
+		probe_skip("no virtio,mmio node in the DT");
+		return;
+	}
+	for (int i = 0; i < vdev_transports; i++) {
+		uint32_t magic = mmio_read32(vdev_transport_base[i] + VIRTIO_MMIO_MAGIC_VALUE);
+		probe_check(magic == VIRTIO_MMIO_MAGIC, "transport @0x%llx: MagicValue expected "
+			    "0x74726976, got 0x%x", (unsigned long long)vdev_transport_base[i], magic);
+	}
+}
+
+PROBE_CASE(mmio_version, "virtio.mmio.version", "AVPS.VIRTIO.1", MMIO_LAYOUT(2))
+static void mmio_version(void)
+{
+	if (vdev_transports == 0) {
+		probe_skip("no virtio,mmio node in the DT");
+		return;
+	}
+	probe_check(vdev_count > 0, "no virtio,mmio transport has a device (all DeviceID 0)");
+	for (struct vdev *d = vdevs; d < vdevs + vdev_count; d++)
+		probe_check(d->version == 2, "%s: Version expected 2, got %u%s", vdev_name(d),
+			    d->version, d->version == 1 ? " (legacy interface)" : "");
+}
+
+PROBE_CASE(mmio_ids, "virtio.mmio.ids", "AVPS.VIRTIO.1")
+static void mmio_ids(void)
+{
+	if (!need_modern())
+		return;
+	for (struct vdev *d = vdevs; d < vdevs + vdev_count; d++) {
+		probe_diag("%s: DeviceID %u VendorID 0x%x Version %u", vdev_name(d), d->device_id,
+			   d->vendor_id, d->version);
+		/* VIRTIO 1.2 §5 assigns device IDs below 64. */
+		probe_check(d->device_id < 64, "%s: DeviceID %u is not an assigned VIRTIO ID",
+			    vdev_name(d), d->device_id);
+		probe_check(d->vendor_id != 0xffffffffu, "%s: VendorID reads all ones", vdev_name(d));
+	}
+}
+
+PROBE_CASE(mmio_version_1, "virtio.mmio.feature_version_1", "AVPS.VIRTIO.1", RESERVED_FEATURES(1))
+static void mmio_version_1(void)
+{
+	if (!need_modern())
+		return;
+	FOR_EACH_MODERN(d) {
+		d->features = vdev_device_features(d);
+		probe_diag("%s: device features 0x%llx", vdev_name(d), (unsigned long long)d->features);
+		probe_check(d->features & (1ULL << VIRTIO_F_VERSION_1),
+			    "%s: VIRTIO_F_VERSION_1 (bit 32) not offered", vdev_name(d));
+	}
+}
+
+/* reset -> ACKNOWLEDGE -> DRIVER, checking each value reads back. */
+static bool status_begin(struct vdev *d)
+{
+	const char *n = vdev_name(d);
+	vdev_write(d, VIRTIO_MMIO_STATUS, 0);
+	uint32_t s = 0xff;
+	bool ok = probe_check(WAIT_FOR((s = vdev_read(d, VIRTIO_MMIO_STATUS)) == 0, 100),
+			      "%s: status after reset expected 0, got 0x%x", n, s);
+	vdev_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+	s = vdev_read(d, VIRTIO_MMIO_STATUS);
+	ok &= probe_check(s == VIRTIO_STATUS_ACKNOWLEDGE, "%s: after ACKNOWLEDGE status 0x%x", n, s);
+	vdev_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	s = vdev_read(d, VIRTIO_MMIO_STATUS);
+	ok &= probe_check(s == (VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER),
+			  "%s: after DRIVER status expected 0x3, got 0x%x", n, s);
+	return ok;
+}
+
+PROBE_CASE(mmio_features_unoffered, "virtio.mmio.features_ok.unoffered_rejected",
+	   "AVPS.VIRTIO.1", FEATURE_BITS(3))
+static void mmio_features_unoffered(void)
+{
+	if (!need_modern())
+		return;
+	FOR_EACH_MODERN(d) {
+		/* A device-specific bit (0..23) the device does not offer. */
+		int bit = 23;
+		while (bit >= 0 && (d->features & (1ULL << bit)))
+			bit--;
+		if (!probe_check(bit >= 0, "%s: offers all of bits 0..23", vdev_name(d)))
+			continue;
+		status_begin(d);
+		vdev_driver_features(d, (d->features & (1ULL << VIRTIO_F_VERSION_1)) | (1ULL << bit));
+		vdev_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+			   VIRTIO_STATUS_FEATURES_OK);
+		uint32_t s = vdev_read(d, VIRTIO_MMIO_STATUS);
+		probe_check(!(s & VIRTIO_STATUS_FEATURES_OK), "%s: driver took unoffered feature bit %d, "
+			    "FEATURES_OK still set (status 0x%x)", vdev_name(d), bit, s);
+		vdev_write(d, VIRTIO_MMIO_STATUS, 0);
+	}
+}
+
+/* Features the probe's driver accepts: VERSION_1 and, for blk, RO (informational). */
+static uint64_t driver_features(const struct vdev *d)
+{
+	uint64_t f = 1ULL << VIRTIO_F_VERSION_1;
+	if (d->device_id == VIRTIO_ID_BLOCK)
+		f |= 1ULL << 5;
+	return d->features & f;
+}
+
+PROBE_CASE(mmio_handshake, "virtio.mmio.status_handshake", "AVPS.VIRTIO.1", DEVICE_RESET(1),
+	   FEATURE_BITS(3))
+static void mmio_handshake(void)
+{
+	if (!need_modern())
+		return;
+	FOR_EACH_MODERN(d) {
+		bool ok = status_begin(d);
+		vdev_driver_features(d, driver_features(d));
+		uint32_t want = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+				VIRTIO_STATUS_FEATURES_OK;
+		vdev_write(d, VIRTIO_MMIO_STATUS, want);
+		uint32_t s = vdev_read(d, VIRTIO_MMIO_STATUS);
+		ok &= probe_check(s == want, "%s: accepted offered features 0x%llx, status expected "
+				  "0x%x, got 0x%x", vdev_name(d),
+				  (unsigned long long)driver_features(d), want, s);
+		d->ready = ok;   /* queue setup and DRIVER_OK follow */
+	}
+}
+
+PROBE_CASE(mmio_queue_setup, "virtio.mmio.queue_setup", "AVPS.VIRTIO.1")
+static void mmio_queue_setup(void)
+{
+	if (!need_modern())
+		return;
+	FOR_EACH_MODERN(d) {
+		if (!probe_check(d->ready, "%s: not tested, the status handshake failed", vdev_name(d)))
+			continue;
+		d->ready = vdev_queue_setup(d);
+		uint32_t want = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+				VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK;
+		vdev_write(d, VIRTIO_MMIO_STATUS, want);
+		uint32_t s = vdev_read(d, VIRTIO_MMIO_STATUS);
+		d->ready &= probe_check(s == want, "%s: after DRIVER_OK status expected 0x%x, got 0x%x",
+					vdev_name(d), want, s);
+	}
+}
+
+PROBE_CASE(mmio_config_generation, "virtio.mmio.config_generation", "AVPS.VIRTIO.1",
+	   MMIO_LAYOUT(6), CONFIG_SPACE(1))
+static void mmio_config_generation(void)
+{
+	if (!need_modern())
+		return;
+	FOR_EACH_MODERN(d) {
+		uint32_t g1 = vdev_read(d, VIRTIO_MMIO_CONFIG_GENERATION);
+		uint32_t a0 = vdev_read(d, VIRTIO_MMIO_CONFIG), a1 = vdev_read(d, VIRTIO_MMIO_CONFIG + 4);
+		uint32_t b0 = vdev_read(d, VIRTIO_MMIO_CONFIG), b1 = vdev_read(d, VIRTIO_MMIO_CONFIG + 4);
+		uint32_t g2 = vdev_read(d, VIRTIO_MMIO_CONFIG_GENERATION);
+		/* Nothing changes the configuration here, so the generation must hold still. */
+		probe_check(g1 == g2, "%s: ConfigGeneration changed %u -> %u with no config change",
+			    vdev_name(d), g1, g2);
+		if (d->device_id == VIRTIO_ID_BLOCK)
+			probe_check(a0 == b0 && a1 == b1, "%s: capacity read 0x%x%08x then 0x%x%08x",
+				    vdev_name(d), a1, a0, b1, b0);
+	}
+}
