@@ -64,7 +64,8 @@ def _results_for_program(program: str, expected: list[ManifestCase], reported: l
         cases.append(_case_result(case, test, times))
     for name, test in by_name.items():
         problems.append(f"{program}: reported case '{name}' is not in the build manifest")
-        cases.append(CaseResult(case_id=f"{program}.{name}", status=status_of(test),
+        local = name.removeprefix("global.")  # kselftest_harness's fixture-less prefix
+        cases.append(CaseResult(case_id=f"{program}.{local}", status=status_of(test),
                                 detail=_detail(test), diagnostics=_evidence(test), program=program))
     return cases, problems
 

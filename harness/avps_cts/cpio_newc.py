@@ -1,7 +1,7 @@
 """Writes cpio 'newc' archives (the initramfs format) without root: files, directories, symlinks, device nodes."""
 from __future__ import annotations
 
-import io
+
 import stat
 from pathlib import PurePosixPath
 from typing import BinaryIO
@@ -62,11 +62,3 @@ class NewcWriter:
         self._entry(_TRAILER, 0)
 
 
-def build(entries: list[tuple[str, str, object]]) -> bytes:
-    """Convenience for tests: [(kind, name, payload)] -> archive bytes."""
-    buf = io.BytesIO()
-    writer = NewcWriter(buf)
-    for kind, name, payload in entries:
-        getattr(writer, kind)(name, payload) if kind != "directory" else writer.directory(name)
-    writer.close()
-    return buf.getvalue()
