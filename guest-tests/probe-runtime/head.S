@@ -25,6 +25,9 @@
 7:	movz	x0, #0x0800
 	movk	x0, #0x30d0, lsl #16		/* SCTLR_EL1 RES1 bits, MMU and caches off */
 	msr	sctlr_el1, x0
+	adrp	x0, el2_stub_vectors		/* an HVC nobody handles returns NOT_SUPPORTED */
+	add	x0, x0, :lo12:el2_stub_vectors
+	msr	vbar_el2, x0
 	mov	x0, #0x3c5			/* SPSR: DAIF masked, EL1h */
 	msr	spsr_el2, x0
 	adr	x0, 8f
@@ -118,6 +121,29 @@ secondary_entry:
 	bl	secondary_main
 6:	wfi
 	b	6b
+
+/*
+ * EL2 vectors left behind after the drop: nothing runs at EL2 any more, so an
+ * HVC (DT says "hvc" but no hypervisor answers) returns SMCCC NOT_SUPPORTED (-1)
+ * instead of jumping through a stale VBAR_EL2; anything else parks the CPU.
+ */
+	.balign	2048
+el2_stub_vectors:
+	.rept	8
+	.balign	128
+	b	.
+	.endr
+	.balign	128				/* 0x400: synchronous, lower EL, AArch64 */
+	mrs	x18, esr_el2
+	lsr	x18, x18, #26
+	cmp	x18, #0x16			/* EC: HVC from AArch64 */
+	b.ne	.
+	mov	x0, #-1
+	eret
+	.rept	7
+	.balign	128
+	b	.
+	.endr
 
 	.section .bss, "aw", %nobits
 	.balign	16

@@ -54,6 +54,12 @@ int dt_cpu_mpidrs(uint64_t *mpidr, int max, int *total);
 /* Cell `index` of a u32-array property, false if absent or too short. */
 bool dt_prop_u32(int node, const char *name, int index, uint32_t *value);
 
+/* ---- interrupt controller (wake-up source only; IRQs stay masked) -------- */
+/* INTID of the EL1 virtual timer PPI from the DT, 0 if not found. */
+unsigned gic_virtual_timer_intid(void);
+/* Enables a PPI for this CPU at the GIC the DT names; returns "GICv2"/"GICv3" or NULL. */
+const char *gic_enable_ppi(unsigned intid);
+
 /* ---- SMCCC / PSCI ------------------------------------------------------- */
 enum smccc_conduit { SMCCC_CONDUIT_NONE, SMCCC_CONDUIT_HVC, SMCCC_CONDUIT_SMC };
 extern enum smccc_conduit smccc_conduit;

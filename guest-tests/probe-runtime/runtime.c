@@ -17,7 +17,7 @@ static struct ktap_writer ktap;
 static uint64_t boot_mpidr;
 static uint64_t entry_ticks;
 static int case_count, current_case = -1;
-static volatile int in_exception;
+static volatile int in_exception, powering_off;
 /* Result of the case being run. */
 static enum ktap_status case_status;
 static char case_reason[96];
@@ -88,6 +88,7 @@ static void power_off(void) __attribute__((noreturn));
 static void power_off(void)
 {
 	uint64_t now = timer_count();
+	powering_off = 1;
 	ktap_diag(&ktap, "probe: boot-to-verdict %llu ms (counter %llu ms)",
 		  (unsigned long long)(timer_us(now - entry_ticks) / 1000),
 		  (unsigned long long)(timer_us(now) / 1000));
@@ -100,12 +101,12 @@ static void power_off(void)
 		wfi();
 }
 
-/* Ends the document after case `failed_case` broke: the rest are not run. */
-static void finish_after_error(const char *why) __attribute__((noreturn));
-static void finish_after_error(const char *why)
+/* Ends the document after the current case broke: the rest are not run. */
+static void finish_after_error(void) __attribute__((noreturn));
+static void finish_after_error(void)
 {
 	for (int i = current_case + 1; i < case_count; i++)
-		ktap_result(&ktap, KTAP_ERROR, __probe_cases_start[i].id, "not run: %s", why);
+		ktap_result(&ktap, KTAP_ERROR, __probe_cases_start[i].id, "not run after an error");
 	ktap_subtest_end(&ktap);
 	ktap_result(&ktap, KTAP_FAIL, probe_name, NULL);
 	power_off();
@@ -116,7 +117,9 @@ void probe_fatal(const char *why)
 {
 	if (current_case >= 0 && current_case < case_count)
 		ktap_result(&ktap, KTAP_ERROR, current_id(), "%s", why);
-	finish_after_error(why);
+	else
+		ktap_diag(&ktap, "probe: %s", why);
+	finish_after_error();
 }
 
 static const char *const exception_kind[] = {
@@ -145,9 +148,11 @@ void exception_report(uint64_t kind, uint64_t esr, uint64_t far, uint64_t elr, u
 		for (;;)
 			wfi();
 	}
-	if (in_exception++) {
-		/* Exception while reporting one: only power off is left. */
-		smccc_call(PSCI_FN_SYSTEM_OFF, 0, 0, 0);
+	if (in_exception++ || powering_off) {
+		/* While reporting one, or in SYSTEM_OFF itself (a conduit that traps):
+		 * nothing safe is left to do but say so and stop. */
+		console_puts("# probe: exception during shutdown, halting\n");
+		console_flush();
 		for (;;)
 			wfi();
 	}
@@ -156,7 +161,7 @@ void exception_report(uint64_t kind, uint64_t esr, uint64_t far, uint64_t elr, u
 		  (unsigned long long)far);
 	ktap_diag(&ktap, "%s: ELR=0x%llx (image offset 0x%llx) SPSR=0x%llx", current_id(),
 		  (unsigned long long)elr, (unsigned long long)(elr - (uint64_t)(uintptr_t)_start), (unsigned long long)spsr);
-	probe_fatal("unexpected exception, see diagnostics above");
+	probe_fatal("unexpected exception (ESR/FAR/ELR above)");
 }
 
 static void run_case(int index)

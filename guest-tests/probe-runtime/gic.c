@@ -1,0 +1,105 @@
+/* Minimal GICv2/GICv3 setup so a (masked) virtual-timer PPI can wake this CPU from WFI or a standby state. */
+#include <libfdt.h>
+
+#include "cpu.h"
+#include "probe.h"
+
+#define GICD_CTLR           0x0000
+#define GICD_ISENABLER0     0x0100
+#define GICD_IGROUPR0       0x0080
+#define GICD_IPRIORITYR     0x0400
+#define GICC_CTLR           0x0000
+#define GICC_PMR            0x0004
+#define GICR_TYPER          0x0008
+#define GICR_WAKER          0x0014
+#define GICR_SGI_BASE       0x10000
+#define GICR_STRIDE         0x20000
+#define GICR_TYPER_LAST     (1ULL << 4)
+
+#define write_sysreg(reg, v) __asm__ volatile("msr " #reg ", %0" : : "r"((uint64_t)(v)))
+
+static void set_priority(uintptr_t priority_base, unsigned intid)
+{
+	/* Word access to IPRIORITYR: byte intid % 4 of word intid / 4. */
+	uintptr_t word = priority_base + (intid / 4) * 4;
+	uint32_t v = mmio_read32(word);
+	v &= ~(0xffu << ((intid % 4) * 8));
+	v |= 0xa0u << ((intid % 4) * 8);
+	mmio_write32(word, v);
+}
+
+static bool gicv2_enable(int node, unsigned intid)
+{
+	uint64_t dist, cpu;
+	if (!dt_reg(node, 0, &dist, NULL) || !dt_reg(node, 1, &cpu, NULL))
+		return false;
+	mmio_write32(dist + GICD_CTLR, mmio_read32(dist + GICD_CTLR) | 1);
+	set_priority(dist + GICD_IPRIORITYR, intid);
+	mmio_write32(dist + GICD_ISENABLER0, 1u << intid);   /* banked per CPU for PPIs */
+	mmio_write32(cpu + GICC_PMR, 0xff);
+	mmio_write32(cpu + GICC_CTLR, mmio_read32(cpu + GICC_CTLR) | 1);
+	return true;
+}
+
+static bool gicv3_enable(int node, unsigned intid)
+{
+	uint64_t dist, rdist, rsize;
+	if (!dt_reg(node, 0, &dist, NULL) || !dt_reg(node, 1, &rdist, &rsize))
+		return false;
+	uint64_t mpidr = read_sysreg(mpidr_el1);
+	uint64_t aff = (mpidr & 0xffffff) | ((mpidr >> 8) & 0xff000000);
+	uintptr_t rd = 0;
+	for (uint64_t off = 0; off + GICR_STRIDE <= rsize; off += GICR_STRIDE) {
+		uint64_t typer = (uint64_t)mmio_read32(rdist + off + GICR_TYPER + 4) << 32 |
+				 mmio_read32(rdist + off + GICR_TYPER);
+		if ((typer >> 32) == aff) {
+			rd = (uintptr_t)(rdist + off);
+			break;
+		}
+		if (typer & GICR_TYPER_LAST)
+			break;
+	}
+	if (!rd)
+		return false;
+	/* Affinity routing on, both groups enabled (single security state view). */
+	mmio_write32(dist + GICD_CTLR, mmio_read32(dist + GICD_CTLR) | 0x13);
+	mmio_write32(rd + GICR_WAKER, mmio_read32(rd + GICR_WAKER) & ~2u);
+	WAIT_FOR(!(mmio_read32(rd + GICR_WAKER) & 4u), 100);
+	mmio_write32(rd + GICR_SGI_BASE + GICD_IGROUPR0,
+		     mmio_read32(rd + GICR_SGI_BASE + GICD_IGROUPR0) | (1u << intid));
+	set_priority(rd + GICR_SGI_BASE + GICD_IPRIORITYR, intid);
+	mmio_write32(rd + GICR_SGI_BASE + GICD_ISENABLER0, 1u << intid);
+	write_sysreg(S3_0_C12_C12_5, read_sysreg(S3_0_C12_C12_5) | 1);   /* ICC_SRE_EL1.SRE */
+	isb();
+	write_sysreg(S3_0_C4_C6_0, 0xff);                                  /* ICC_PMR_EL1 */
+	write_sysreg(S3_0_C12_C12_7, 1);                                   /* ICC_IGRPEN1_EL1 */
+	isb();
+	return true;
+}
+
+/* INTID of the EL1 virtual timer from the DT (/timer, third interrupt), or 0. */
+unsigned gic_virtual_timer_intid(void)
+{
+	int node = dt_next_compatible(-1, "arm,armv8-timer");
+	uint32_t type = 0, number = 0;
+	if (node < 0 || !dt_prop_u32(node, "interrupts", 6, &type) ||
+	    !dt_prop_u32(node, "interrupts", 7, &number) || type != 1)
+		return 0;
+	return 16 + number;   /* GIC binding: type 1 = PPI, numbered from 16 */
+}
+
+const char *gic_enable_ppi(unsigned intid)
+{
+	static const char *const v2[] = { "arm,gic-400", "arm,cortex-a15-gic", "arm,cortex-a9-gic" };
+	if (intid < 16 || intid > 31)
+		return NULL;
+	int node = dt_next_compatible(-1, "arm,gic-v3");
+	if (node >= 0)
+		return gicv3_enable(node, intid) ? "GICv3" : NULL;
+	for (int i = 0; i < 3; i++) {
+		node = dt_next_compatible(-1, v2[i]);
+		if (node >= 0)
+			return gicv2_enable(node, intid) ? "GICv2" : NULL;
+	}
+	return NULL;
+}
