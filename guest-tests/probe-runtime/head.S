@@ -127,6 +127,7 @@ secondary_entry:
  * HVC (DT says "hvc" but no hypervisor answers) returns SMCCC NOT_SUPPORTED (-1)
  * instead of jumping through a stale VBAR_EL2; anything else parks the CPU.
  */
+	.section .vectors.el2, "ax"
 	.balign	2048
 el2_stub_vectors:
 	.rept	8

@@ -194,7 +194,12 @@ void probe_runtime_main(const void *fdt, uint64_t entry_count, uint64_t entry_el
 		smccc_conduit = SMCCC_CONDUIT_HVC;
 		power_off();
 	}
+	/* /chosen/stdout-path first; without one, the first PL011 / SBSA UART. */
 	int uart_node = dt_stdout_node();
+	if (uart_node < 0)
+		uart_node = dt_next_compatible(-1, "arm,pl011");
+	if (uart_node < 0)
+		uart_node = dt_next_compatible(-1, "arm,sbsa-uart");
 	if (uart_node >= 0 && (fdt_node_check_compatible(dt_blob(), uart_node, "arm,pl011") == 0 ||
 			       fdt_node_check_compatible(dt_blob(), uart_node, "arm,sbsa-uart") == 0))
 		dt_reg(uart_node, 0, &uart, NULL);
@@ -207,9 +212,11 @@ void probe_runtime_main(const void *fdt, uint64_t entry_count, uint64_t entry_el
 	ktap_subtest_begin(&ktap);
 	ktap_header(&ktap);
 	ktap_plan(&ktap, case_count);
-	ktap_diag(&ktap, "probe %s: EL%llu entry, SMCCC conduit %s, boot MPIDR 0x%llx, DTB %p",
+	ktap_diag(&ktap, "probe %s: EL%llu entry, SMCCC conduit %s, boot MPIDR 0x%llx",
 		  probe_name, (unsigned long long)((entry_el >> 2) & 3),
-		  smccc_conduit_name(), (unsigned long long)boot_mpidr, fdt);
+		  smccc_conduit_name(), (unsigned long long)boot_mpidr);
+	ktap_diag(&ktap, "probe %s: image at %p, DTB at %p, console at 0x%llx", probe_name,
+		  (const void *)_start, fdt, (unsigned long long)uart);
 	for (int i = 0; i < case_count; i++)
 		run_case(i);
 	current_case = case_count;

@@ -29,6 +29,9 @@ $(PROBE_OUT)/$(1).elf: $(call probe_objs,$(2) $(PROBE_RT_SRC)) $(PROBE_RT_DIR)/p
 		$(PROBE_LIBFDT)/lib/aarch64-linux-gnu/libfdt.a -lgcc
 $(PROBE_OUT)/$(1).img: $(PROBE_OUT)/$(1).elf
 	$$(CROSS)objcopy -O binary $$< $$@
+	@# Loaders (U-Boot booti, Xen) need the arm64 Image magic at offset 56.
+	@cmp -s <(tail -c +57 $$@ | head -c 4) <(printf 'ARM\x64') || \
+		{ echo "$$@: no arm64 Image magic at offset 56" >&2; rm -f $$@; exit 1; }
 PROBES += $(PROBE_OUT)/$(1).elf $(PROBE_OUT)/$(1).img
 endef
 
