@@ -1,30 +1,38 @@
-/* virtio-blk: modern device, capacity from config, data integrity at scattered offsets with O_DIRECT, flush. */
+/* virtio-blk: modern device, capacity and topology from config, data integrity, flush, write-zeroes, discard, read-only, multi-queue. */
 #define AVPS_SUITE "virtio.blk"
 #include "avps_kselftest.h"
 #include "kernel_cmdline.h"
+#include "platform_offers.h"
 #include "virtio_sysfs.h"
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
+/* VIRTIO 1.2 Block Device / Feature bits */
+#define VIRTIO_BLK_F_RO 5
+#define VIRTIO_BLK_F_BLK_SIZE 6
 #define VIRTIO_BLK_F_FLUSH 9
+#define VIRTIO_BLK_F_TOPOLOGY 10
 #define VIRTIO_BLK_F_CONFIG_WCE 11
+#define VIRTIO_BLK_F_MQ 12
+#define VIRTIO_BLK_F_DISCARD 13
+#define VIRTIO_BLK_F_WRITE_ZEROES 14
 
 #define REGION_BYTES (256 * 1024)
 #define REGION_COUNT 16 /* 4 MiB written in all */
 
-/* The first virtio-blk device bound to virtio_blk, and its /dev node. */
-static bool find_blk(struct virtio_sysfs_device *dev, char *disk, size_t disk_size)
+/* The disk name (vdX) a virtio-blk device exposes, from <device>/block/. */
+static bool disk_of(const struct virtio_sysfs_device *dev, char *disk, size_t disk_size)
 {
-	if (virtio_sysfs_find(VIRTIO_ID_BLOCK, dev, 1) < 1)
-		return false;
 	char block_dir[320];
 	snprintf(block_dir, sizeof(block_dir), "%s/block", dev->path);
 	DIR *d = opendir(block_dir);
@@ -40,6 +48,56 @@ static bool find_blk(struct virtio_sysfs_device *dev, char *disk, size_t disk_si
 	}
 	closedir(d);
 	return found;
+}
+
+/* Reads /sys/block/<disk>/<attribute> (e.g. "serial", "queue/logical_block_size"). */
+static bool disk_attribute(const char *disk, const char *attribute, char *text, size_t size)
+{
+	char path[160];
+	snprintf(path, sizeof(path), "/sys/block/%s/%s", disk, attribute);
+	return read_text_file(path, text, size);
+}
+
+static unsigned long long disk_attribute_u64(const char *disk, const char *attribute)
+{
+	char text[32];
+	return disk_attribute(disk, attribute, text, sizeof(text)) ? strtoull(text, NULL, 10) : 0;
+}
+
+/*
+ * The platform names its read-only disk by serial (avps.blk_ro_serial). want_read_only
+ * picks that disk; otherwise the first virtio-blk disk that is not it.
+ */
+static bool find_blk_role(bool want_read_only, struct virtio_sysfs_device *dev, char *disk, size_t disk_size)
+{
+	struct virtio_sysfs_device all[8];
+	char ro_serial[64] = "", serial[64];
+	bool has_ro_serial = avps_param("blk_ro_serial", ro_serial, sizeof(ro_serial));
+	int n = virtio_sysfs_find(VIRTIO_ID_BLOCK, all, 8);
+	for (int i = 0; i < n; i++) {
+		if (!disk_of(&all[i], disk, disk_size))
+			continue;
+		bool is_ro_disk = has_ro_serial && disk_attribute(disk, "serial", serial, sizeof(serial)) &&
+				  strcmp(serial, ro_serial) == 0;
+		if (is_ro_disk == want_read_only) {
+			*dev = all[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The platform's main (writable) virtio-blk disk and its /dev node name. */
+static bool find_blk(struct virtio_sysfs_device *dev, char *disk, size_t disk_size)
+{
+	return find_blk_role(false, dev, disk, disk_size);
+}
+
+/* True when the platform declares blk feature word in avps.blk_offers (e.g. "discard"). */
+static bool platform_declares(const char *word)
+{
+	char list[128];
+	return avps_param("blk_offers", list, sizeof(list)) && avps_list_has(list, word);
 }
 
 /* Opens /dev/<disk>, creating the node from sysfs when devtmpfs has not. */
@@ -162,6 +220,179 @@ AVPS_TEST(flush, "AVPS.STORAGE.1", "VIRTIO-1.2: Device Types / Block Device / De
 	ASSERT_EQ((ssize_t)sizeof(block), pwrite(fd, block, sizeof(block), 0));
 	EXPECT_EQ(0, fdatasync(fd)) TH_LOG("flush request failed: %s", strerror(errno));
 	close(fd);
+}
+
+/* Fills [offset, offset+len) with a pattern through O_DIRECT so the device really stores it. */
+static bool write_pattern(int fd, void *buf, size_t len, off_t offset, uint64_t seed)
+{
+	fill_pattern(buf, len / 8, (uint64_t)offset, seed);
+	return pwrite(fd, buf, len, offset) == (ssize_t)len && fsync(fd) == 0;
+}
+
+static bool all_zero(const unsigned char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (buf[i])
+			return false;
+	return true;
+}
+
+AVPS_TEST(write_zeroes_reads_back_zero, "AVPS.STORAGE.1",
+	  "VIRTIO-1.2: Device Types / Block Device / Device Operation #7")
+{
+	struct virtio_sysfs_device dev;
+	char disk[32];
+	ASSERT_TRUE(find_blk(&dev, disk, sizeof(disk))) TH_LOG("no virtio-blk device");
+	if (!virtio_sysfs_has_feature(&dev, VIRTIO_BLK_F_WRITE_ZEROES)) {
+		ASSERT_FALSE(platform_declares("write_zeroes"))
+			TH_LOG("platform declares write_zeroes (avps.blk_offers) but VIRTIO_BLK_F_WRITE_ZEROES "
+			       "is not negotiated: features=%s", dev.features);
+		SKIP(return, "device does not offer VIRTIO_BLK_F_WRITE_ZEROES");
+	}
+	/* Without a write-zeroes limit Linux would write zero pages itself: the device path is untested. */
+	ASSERT_LT(0ULL, disk_attribute_u64(disk, "queue/write_zeroes_max_bytes"))
+		TH_LOG("/sys/block/%s/queue/write_zeroes_max_bytes is 0 although WRITE_ZEROES is negotiated", disk);
+	const size_t len = 1 << 20; /* zero the middle MiB of 3 patterned MiB */
+	const off_t base = 8 << 20;
+	int fd = open_disk(disk, O_RDWR | O_DIRECT);
+	ASSERT_GE(fd, 0) TH_LOG("open /dev/%s O_DIRECT: %s", disk, strerror(errno));
+	unsigned char *buf;
+	ASSERT_EQ(0, posix_memalign((void **)&buf, 4096, 3 * len));
+	uint64_t seed = (uint64_t)time(NULL) ^ 0x5a5a;
+	ASSERT_TRUE(write_pattern(fd, buf, 3 * len, base, seed)) TH_LOG("patterned write: %s", strerror(errno));
+	uint64_t range[2] = { (uint64_t)base + len, len };
+	ASSERT_EQ(0, ioctl(fd, BLKZEROOUT, range)) TH_LOG("BLKZEROOUT: %s", strerror(errno));
+	memset(buf, 0xee, 3 * len);
+	ASSERT_EQ((ssize_t)(3 * len), pread(fd, buf, 3 * len, base)) TH_LOG("read back: %s", strerror(errno));
+	EXPECT_TRUE(all_zero(buf + len, len))
+		TH_LOG("after write zeroes of [%llu, +%zu) the range does not read back as zeroes",
+		       (unsigned long long)range[0], len);
+	unsigned char *expected;
+	ASSERT_EQ(0, posix_memalign((void **)&expected, 4096, 3 * len));
+	fill_pattern((uint64_t *)expected, 3 * len / 8, (uint64_t)base, seed);
+	EXPECT_EQ(0, memcmp(expected, buf, len)) TH_LOG("data before the zeroed range changed");
+	EXPECT_EQ(0, memcmp(expected + 2 * len, buf + 2 * len, len)) TH_LOG("data after the zeroed range changed");
+	free(expected);
+	free(buf);
+	close(fd);
+}
+
+AVPS_TEST(discard_accepted, "AVPS.STORAGE.1")
+{
+	struct virtio_sysfs_device dev;
+	char disk[32];
+	ASSERT_TRUE(find_blk(&dev, disk, sizeof(disk))) TH_LOG("no virtio-blk device");
+	if (!virtio_sysfs_has_feature(&dev, VIRTIO_BLK_F_DISCARD)) {
+		ASSERT_FALSE(platform_declares("discard"))
+			TH_LOG("platform declares discard (avps.blk_offers) but VIRTIO_BLK_F_DISCARD "
+			       "is not negotiated: features=%s", dev.features);
+		SKIP(return, "device does not offer VIRTIO_BLK_F_DISCARD");
+	}
+	unsigned long long max_bytes = disk_attribute_u64(disk, "queue/discard_max_bytes");
+	unsigned long long granularity = disk_attribute_u64(disk, "queue/discard_granularity");
+	ASSERT_LT(0ULL, max_bytes) TH_LOG("/sys/block/%s/queue/discard_max_bytes is 0 with DISCARD negotiated", disk);
+	ASSERT_LT(0ULL, granularity) TH_LOG("discard_granularity is 0");
+	int fd = open_disk(disk, O_RDWR | O_DIRECT);
+	ASSERT_GE(fd, 0) TH_LOG("open /dev/%s: %s", disk, strerror(errno));
+	uint64_t range[2] = { 16ULL << 20, 1ULL << 20 };
+	EXPECT_EQ(0, ioctl(fd, BLKDISCARD, range))
+		TH_LOG("BLKDISCARD of 1 MiB at 16 MiB failed: %s (device answered the discard with an error)",
+		       strerror(errno));
+	/* After a discard the content is unspecified; the disk must still take writes there. */
+	void *buf;
+	ASSERT_EQ(0, posix_memalign(&buf, 4096, 65536));
+	EXPECT_TRUE(write_pattern(fd, buf, 65536, (off_t)range[0], 7)) TH_LOG("write after discard: %s", strerror(errno));
+	free(buf);
+	close(fd);
+}
+
+AVPS_TEST(readonly_disk_refuses_writes, "AVPS.STORAGE.1")
+{
+	struct virtio_sysfs_device dev;
+	char disk[32], serial[64];
+	if (!avps_param("blk_ro_serial", serial, sizeof(serial)))
+		SKIP(return, "platform has no read-only disk (avps.blk_ro_serial not given)");
+	ASSERT_TRUE(find_blk_role(true, &dev, disk, sizeof(disk)))
+		TH_LOG("no virtio-blk disk with serial '%s' (the platform's read-only disk)", serial);
+	/* The host attached this disk read-only: the device must tell the driver so. */
+	EXPECT_TRUE(virtio_sysfs_has_feature(&dev, VIRTIO_BLK_F_RO))
+		TH_LOG("/dev/%s is read-only on the host but VIRTIO_BLK_F_RO is not offered: features=%s",
+		       disk, dev.features);
+	EXPECT_EQ(1ULL, disk_attribute_u64(disk, "ro")) TH_LOG("/sys/block/%s/ro is not 1", disk);
+	int fd = open_disk(disk, O_RDWR | O_DIRECT);
+	if (fd < 0) {
+		EXPECT_TRUE(errno == EROFS || errno == EACCES || errno == EPERM)
+			TH_LOG("open read-write failed with an unexpected error: %s", strerror(errno));
+		return;
+	}
+	void *buf;
+	ASSERT_EQ(0, posix_memalign(&buf, 4096, 4096));
+	memset(buf, 0x3c, 4096);
+	ssize_t written = pwrite(fd, buf, 4096, 0);
+	int write_errno = errno;
+	EXPECT_GT(0, written) TH_LOG("a write to the read-only disk /dev/%s succeeded", disk);
+	/* Nothing must have reached the medium: it was created zero-filled by the host. */
+	ASSERT_EQ(4096, pread(fd, buf, 4096, 0));
+	EXPECT_TRUE(all_zero(buf, 4096)) TH_LOG("block 0 of the read-only disk changed (write errno %s)",
+					       strerror(write_errno));
+	free(buf);
+	close(fd);
+}
+
+AVPS_TEST(block_size_and_topology, "AVPS.STORAGE.1")
+{
+	struct virtio_sysfs_device dev;
+	char disk[32];
+	unsigned long long logical = 0, physical = 0;
+	ASSERT_TRUE(find_blk(&dev, disk, sizeof(disk))) TH_LOG("no virtio-blk device");
+	ASSERT_TRUE(avps_param_u64("blk_logical_block_size", &logical) &&
+		    avps_param_u64("blk_physical_block_size", &physical))
+		TH_LOG("host did not say the configured block sizes: pass avps.blk_logical_block_size= "
+		       "and avps.blk_physical_block_size=");
+	if (logical != 512)
+		EXPECT_TRUE(virtio_sysfs_has_feature(&dev, VIRTIO_BLK_F_BLK_SIZE))
+			TH_LOG("block size %llu configured but VIRTIO_BLK_F_BLK_SIZE not offered", logical);
+	if (physical != logical)
+		EXPECT_TRUE(virtio_sysfs_has_feature(&dev, VIRTIO_BLK_F_TOPOLOGY))
+			TH_LOG("physical block %llu != logical %llu but VIRTIO_BLK_F_TOPOLOGY not offered",
+			       physical, logical);
+	EXPECT_EQ(logical, disk_attribute_u64(disk, "queue/logical_block_size"))
+		TH_LOG("/sys/block/%s/queue/logical_block_size differs from the host's %llu", disk, logical);
+	EXPECT_EQ(physical, disk_attribute_u64(disk, "queue/physical_block_size"))
+		TH_LOG("/sys/block/%s/queue/physical_block_size differs from the host's %llu", disk, physical);
+}
+
+/* Counts the hardware queue directories /sys/block/<disk>/mq/<n>. */
+static int count_hw_queues(const char *disk)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/sys/block/%s/mq", disk);
+	DIR *d = opendir(path);
+	int n = 0;
+	if (!d)
+		return 0;
+	for (struct dirent *e; (e = readdir(d));)
+		n += e->d_name[0] >= '0' && e->d_name[0] <= '9';
+	closedir(d);
+	return n;
+}
+
+AVPS_TEST(multi_queue, "AVPS.STORAGE.1")
+{
+	struct virtio_sysfs_device dev;
+	char disk[32];
+	unsigned long long queues = 0;
+	ASSERT_TRUE(find_blk(&dev, disk, sizeof(disk))) TH_LOG("no virtio-blk device");
+	if (!avps_param_u64("blk_queues", &queues) || queues < 2)
+		SKIP(return, "platform configures a single-queue disk (avps.blk_queues not >= 2)");
+	ASSERT_TRUE(virtio_sysfs_has_feature(&dev, VIRTIO_BLK_F_MQ))
+		TH_LOG("%llu queues configured but VIRTIO_BLK_F_MQ not negotiated: features=%s", queues, dev.features);
+	/* Linux uses min(num_queues, CPUs) hardware queues. */
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	long expected = (long)queues < cpus ? (long)queues : cpus;
+	EXPECT_EQ(expected, count_hw_queues(disk))
+		TH_LOG("/sys/block/%s/mq: expected %ld hardware queues (%llu configured, %ld CPUs)", disk, expected,
+		       queues, cpus);
 }
 
 TEST_HARNESS_MAIN

@@ -1,0 +1,23 @@
+/* Which conditional AVPS features the platform declares (avps.offers=a,b,c). */
+#include "platform_offers.h"
+#include "kernel_cmdline.h"
+
+#include <string.h>
+
+bool avps_list_has(const char *list, const char *word)
+{
+	size_t len = strlen(word);
+	for (const char *p = list; p && *p;) {
+		const char *end = p + strcspn(p, ",");
+		if ((size_t)(end - p) == len && strncmp(p, word, len) == 0)
+			return true;
+		p = *end ? end + 1 : end;
+	}
+	return false;
+}
+
+bool avps_platform_offers(const char *feature)
+{
+	char list[512];
+	return avps_param("offers", list, sizeof(list)) && avps_list_has(list, feature);
+}

@@ -1,0 +1,28 @@
+/* Which conditional AVPS features the platform declares (avps.offers=a,b,c): a declared feature with no device is a failure, not a skip. */
+#ifndef AVPS_PLATFORM_OFFERS_H
+#define AVPS_PLATFORM_OFFERS_H
+
+#include <stdbool.h>
+
+/* True when word is one of the comma-separated items of list. */
+bool avps_list_has(const char *list, const char *word);
+/* True when the kernel command line's avps.offers= list names feature (e.g. "audio"). */
+bool avps_platform_offers(const char *feature);
+
+/*
+ * In a test body: finds the first device of a conditional VIRTIO type into *dev. When it
+ * is absent, the case SKIPs with the reason, unless the platform declared the feature,
+ * then it fails. what: "virtio-sound device (ID 25)"; feature: "audio".
+ */
+#define REQUIRE_CONDITIONAL_DEVICE(id, dev, feature, what)                                   \
+	do {                                                                                 \
+		if (virtio_sysfs_find((id), (dev), 1) < 1) {                                 \
+			ASSERT_FALSE(avps_platform_offers(feature))                          \
+				TH_LOG("platform declares '%s' (avps.offers) but has no %s",  \
+				       feature, what);                                       \
+			SKIP(return, "no %s: conditional on the platform offering %s", what, \
+			     feature);                                                       \
+		}                                                                            \
+	} while (0)
+
+#endif
