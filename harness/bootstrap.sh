@@ -24,6 +24,8 @@ HOST_PACKAGES=(
   "xz-utils:/usr/bin/xz"
   "gcc:/usr/bin/gcc"
   "make:/usr/bin/make"
+  "poppler-utils:/usr/bin/pdftotext"
+  "groff:/usr/share/groff/1.22.4/font/devpdf/AB"
 )
 # Extra host packages that later targets add (one word each); keep in step with README.
 HOST_PACKAGES+=(${AVPS_EXTRA_PACKAGES:-})

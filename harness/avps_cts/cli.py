@@ -48,8 +48,12 @@ def _finish(run: RunResult, folder: Path, manifest: Manifest | None) -> int:
     written = writer.write_all(run, folder, extra_sections, extra_json)
     print(summary.terminal_table(run))
     for section in extra_sections[:1]:
+        lines = section.splitlines()
         print()
-        print(section)
+        for line in lines[:14]:
+            print(line if len(line) <= 160 else line[:157] + "...")
+        if len(lines) > 14:
+            print(f"    ... ({len(lines) - 14} more lines in summary.md)")
     print(f"\nreport: {folder}/ ({', '.join(p.name for p in written)})")
     return 0 if run.ok else 1
 
@@ -184,14 +188,14 @@ def cmd_control(args: argparse.Namespace) -> int:
 
 def cmd_manifest(args: argparse.Namespace) -> int:
     manifest = _manifest(Path(args.build))
-    for case in manifest.cases:
+    for case in manifest.cases if not args.quiet else []:
         print(f"{case.case_id}\t{case.program}\t{'; '.join(case.requirements)}")
     if args.check:
         try:
             from .catalogue.loader import load_catalogue
         except ImportError:
             raise UsageError("the requirement catalogue loader is not available")
-        catalogue = load_catalogue(REPO / "requirements")
+        catalogue = load_catalogue()
         unknown = sorted({r for c in manifest.cases for r in c.requirements} - set(catalogue.ids()))
         if unknown:
             for r in unknown:
@@ -200,6 +204,42 @@ def cmd_manifest(args: argparse.Namespace) -> int:
             return 1
         print(f"manifest: {len(manifest.cases)} cases, every requirement ID is in the catalogue")
     return 0
+
+
+def cmd_requirements(args: argparse.Namespace) -> int:
+    from .catalogue.loader import CatalogueError, load_catalogue
+    from .catalogue.trace import build_trace, coverage_figures, render_markdown
+    try:
+        catalogue = load_catalogue()
+    except CatalogueError as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        return 2
+    if args.action == "check-spec":
+        from .catalogue.check_spec import main as check_spec_main
+        return check_spec_main(args.rest)
+    if args.action == "validate":
+        print(f"catalogue: {len(catalogue.avps)} AVPS areas, {len(catalogue.virtio)} VIRTIO statements: valid")
+        return 0
+    pairs = [(c.case_id, list(c.requirements)) for c in _manifest(Path(args.build)).cases]
+    if args.action == "trace":
+        trace = build_trace(catalogue, pairs)
+        out = Path(args.build) / "trace.md"
+        out.write_text(render_markdown(trace))
+        figures = coverage_figures(trace)
+        for layer in ("avps", "virtio"):
+            t = trace["layers"][layer]["totals"]
+            print(f"{layer}: {t['covered']} of {t['total']} covered, {t['document-only']} document-only, "
+                  f"{t['not-covered']} not covered")
+        print(f"traceability matrix: {out}")
+        return 0 if figures else 1
+    if args.action == "reqif":
+        from .catalogue.reqif import reqif_bytes
+        out = Path(args.build) / "avps-cts.reqif"
+        out.write_bytes(reqif_bytes(catalogue, pairs))
+        print(f"ReqIF 1.2 export: {out}")
+        return 0
+    raise UsageError(f"unknown requirements action {args.action}")
 
 
 def cmd_profiles(args: argparse.Namespace) -> int:
@@ -246,9 +286,16 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_control)
 
     m = sub.add_parser("manifest", help="list the test cases and requirement IDs of the build")
+    m.add_argument("--quiet", action="store_true", help="only errors and the summary line")
     common(m)
     m.add_argument("--check", action="store_true", help="fail on requirement IDs not in the catalogue")
     m.set_defaults(func=cmd_manifest)
+
+    rq = sub.add_parser("requirements", help="the requirement catalogue: validate, trace, reqif, check-spec FILE")
+    common(rq)
+    rq.add_argument("action", choices=["validate", "trace", "reqif", "check-spec"])
+    rq.add_argument("rest", nargs=argparse.REMAINDER, help="check-spec: FILE [--write]")
+    rq.set_defaults(func=cmd_requirements)
 
     pr = sub.add_parser("profiles", help="list targets and their profiles")
     pr.set_defaults(func=cmd_profiles)

@@ -108,7 +108,10 @@ def collect_nested(doc: KtapDocument, manifest: Manifest, programs: list[str],
 
 def collect_flat(doc: KtapDocument, manifest: Manifest, program: str,
                  times: Sequence[float] | None = None) -> tuple[list[CaseResult], list[str]]:
-    """Probe image: the document's own results are the cases of one program."""
+    """Probe image: one program. Nested like the Linux image (the probe a test, its cases
+    subtests), or flat (the document's own results are the cases)."""
+    if any(t.name == program for t in doc.tests) or (not doc.tests and doc.unfinished):
+        return collect_nested(doc, manifest, [program], times)
     why = "the probe stopped before reporting this case"
     cases, problems = _results_for_program(program, manifest.for_program(program), doc.tests, why, times)
     return cases, list(doc.problems) + problems

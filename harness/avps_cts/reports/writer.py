@@ -1,11 +1,11 @@
-"""Writes a run's report folder: results.json, junit.xml, summary.md (plus whatever the catalogue adds)."""
+"""Writes a run's report folder: results.json, junit.xml, summary.md, report.html (plus the catalogue's verdicts)."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 from ..results import RunResult
-from . import junit, summary
+from . import html, junit, summary
 
 
 def write_all(run: RunResult, folder: Path, extra_sections: list[str] | None = None,
@@ -23,5 +23,8 @@ def write_all(run: RunResult, folder: Path, extra_sections: list[str] | None = N
     written.append(path)
     path = folder / "summary.md"
     path.write_text(summary.markdown(run, extra_sections))
+    written.append(path)
+    path = folder / "report.html"
+    html.write(run, path, (extra_json or {}).get("conformance"))
     written.append(path)
     return written
