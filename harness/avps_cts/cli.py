@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib
+import pkgutil
 import sys
 from pathlib import Path
 from typing import Callable
@@ -59,11 +61,13 @@ def _finish(run: RunResult, folder: Path, manifest: Manifest | None) -> int:
 
 
 def _make_target(target: str, profile: str, scratch: Path):
+    """The target's driver module (targets/<driver>.py) builds it: create(config, scratch)."""
     config = profiles.load(target, profile)
-    if target.startswith("qemu"):
-        from .targets.qemu import QemuTarget
-        return QemuTarget(config, scratch), config
-    raise UsageError(f"target '{target}' has no driver")
+    try:
+        driver = importlib.import_module(f".targets.{config.driver}", __package__)
+    except ModuleNotFoundError as exc:
+        raise UsageError(f"target '{target}' names driver '{config.driver}', which does not exist") from exc
+    return driver.create(config, scratch), config
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -134,15 +138,22 @@ def results_from_log(lines: list[str], manifest: Manifest) -> tuple[list[CaseRes
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    log = Path(args.console_log)
-    if not log.exists():
-        raise UsageError(f"{log}: no such file")
+    source = Path(args.lava_results or args.console_log or "")
+    if not (args.lava_results or args.console_log):
+        raise UsageError("give a console log, or --lava-results FILE")
+    if not source.is_file():
+        raise UsageError(f"{source}: no such file")
     manifest = _manifest(Path(args.build))
-    lines = log.read_bytes().decode("utf-8", "replace").splitlines()
     run = RunResult(target=args.target, started=datetime.datetime.now().isoformat(timespec="seconds"),
-                    console_log=str(log))
-    run.platform = {"source": f"console log {log}"}
-    run.cases, run.problems = results_from_log(lines, manifest)
+                    console_log=str(source))
+    if args.lava_results:
+        from .lava.results import results_from_lava  # LAVA job results (YAML/JSON or lava-run's log)
+        run.platform = {"source": f"LAVA results {source}"}
+        run.cases, run.problems = results_from_lava(source, manifest)
+    else:
+        lines = source.read_bytes().decode("utf-8", "replace").splitlines()
+        run.platform = {"source": f"console log {source}"}
+        run.cases, run.problems = results_from_log(lines, manifest)
     folder = Path(args.out) if args.out else report_folder(Path(args.reports), f"{args.target}-log")
     folder.mkdir(parents=True, exist_ok=True)
     return _finish(run, folder, manifest)
@@ -272,7 +283,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help="reports from a console log captured on any hypervisor")
     common(rep)
-    rep.add_argument("console_log")
+    rep.add_argument("console_log", nargs="?")
+    rep.add_argument("--lava-results", help="a LAVA job's results (the server's YAML/JSON, or lava-run's log)")
     rep.add_argument("--target", default="external", help="platform name for the report")
     rep.add_argument("--out", help="report folder (default: reports/<target>-log-<time>)")
     rep.set_defaults(func=cmd_report)
@@ -299,6 +311,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     pr = sub.add_parser("profiles", help="list targets and their profiles")
     pr.set_defaults(func=cmd_profiles)
+
+    # Further subcommands live in avps_cts/commands/<name>.py, each with register(subparsers, common).
+    from . import commands
+    for info in pkgutil.iter_modules(commands.__path__):
+        importlib.import_module(f".commands.{info.name}", __package__).register(sub, common)
     return p
 
 
@@ -311,3 +328,6 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, MissingToolError, ProfileError, ManifestError) as exc:
         print(f"avps-cts: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into head & co.
+        sys.stderr.close()
+        return 0

@@ -9,7 +9,11 @@ import yaml
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
 _PROFILE_KEYS = {"description", "remove", "globals", "echo", "expect", "machine_options", "params",
-                 "device_args", "smp", "memory_mib", "add"}
+                 "device_args", "smp", "memory_mib", "add", "options"}
+# Top-level keys every target file may have; anything else goes to PlatformConfig.options
+# for the target's driver (firmware paths, Xen settings, ...).
+_TARGET_KEYS = {"driver", "qemu", "machine", "machine_options", "cpu", "smp", "memory_mib", "append",
+                "timeout_s", "globals", "devices", "profiles"}
 
 
 class ProfileError(Exception):
@@ -46,6 +50,8 @@ class PlatformConfig:
     echo: bool
     params: dict[str, str]
     expect_fail: list[str]
+    driver: str = "qemu"  # harness/avps_cts/targets/<driver>.py boots it
+    options: dict[str, Any] = dataclasses.field(default_factory=dict)  # driver-specific settings
 
     def to_json(self) -> dict[str, Any]:
         return {"target": self.target, "profile": self.profile, "description": self.description,
@@ -122,4 +128,6 @@ def load(target: str, profile: str = "default") -> PlatformConfig:
         append=data.get("append", "console=ttyAMA0"), timeout_s=float(data.get("timeout_s", 300)),
         globals=glob, devices=devices, echo=bool(prof.get("echo", True)), params=params,
         expect_fail=list((prof.get("expect") or {}).get("fail", [])),
+        driver=str(data.get("driver", "qemu")),
+        options={**{k: v for k, v in data.items() if k not in _TARGET_KEYS}, **(prof.get("options") or {})},
     )
