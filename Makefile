@@ -64,6 +64,8 @@ guest: $(KSFT_DIR)/kselftest-list.txt
 
 # Probes and other sub-builds add themselves here (one include per area).
 -include $(wildcard guest-tests/*/probes.mk)
+# Integration pieces (LAVA, UEFI probes, Xen) bring their own make fragments.
+-include $(wildcard harness/*.mk guest-tests/*/*.mk)
 
 # The manifest check: every requirement ID a test names must be in the catalogue, so the
 # build fails on an unknown ID (the manifest is read from the built binaries).

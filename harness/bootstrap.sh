@@ -3,6 +3,8 @@
 #
 # Idempotent: a second run does nothing and needs no network once the cache is filled.
 # Usage: harness/bootstrap.sh [host|arm64|kselftest|all]   (default: all)
+#        harness/bootstrap.sh fetch NAME PACKAGE             (one more arm64 package into $AVPS_CACHE/arm64/NAME)
+#        harness/bootstrap.sh install PACKAGE...             (host packages a target needs, if missing)
 # Cache: $AVPS_CACHE (default ~/.cache/avps-cts). Prints one clear line and exits non-zero on failure.
 set -euo pipefail
 
@@ -121,5 +123,7 @@ case "$what" in
   arm64) fetch_arm64 ;;
   kselftest) fetch_kselftest ;;
   all) install_host_packages; fetch_arm64; fetch_kselftest ;;
-  *) die "unknown step '$what' (host|arm64|kselftest|all)" ;;
+  fetch) [ $# -eq 3 ] || die "usage: bootstrap.sh fetch NAME PACKAGE"; fetch_unpack "$2" "$3" ;;
+  install) shift; HOST_PACKAGES=("$@"); install_host_packages ;;
+  *) die "unknown step '$what' (host|arm64|kselftest|all|fetch|install)" ;;
 esac
