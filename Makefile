@@ -62,10 +62,9 @@ $(KSFT_DIR)/kselftest-list.txt: $(LINUX_TESTS) $(KSFT_DIR)/avps-runner
 .PHONY: guest
 guest: $(KSFT_DIR)/kselftest-list.txt
 
-# Probes and other sub-builds add themselves here (one include per area).
--include $(wildcard guest-tests/*/probes.mk)
-# Integration pieces (LAVA, UEFI probes, Xen) bring their own make fragments.
--include $(wildcard harness/*.mk guest-tests/*/*.mk)
+# Probes and integration pieces (LAVA, UEFI probes, Xen) bring their own make fragments:
+# guest-tests/<area>/*.mk (probes.mk appends to PROBES) and harness/*.mk.
+-include $(wildcard guest-tests/*/*.mk harness/*.mk)
 
 # The manifest check: every requirement ID a test names must be in the catalogue, so the
 # build fails on an unknown ID (the manifest is read from the built binaries).
