@@ -7,7 +7,10 @@ import subprocess
 from pathlib import Path
 
 from ..cache import require_program
-from ..console_echo import EchoResponder
+from ..console_echo import EchoResponder, RequestHandler
+from ..host_files import SharedDirectories
+from ..host_input import HostInput
+from ..host_net_echo import TcpEchoServer
 from ..profiles import PlatformConfig
 from .base import BootImage, BootOutput, stream_process
 
@@ -37,6 +40,11 @@ class QemuTarget:
         self.config = config
         self.scratch = scratch
         self.binary = require_program(config.qemu, "qemu-system-arm")
+        # Per-run host services, named by placeholders in the profile: {dir:NAME} in device
+        # args (a shared directory), {qmp:NAME} (a QMP socket: host input injection),
+        # {port:NAME} / {seed:NAME} in params (a TCP echo port; a shared directory's nonce).
+        self.shares = SharedDirectories(scratch)
+        self.tcp_echo: dict[str, TcpEchoServer] = {}
 
     def platform_facts(self) -> dict[str, object]:
         facts: dict[str, object] = dict(self.config.to_json())
@@ -51,7 +59,28 @@ class QemuTarget:
         def sock(match: re.Match[str]) -> str:
             return str(self.scratch / f"{match.group(1)}.sock")
 
+        def share(match: re.Match[str]) -> str:
+            return str(self.shares.path(match.group(1)))
+
+        def qmp(match: re.Match[str]) -> str:
+            return str(self.scratch / f"{match.group(1)}.qmp")
+
+        arg = re.sub(r"\{dir:(\w+)\}", share, re.sub(r"\{qmp:(\w+)\}", qmp, arg))
         return re.sub(r"\{socket:(\w+)\}", sock, re.sub(r"\{disk:(\w+)\}", disk, arg))
+
+    def _substitute_param(self, value: str) -> str:
+        def port(match: re.Match[str]) -> str:
+            server = self.tcp_echo.get(match.group(1))
+            return str(server.port) if server else "0"
+
+        def seed(match: re.Match[str]) -> str:
+            return self.shares.seeds.get(match.group(1), "none")
+
+        return re.sub(r"\{seed:(\w+)\}", seed, re.sub(r"\{port:(\w+)\}", port, value))
+
+    def _placeholders(self, kind: str) -> list[str]:
+        texts = [a for dev in self.config.devices for a in dev.args] + list(self.config.params.values())
+        return sorted({m for t in texts for m in re.findall(r"\{" + kind + r":(\w+)\}", t)})
 
     def command(self, image: BootImage) -> list[str]:
         c = self.config
@@ -66,7 +95,7 @@ class QemuTarget:
             if image.initrd is not None:
                 cmd += ["-initrd", str(image.initrd)]
             params = {**c.params, **image.params}
-            append = c.append + "".join(f" avps.{k}={v}" for k, v in params.items())
+            append = c.append + "".join(f" avps.{k}={self._substitute_param(v)}" for k, v in params.items())
             cmd += ["-append", append]
         for dev in c.devices:
             cmd += [self._substitute(a) for a in dev.args]
@@ -80,15 +109,30 @@ class QemuTarget:
                 path.unlink(missing_ok=True)
                 with path.open("wb") as f:
                     f.truncate(mib * 1024 * 1024)
+        for name in self._placeholders("dir"):
+            self.shares.create(name)
+
+    def _request_handlers(self) -> tuple[dict[str, RequestHandler], list[HostInput]]:
+        handlers: dict[str, RequestHandler] = {}
+        inputs = [HostInput(self.scratch / f"{name}.qmp") for name in self._placeholders("qmp")]
+        if inputs:
+            handlers["AVPS-INPUT"] = inputs[0].handle_request
+        if self.shares.seeds:
+            handlers["AVPS-FILE"] = self.shares.handle_request
+        return handlers, inputs
 
     def boot(self, image: BootImage, log_path: Path, timeout_s: float | None = None) -> BootOutput:
         self._prepare_files()
         responders: list[EchoResponder] = []
+        handlers, inputs = self._request_handlers()
         try:
+            for name in self._placeholders("port"):
+                self.tcp_echo[name] = TcpEchoServer().start()
             for dev in self.config.devices:
                 for sock in dev.sockets:
                     answers = dev.echo == sock and self.config.echo
-                    responders.append(EchoResponder(self.scratch / f"{sock}.sock", reply=answers).start())
+                    responders.append(EchoResponder(self.scratch / f"{sock}.sock", reply=answers,
+                                                    handlers=handlers).start())
             def finished(lines: list[str]) -> bool:
                 return any(marker in line for line in lines[-3:] for marker in _DONE_MARKERS)
             out = stream_process(self.command(image), log_path, timeout_s or self.config.timeout_s,
@@ -96,5 +140,18 @@ class QemuTarget:
         finally:
             for responder in responders:
                 responder.stop()
+            for server in self.tcp_echo.values():
+                server.stop()
+            for host_input in inputs:
+                host_input.close()
         out.host_evidence["console_lines_received"] = [r for resp in responders for r in resp.received]
+        if self.tcp_echo:
+            out.host_evidence["tcp_echo_bytes"] = {n: s.bytes_echoed for n, s in self.tcp_echo.items()}
+        if inputs:
+            out.host_evidence["input_injected"] = [e for i in inputs for e in i.injected]
         return out
+
+
+def create(config: PlatformConfig, scratch: Path) -> QemuTarget:
+    """Driver entry point (see cli._make_target)."""
+    return QemuTarget(config, scratch)

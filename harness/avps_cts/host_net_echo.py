@@ -1,0 +1,66 @@
+"""Host side of the virtio-net traffic test: a TCP echo service on the host loopback, reached by the guest through QEMU user networking."""
+from __future__ import annotations
+
+import socket
+import threading
+
+
+class TcpEchoServer:
+    """Echoes every byte back on each connection; counts what it echoed as evidence.
+
+    Bound to 127.0.0.1 on a free port: QEMU's user network (slirp) makes the host
+    loopback reachable from the guest as 10.0.2.2:<port> (unless restrict=on).
+    """
+
+    def __init__(self) -> None:
+        self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._server.bind(("127.0.0.1", 0))
+        self._server.listen(4)
+        self._server.settimeout(0.5)
+        self.port: int = self._server.getsockname()[1]
+        self.connections = 0
+        self.bytes_echoed = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept_loop, name=f"tcp-echo:{self.port}", daemon=True)
+
+    def start(self) -> "TcpEchoServer":
+        self._thread.start()
+        return self
+
+    def _accept_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._server.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            with self._lock:
+                self.connections += 1
+            threading.Thread(target=self._echo, args=(conn,), daemon=True).start()
+
+    def _echo(self, conn: socket.socket) -> None:
+        conn.settimeout(0.5)
+        with conn:
+            while not self._stop.is_set():
+                try:
+                    chunk = conn.recv(65536)
+                except socket.timeout:
+                    continue
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                try:
+                    conn.sendall(chunk)
+                except OSError:
+                    return
+                with self._lock:
+                    self.bytes_echoed += len(chunk)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._server.close()
+        self._thread.join(timeout=2)
