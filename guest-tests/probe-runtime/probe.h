@@ -34,6 +34,13 @@ void probe_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void probe_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "# ..." diagnostic line, kept under 120 characters. */
 void probe_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The current case is judged by the host, not by an ok line: prints
+ * "# host-check: <case> expect=<event>" (event: guest-reset | guest-shutdown) just
+ * before the call that makes the event happen. */
+void probe_host_check(const char *event);
+/* A probe that defines this (e.g. "psci.system_off", declared with AVPS_CASE_RECORD)
+ * has its final SYSTEM_OFF judged by the host as that case. */
+extern const char *const probe_system_off_case __attribute__((weak));
 
 /* Console (from /chosen/stdout-path). */
 void console_init(uintptr_t pl011_base);

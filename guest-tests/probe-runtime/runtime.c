@@ -84,6 +84,12 @@ void probe_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+void probe_host_check(const char *event)
+{
+	ktap_diag(&ktap, "host-check: %s expect=%s", current_id(), event);
+	console_flush();
+}
+
 static void power_off(void) __attribute__((noreturn));
 static void power_off(void)
 {
@@ -92,6 +98,8 @@ static void power_off(void)
 	ktap_diag(&ktap, "probe: boot-to-verdict %llu ms (counter %llu ms)",
 		  (unsigned long long)(timer_us(now - entry_ticks) / 1000),
 		  (unsigned long long)(timer_us(now) / 1000));
+	if (&probe_system_off_case != NULL && probe_system_off_case)
+		ktap_diag(&ktap, "host-check: %s expect=guest-shutdown", probe_system_off_case);
 	console_flush();
 	int64_t ret = smccc_call(PSCI_FN_SYSTEM_OFF, 0, 0, 0);
 	ktap_diag(&ktap, "probe: SYSTEM_OFF returned %lld (%s), halting",

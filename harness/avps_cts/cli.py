@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from . import ktap, profiles
+from . import host_checks, ktap, profiles
 from .cache import MissingToolError
 from .collect import collect_flat, collect_nested
 from .kernel import GuestKernel, debian_kernel, user_kernel
@@ -124,6 +124,7 @@ def results_from_log(lines: list[str], manifest: Manifest) -> tuple[list[CaseRes
                 problems.append("a KTAP document in the log matches no built program or probe")
                 continue
             got, more = collect_flat(doc, manifest, probe)
+            host_checks.apply(got, doc_lines, None, more, probe)
             seen_programs.add(probe)
         cases.extend(got)
         problems.extend(more)

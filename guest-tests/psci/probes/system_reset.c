@@ -1,4 +1,4 @@
-/* psci-reset probe: calls SYSTEM_RESET once; the harness sees the reset (QEMU -no-reboot exits). */
+/* psci-reset probe: calls SYSTEM_RESET once; the host judges it (QEMU: QMP SHUTDOWN reason guest-reset). */
 #include "cpu.h"
 #include "probe.h"
 
@@ -12,7 +12,7 @@ static void psci_system_reset(void)
 	int64_t f = smccc_call(PSCI_FN_FEATURES, PSCI_FN_SYSTEM_RESET, 0, 0);
 	probe_check(f >= 0, "PSCI_FEATURES(SYSTEM_RESET): expected >= 0, got %lld", (long long)f);
 	probe_diag("psci: calling SYSTEM_RESET");
-	console_flush();
+	probe_host_check("guest-reset");
 	int64_t r = smccc_call(PSCI_FN_SYSTEM_RESET, 0, 0, 0);
 	probe_check(false, "SYSTEM_RESET returned %lld (%s); it must not return", (long long)r,
 		    psci_error_name(r));

@@ -3,6 +3,10 @@
 
 const char probe_name[] = "psci";
 
+/* The probe's final SYSTEM_OFF is a case too: the host sees the VM stop (not reset). */
+const char *const probe_system_off_case = "psci.system_off";
+AVPS_CASE_RECORD(psci_system_off_manifest, "psci.system_off", "psci.system_off", "AVPS.POWER.1")
+
 struct psci_function {
 	uint32_t fid;
 	const char *name;

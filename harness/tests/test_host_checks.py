@@ -1,0 +1,38 @@
+"""Host-judged cases: a probe's power-off/reset is compared with what the host (QMP or console) observed."""
+from __future__ import annotations
+
+from avps_cts import host_checks
+from avps_cts.results import CaseResult, Status
+
+LINES = ["KTAP version 1", "1..1", "    KTAP version 1", "    1..1",
+         "    # probe psci-reset: image at 0x40080000", "    # host-check: psci.system_reset expect=guest-reset"]
+
+
+def case() -> CaseResult:
+    return CaseResult("psci.system_reset", Status.NOT_RUN, ["AVPS.POWER.1"], program="psci-reset")
+
+
+def test_matching_observation_passes_and_clears_the_cut_document_problem() -> None:
+    cases, problems = [case()], ["the KTAP document stopped after 0 of 1 planned results"]
+    host_checks.apply(cases, LINES, "guest-reset", problems, "psci-reset")
+    assert cases[0].status is Status.PASS and problems == []
+
+
+def test_wrong_observation_fails() -> None:
+    cases, problems = [case()], []
+    host_checks.apply(cases, LINES, "guest-shutdown", problems, "psci-reset")
+    assert cases[0].status is Status.FAIL
+    assert "expected the host to observe guest-reset" in cases[0].detail
+
+
+def test_console_log_shows_a_reset_when_the_probe_starts_again() -> None:
+    cases, problems = [case()], []
+    host_checks.apply(cases, LINES + ["KTAP version 1", "    # probe psci-reset: image at 0x40080000"],
+                      None, problems, "psci-reset")
+    assert cases[0].status is Status.PASS
+
+
+def test_no_observation_is_not_run_never_pass() -> None:
+    cases, problems = [case()], []
+    host_checks.apply(cases, LINES, None, problems, "psci-reset")
+    assert cases[0].status is Status.NOT_RUN
