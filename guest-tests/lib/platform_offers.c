@@ -1,7 +1,8 @@
-/* Which conditional AVPS features the platform declares (avps.offers=a,b,c). */
+/* Which conditional AVPS features the platform declares (avps.offers_<feature>=1). */
 #include "platform_offers.h"
 #include "kernel_cmdline.h"
 
+#include <stdio.h>
 #include <string.h>
 
 bool avps_list_has(const char *list, const char *word)
@@ -18,6 +19,7 @@ bool avps_list_has(const char *list, const char *word)
 
 bool avps_platform_offers(const char *feature)
 {
-	char list[512];
-	return avps_param("offers", list, sizeof(list)) && avps_list_has(list, feature);
+	char key[64], value[8];
+	snprintf(key, sizeof(key), "offers_%s", feature);
+	return avps_param(key, value, sizeof(value)) && strcmp(value, "1") == 0;
 }

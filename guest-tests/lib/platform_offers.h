@@ -1,4 +1,4 @@
-/* Which conditional AVPS features the platform declares (avps.offers=a,b,c): a declared feature with no device is a failure, not a skip. */
+/* Which conditional AVPS features the platform declares (avps.offers_<feature>=1): a declared feature with no device is a failure, not a skip. */
 #ifndef AVPS_PLATFORM_OFFERS_H
 #define AVPS_PLATFORM_OFFERS_H
 
@@ -6,7 +6,8 @@
 
 /* True when word is one of the comma-separated items of list. */
 bool avps_list_has(const char *list, const char *word);
-/* True when the kernel command line's avps.offers= list names feature (e.g. "audio"). */
+/* True when the kernel command line has avps.offers_<feature>=1 (e.g. avps.offers_audio=1). One
+ * key per feature, so each device entry of a platform profile declares its own. */
 bool avps_platform_offers(const char *feature);
 
 /*
@@ -18,8 +19,8 @@ bool avps_platform_offers(const char *feature);
 	do {                                                                                 \
 		if (virtio_sysfs_find((id), (dev), 1) < 1) {                                 \
 			ASSERT_FALSE(avps_platform_offers(feature))                          \
-				TH_LOG("platform declares '%s' (avps.offers) but has no %s",  \
-				       feature, what);                                       \
+				TH_LOG("platform declares '%s' (avps.offers_%s=1) but has no %s", \
+				       feature, feature, what);                                       \
 			SKIP(return, "no %s: conditional on the platform offering %s", what, \
 			     feature);                                                       \
 		}                                                                            \
