@@ -9,7 +9,7 @@ import yaml
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
 _PROFILE_KEYS = {"description", "remove", "globals", "echo", "expect", "machine_options", "params",
-                 "device_args", "smp", "memory_mib", "add", "options"}
+                 "device_args", "smp", "memory_mib", "add", "options", "append_extra"}
 # Top-level keys every target file may have; anything else goes to PlatformConfig.options
 # for the target's driver (firmware paths, Xen settings, ...).
 _TARGET_KEYS = {"driver", "qemu", "machine", "machine_options", "cpu", "smp", "memory_mib", "append",
@@ -125,7 +125,8 @@ def load(target: str, profile: str = "default") -> PlatformConfig:
         machine_options=str(prof.get("machine_options", data.get("machine_options", "")) or ""),
         cpu=data.get("cpu", "cortex-a57"), smp=int(prof.get("smp", data.get("smp", 1))),
         memory_mib=int(prof.get("memory_mib", data.get("memory_mib", 512))),
-        append=data.get("append", "console=ttyAMA0"), timeout_s=float(data.get("timeout_s", 300)),
+        append=" ".join(filter(None, [data.get("append", "console=ttyAMA0"), prof.get("append_extra")])),
+        timeout_s=float(data.get("timeout_s", 300)),
         globals=glob, devices=devices, echo=bool(prof.get("echo", True)), params=params,
         expect_fail=list((prof.get("expect") or {}).get("fail", [])),
         driver=str(data.get("driver", "qemu")),
