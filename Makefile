@@ -102,7 +102,7 @@ test: all unit-c
 	$(PYTHON) -m pytest -q harness/tests
 
 bench: all
-	$(PYTHON) -m avps_cts bench --build $(BUILD)
+	$(AVPS) bench --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

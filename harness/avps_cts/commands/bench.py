@@ -1,0 +1,66 @@
+"""avps-cts bench: boot and test-phase timings of the default target, repeated, printed as a table with ratios."""
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+from .. import profiles
+from ..kernel import debian_kernel
+from ..manifest import load as load_manifest
+from ..run import linux_image, probe_images
+from ..targets.base import BootOutput
+from ..targets.qemu import QemuTarget
+
+
+def phase_times(out: BootOutput) -> tuple[float | None, float | None]:
+    """(seconds from start to the first KTAP header, seconds from there to the last line)."""
+    start = next((t for line, t in zip(out.lines, out.times) if "KTAP version 1" in line), None)
+    if start is None or not out.times:
+        return None, None
+    return start, out.times[-1] - start
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    build = Path(args.build)
+    t0 = time.monotonic()
+    manifest = load_manifest(build)
+    images = [linux_image(build, debian_kernel())] + probe_images(build, manifest)
+    image_build_s = time.monotonic() - t0
+    config = profiles.load(args.target, "default")
+    rows: dict[str, dict[str, list[float]]] = {}
+    with tempfile.TemporaryDirectory(prefix="avps-bench-") as tmp:
+        target = QemuTarget(config, Path(tmp) / "scratch")
+        for _ in range(args.repeat):
+            for image in images:
+                out = target.boot(image, Path(tmp) / f"{image.name}.log")
+                boot, tests = phase_times(out)
+                row = rows.setdefault(image.name, {"boot": [], "tests": [], "total": []})
+                row["total"].append(out.duration_s)
+                if boot is not None and tests is not None:
+                    row["boot"].append(boot)
+                    row["tests"].append(tests)
+    linux_total = _median(rows.get("linux", {}).get("total", []))
+    print(f"initramfs + probe image preparation: {image_build_s:.2f} s")
+    print(f"{'image':14} {'runs':>4} {'boot->KTAP s':>13} {'tests s':>9} {'total s':>9} {'total/linux':>12}")
+    for name, row in rows.items():
+        total = _median(row["total"])
+        print(f"{name:14} {len(row['total']):>4} {_median(row['boot']):>13.2f} {_median(row['tests']):>9.2f} "
+              f"{total:>9.2f} {total / linux_total:>12.3f}")
+    print("(medians; this machine is shared and noisy: compare ratios from one run, not absolute seconds)")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None]) -> None:
+    p = sub.add_parser("bench", help="boot/test-phase timings of the default target (make bench)")
+    common(p)
+    p.add_argument("--target", default="qemu-arm64")
+    p.add_argument("--repeat", type=int, default=3)
+    p.set_defaults(func=cmd_bench)
