@@ -10,8 +10,11 @@ from ..cache import require_program
 from ..console_echo import EchoResponder, RequestHandler
 from ..host_files import SharedDirectories
 from ..host_input import HostInput
+from ..host_qmp import QmpClient
+from ..host_screen import HostScreen
 from ..host_net_echo import TcpEchoServer
 from ..profiles import PlatformConfig
+from ..qmp_events import ShutdownWatcher
 from .base import BootImage, BootOutput, stream_process
 
 _DONE_MARKERS = ("avps-runner: done", "avps-init: powering off")
@@ -94,7 +97,8 @@ class QemuTarget:
         if image.kind == "linux":
             if image.initrd is not None:
                 cmd += ["-initrd", str(image.initrd)]
-            params = {**c.params, **image.params}
+            # What the host configured, for the tests that compare it with what the guest sees.
+            params = {"cpus": str(c.smp), "mem_mib": str(c.memory_mib), **c.params, **image.params}
             append = c.append + "".join(f" avps.{k}={self._substitute_param(v)}" for k, v in params.items())
             cmd += ["-append", append]
         for dev in c.devices:
@@ -112,19 +116,22 @@ class QemuTarget:
         for name in self._placeholders("dir"):
             self.shares.create(name)
 
-    def _request_handlers(self) -> tuple[dict[str, RequestHandler], list[HostInput]]:
+    def _request_handlers(self) -> tuple[dict[str, RequestHandler], list[QmpClient]]:
         handlers: dict[str, RequestHandler] = {}
-        inputs = [HostInput(self.scratch / f"{name}.qmp") for name in self._placeholders("qmp")]
-        if inputs:
-            handlers["AVPS-INPUT"] = inputs[0].handle_request
+        monitors = [QmpClient(self.scratch / f"{name}.qmp") for name in self._placeholders("qmp")]
+        if monitors:
+            self.host_input = HostInput(monitors[0])
+            self.host_screen = HostScreen(monitors[0], self.scratch)
+            handlers["AVPS-INPUT"] = self.host_input.handle_request
+            handlers["AVPS-SCREEN"] = self.host_screen.handle_request
         if self.shares.seeds:
             handlers["AVPS-FILE"] = self.shares.handle_request
-        return handlers, inputs
+        return handlers, monitors
 
     def boot(self, image: BootImage, log_path: Path, timeout_s: float | None = None) -> BootOutput:
         self._prepare_files()
         responders: list[EchoResponder] = []
-        handlers, inputs = self._request_handlers()
+        handlers, monitors = self._request_handlers()
         try:
             for name in self._placeholders("port"):
                 self.tcp_echo[name] = TcpEchoServer().start()
@@ -135,20 +142,29 @@ class QemuTarget:
                                                     handlers=handlers).start())
             def finished(lines: list[str]) -> bool:
                 return any(marker in line for line in lines[-3:] for marker in _DONE_MARKERS)
-            out = stream_process(self.command(image), log_path, timeout_s or self.config.timeout_s,
+            qmp_path = self.scratch / "events.qmp"
+            qmp_path.unlink(missing_ok=True)
+            watcher = ShutdownWatcher(qmp_path).start()
+            out = stream_process(self.command(image) + ShutdownWatcher.qemu_args(qmp_path), log_path,
+                                 timeout_s or self.config.timeout_s,
                                  stop_when=finished if image.kind == "linux" else None)
+            watcher.join()
+            out.host_evidence["shutdown_reason"] = watcher.reason
+            if watcher.error:
+                out.problems.append(f"host could not watch QMP events: {watcher.error}")
         finally:
             for responder in responders:
                 responder.stop()
             for server in self.tcp_echo.values():
                 server.stop()
-            for host_input in inputs:
-                host_input.close()
+            for monitor in monitors:
+                monitor.close()
         out.host_evidence["console_lines_received"] = [r for resp in responders for r in resp.received]
         if self.tcp_echo:
             out.host_evidence["tcp_echo_bytes"] = {n: s.bytes_echoed for n, s in self.tcp_echo.items()}
-        if inputs:
-            out.host_evidence["input_injected"] = [e for i in inputs for e in i.injected]
+        if monitors:
+            out.host_evidence["input_injected"] = self.host_input.injected
+            out.host_evidence["screen_seen"] = self.host_screen.seen
         return out
 
 
