@@ -15,7 +15,7 @@ GUEST_MODULES = [
     "virtio_mmio", "virtio_pci", "virtio_blk", "virtio_net", "virtio_console", "virtio-rng",
     "virtio_input", "virtio-gpu", "virtio_crypto", "virtio_scsi", "virtio_balloon",
     "9pnet_virtio", "9p", "virtiofs", "vmw_vsock_virtio_transport", "sd_mod", "efivarfs",
-    "evdev", "algif_skcipher",
+    "evdev", "algif_skcipher", "algif_hash",
 ]
 
 INSTALL_DIR = "/opt/avps-cts"
