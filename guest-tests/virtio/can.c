@@ -1,0 +1,25 @@
+/* virtio-can: a virtio-can device (ID 36) is present, bound to a driver and modern; conditional on the platform offering can. */
+#define AVPS_SUITE "virtio.can"
+#include "avps_kselftest.h"
+#include "platform_offers.h"
+#include "virtio_sysfs.h"
+
+/*
+ * VIRTIO chapter: CAN Device (VIRTIO 1.4). Only the device interface is checked (device ID in
+ * /sys/bus/virtio/devices, a driver bound, VIRTIO_F_VERSION_1): no device and no Linux driver exist here.
+ * Absent device: SKIP, unless the platform declares avps.offers_can=1, then not ok.
+ */
+#define DEVICE_ID 36
+#define DEVICE_WHAT "virtio-can device (ID 36)"
+
+AVPS_TEST(device_present, "AVPS.CAN.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
+{
+	struct virtio_sysfs_device dev;
+	REQUIRE_CONDITIONAL_DEVICE(DEVICE_ID, &dev, "can", DEVICE_WHAT);
+	EXPECT_STRNE("", dev.driver) TH_LOG("%s (device ID %d) has no driver bound: the guest kernel cannot use it",
+					    dev.path, DEVICE_ID);
+	EXPECT_TRUE(virtio_sysfs_has_feature(&dev, VIRTIO_F_VERSION_1))
+		TH_LOG("VIRTIO_F_VERSION_1 not negotiated (legacy device?), features=%s", dev.features);
+}
+
+TEST_HARNESS_MAIN
