@@ -5,10 +5,11 @@ import dataclasses
 import re
 
 # Xen 4.17's vpl011 buffers a domU's output and prints it line by line through printk as
-# 'DOMn: <text>'. Its buffer holds 127 characters: a longer line comes out as pieces of
-# exactly 127 characters, each on its own '(XEN) DOMn: ' line, the last piece shorter
-# (possibly empty when the line was a multiple of 127). Measured here: see XEN-NOTES §6.
-XEN_CHUNK = 127
+# 'DOMn: <text>'. A full buffer is 126 bytes of guest output (a Linux guest's own '\r'
+# counts): a longer line comes out as pieces of exactly 126 bytes, each on its own
+# '(XEN) DOMn: ' line, the last piece shorter (possibly empty). Xen's serial driver ends
+# every line with '\r\n'. Measured here with Xen 4.17.7 (harness/XEN.md, XEN-NOTES §6).
+XEN_CHUNK = 126
 
 _DOMAIN_LINE = re.compile(r"^\(XEN\) DOM(?P<domid>\d+):(?: (?P<text>.*))?$")
 _XEN_LINE = re.compile(r"^\(XEN\) ?(?P<text>.*)$")
@@ -41,16 +42,20 @@ class XenConsoleDemux:
         return self.domains is None or domid in self.domains
 
     def feed(self, raw: str) -> list[ConsoleLine]:
-        line = raw.rstrip("\r\n").replace("\r", "")
-        match = _DOMAIN_LINE.match(line)
+        """raw: one console line as received, up to its line feed; a trailing CR is Xen's own."""
+        raw = raw.rstrip("\n")
+        if raw.endswith("\r"):
+            raw = raw[:-1]
+        match = _DOMAIN_LINE.match(raw)
         if match:
             domid = int(match.group("domid"))
-            text = self._partial.pop(domid, "") + (match.group("text") or "")
             piece = match.group("text") or ""
+            text = self._partial.pop(domid, "") + piece
             if len(piece) >= self.chunk:
                 self._partial[domid] = text  # the rest of this line comes next
                 return []
-            return [ConsoleLine(domid, text)]
+            return [ConsoleLine(domid, text.replace("\r", ""))]
+        line = raw.replace("\r", "")
         xen = _XEN_LINE.match(line)
         if xen:
             focus = _FOCUS.search(line)
@@ -64,6 +69,6 @@ class XenConsoleDemux:
 
     def flush(self) -> list[ConsoleLine]:
         """Pieces still waiting for their continuation when the console ended."""
-        out = [ConsoleLine(domid, text) for domid, text in sorted(self._partial.items())]
+        out = [ConsoleLine(domid, text.replace("\r", "")) for domid, text in sorted(self._partial.items())]
         self._partial.clear()
         return out

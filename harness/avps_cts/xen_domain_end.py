@@ -15,6 +15,11 @@ _PROBE_CLOSING = (_PROBE_VERDICT, "# host-check: ", "# probe: exception during s
 _XEN_CRASH = re.compile(r"Domain (?P<domid>\d+) (?:\(vcpu#\d+\) crashed|reported crashed)")
 
 
+def xen_panicked(xen_line: str) -> bool:
+    """Xen itself panicked: every domain is over (Xen reboots, and -no-reboot ends QEMU)."""
+    return xen_line.startswith("Panic on CPU")
+
+
 def xen_reports_crash(xen_line: str) -> int | None:
     """The domain id when one of Xen's own lines says a domain crashed."""
     match = _XEN_CRASH.search(xen_line)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .xen_console import XenConsoleDemux
-from .xen_domain_end import DomainEnd, xen_reports_crash
+from .xen_domain_end import DomainEnd, xen_panicked, xen_reports_crash
 
 CTRL_A = b"\x01"
 # Xen's own messages about one domain: 'd1v0 Unhandled SMC/HVC ...', 'd1v1: vGICR: ...', 'd1 BANK[0] ...'
@@ -76,6 +76,10 @@ class XenSession:
         crashed = xen_reports_crash(text)
         if crashed in self.ends:
             self.ends[crashed].mark_crashed(now)
+        if xen_panicked(text):
+            self.result.problems.append(f"Xen panicked: {text}")
+            for end in self.ends.values():
+                end.mark_crashed(now)
         about = _XEN_ABOUT_DOMAIN.match(text)
         if about and int(about.group("domid")) in self.result.domains:
             self.result.domains[int(about.group("domid"))].xen_lines.append(text)
@@ -106,13 +110,14 @@ class XenSession:
         pending = b""
         phase = "running"  # running -> focusing -> dumping -> rebooting
         phase_at = 0.0
+        focus_seen = 0
         hard_deadline = self.timeout_s + 15.0
         with self.log_path.open("a", encoding="utf-8", errors="replace") as log:
             def take(raw: bytes, now: float) -> None:
-                text = raw.decode("utf-8", "replace").rstrip("\r")
-                log.write(text + "\n")
+                text = raw.decode("utf-8", "replace")
+                log.write(text.replace("\r", "") + "\n")
                 log.flush()
-                self._take(text, now)
+                self._take(text, now)  # the demultiplexer needs the '\r's to measure Xen's pieces
 
             def send(keys: bytes) -> None:
                 try:
@@ -139,13 +144,17 @@ class XenSession:
                     break
                 if phase == "running" and self._all_done(now):
                     phase, phase_at = "focusing", now
+                    focus_seen = sum("*** Serial input to" in line for line in self.result.xen_lines) + 1
                     send(CTRL_A * 3)
                 elif phase == "focusing":
-                    if self.demux.focus is None and any("Serial input to Xen" in l for l in self.result.xen_lines[-3:]):
+                    # Each CTRL-a x3 moves the input one step (DOM0, DOM1, ..., Xen); step on as
+                    # soon as Xen confirms the last one, or after 0.3 s without an answer.
+                    switches = sum("*** Serial input to" in line for line in self.result.xen_lines)
+                    if any("Serial input to Xen" in l for l in self.result.xen_lines[-3:]):
                         phase, phase_at = ("dumping", now) if self.dump_domains else ("rebooting", now)
                         send(b"q" if self.dump_domains else b"R")
-                    elif now - phase_at > 0.3:
-                        phase_at = now
+                    elif switches > focus_seen or now - phase_at > 0.3:
+                        focus_seen, phase_at = switches, now
                         send(CTRL_A * 3)
                 elif phase == "dumping" and now - phase_at > 0.5:
                     phase, phase_at = "rebooting", now

@@ -59,6 +59,8 @@ class XenTarget:
         args = str(opts.get("xen_bootargs", "loglvl=all guest_loglvl=all")).split()
         self.xen_bootargs = " ".join([a for a in XEN_REQUIRED_ARGS if a not in args] + args)
         self.dump_domains = bool(opts.get("dump_domains", True))
+        # A probe needs little RAM; when several domUs share one boot they must fit in host_memory_mib.
+        self.probe_memory_mib = int(opts.get("probe_memory_mib", config.memory_mib))
         self._base_dtb: Path | None = None
 
     @property
@@ -96,7 +98,8 @@ class XenTarget:
             params = {"cpus": str(c.smp), "mem_mib": str(c.memory_mib), **c.params, **image.params}
             bootargs = c.append + "".join(f" avps.{k}={v}" for k, v in params.items())
         return DomainSpec(name=f"domU{domid}", kernel=image.kernel, initrd=image.initrd if image.kind == "linux" else None,
-                          bootargs=bootargs, memory_mib=c.memory_mib, cpus=c.smp)
+                          bootargs=bootargs, cpus=c.smp,
+                          memory_mib=c.memory_mib if image.kind == "linux" else self.probe_memory_mib)
 
     def prepare(self, images: Sequence[BootImage], tag: str) -> tuple[list[str], dict[int, str]]:
         """The QEMU command line and the domU id -> kind map for images booted together (domU ids from 1)."""
@@ -148,7 +151,7 @@ def boot_output(result: SessionResult, domid: int, log_path: Path) -> BootOutput
     elif stream.end == "console-ended":
         out.problems.append(f"Xen's console ended before domain {domid} finished")
     elif stream.end == "crashed":
-        out.problems.append(f"Xen reports that domain {domid} crashed")
+        out.problems.append(f"domain {domid} ended abnormally: Xen reported a crash (see xen log)")
     for line in stream.lines:
         if any(marker in line for marker in PANIC_MARKERS):
             out.problems.append(f"guest kernel panic: {line.strip()[:160]}")
