@@ -23,6 +23,22 @@ def status_of(test: KtapTest) -> Status:
     return Status.FAIL
 
 
+# kselftest_harness announces each case: "#  RUN           global.name ...".
+_RUN_LINE = re.compile(r"^RUN\s+(\S+) \.\.\.$")
+
+
+def case_name(test: KtapTest) -> str:
+    """The result's name; kselftest 6.1 prints a skipped case as 'ok N # SKIP reason' without
+    one, so then the name comes from the case's own RUN announcement."""
+    if test.name:
+        return test.name
+    for line in reversed(test.diagnostics):
+        match = _RUN_LINE.match(line)
+        if match:
+            return match.group(1)
+    return ""
+
+
 def _evidence(test: KtapTest) -> list[str]:
     return [d for d in test.diagnostics if d and not _NOISE.match(d)]
 
@@ -53,7 +69,7 @@ def _results_for_program(program: str, expected: list[ManifestCase], reported: l
     """Cases of one program from its reported subtests; absent ones become not-run."""
     cases: list[CaseResult] = []
     problems: list[str] = []
-    by_name = {t.name: t for t in reported}
+    by_name = {case_name(t): t for t in reported}
     for case in expected:
         test = by_name.pop(case.ktap_name, None)
         if test is None:

@@ -108,3 +108,13 @@ def test_manifest_records_parse_and_reject_malformed() -> None:
     assert case.requirements == ("AVPS.STORAGE.1", "VIRTIO-1.2: X #1")
     with pytest.raises(ManifestError):
         parse_records(b"avps-case\x1fonly-id\x00", "p", "test")
+
+
+def test_kselftest_skip_without_name_takes_the_name_from_its_run_line() -> None:
+    doc = ktap.parse(["KTAP version 1", "1..1", "    TAP version 13", "    1..1",
+                      "    #  RUN           global.c ...", "    #      SKIP      no device",
+                      "    #            OK  global.c", "    ok 1 # SKIP no device", "ok 1 virtio.rng # SKIP"])
+    cases, problems = collect_nested(doc, manifest(), ["virtio.rng"])
+    assert by_id(cases)["virtio.rng.c"].status is Status.SKIP
+    assert by_id(cases)["virtio.rng.c"].detail == "no device"
+    assert problems == []

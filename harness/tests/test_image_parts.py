@@ -43,7 +43,7 @@ def test_every_profile_loads() -> None:
     for target in profiles.available_targets():
         for name in profiles.profile_names(target):
             config = profiles.load(target, name)
-            assert config.devices or name != "default"
+            assert config.target == target and config.profile == name
 
 
 def test_unknown_profile_is_a_clear_error() -> None:
