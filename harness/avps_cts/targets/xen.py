@@ -96,6 +96,8 @@ class XenTarget:
         if image.kind == "linux":
             # What the host configured, for the tests that compare it with what the guest sees.
             params = {"cpus": str(c.smp), "mem_mib": str(c.memory_mib), **c.params, **image.params}
+            if image.initrd is not None:  # the exact ramdisk module size the DT gives Xen
+                params = {"initrd_bytes": str(Path(image.initrd).stat().st_size), **params}
             bootargs = c.append + "".join(f" avps.{k}={v}" for k, v in params.items())
         return DomainSpec(name=f"domU{domid}", kernel=image.kernel, initrd=image.initrd if image.kind == "linux" else None,
                           bootargs=bootargs, cpus=c.smp,
