@@ -11,8 +11,9 @@ from pathlib import Path
 class ShutdownWatcher:
     """Connects to a '-qmp unix:PATH,server=on,wait=on' socket and records SHUTDOWN events.
 
-    With wait=on QEMU does not start the guest until this client has connected, so a
-    guest that powers off within milliseconds is still observed. reason is QMP's own
+    QEMU starts with the guest paused (-S) and this client resumes it ('cont') only after
+    QMP capabilities are negotiated: QMP sends no events before that, so a guest that
+    powers off within milliseconds would otherwise go unobserved. reason is QMP's own
     word: 'guest-shutdown' (PSCI SYSTEM_OFF), 'guest-reset' (SYSTEM_RESET with
     -no-reboot), 'guest-panic', 'host-signal', ...
     """
@@ -26,7 +27,7 @@ class ShutdownWatcher:
 
     @staticmethod
     def qemu_args(path: Path) -> list[str]:
-        return ["-qmp", f"unix:{path},server=on,wait=on"]
+        return ["-qmp", f"unix:{path},server=on,wait=on", "-S"]
 
     def start(self) -> "ShutdownWatcher":
         self._thread.start()
@@ -58,6 +59,9 @@ class ShutdownWatcher:
             try:
                 stream.readline()  # greeting
                 stream.write(b'{"execute": "qmp_capabilities"}\n')
+                stream.flush()
+                stream.readline()  # {"return": {}}: events flow from here on
+                stream.write(b'{"execute": "cont"}\n')
                 stream.flush()
                 for raw in stream:
                     try:
