@@ -7,7 +7,7 @@ PROBE_OUT := $(BUILD)/probes
 PROBE_LIBFDT := $(AVPS_CACHE)/arm64/libfdt/usr
 PROBE_CFLAGS := -std=c11 -O2 -g -ffreestanding -nostdlib -mstrict-align -mgeneral-regs-only \
 	-fpie -fno-stack-protector -fno-tree-loop-distribute-patterns -fno-common -fno-toplevel-reorder $(WARN) \
-	-I$(PROBE_RT_DIR) -Iguest-tests/lib -isystem $(PROBE_LIBFDT)/include
+	-I$(PROBE_RT_DIR) -Iguest-tests/lib -isystem $(PROBE_LIBFDT)/include -MMD -MP
 PROBE_LDFLAGS := -nostdlib -static-pie -Wl,-T,$(PROBE_RT_DIR)/probe.ld -Wl,--no-dynamic-linker \
 	-Wl,-z,norelro -Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments
 PROBE_RT_SRC := $(PROBE_RT_DIR)/head.S $(PROBE_RT_DIR)/vectors.S $(wildcard $(PROBE_RT_DIR)/*.c) \
@@ -34,5 +34,8 @@ $(PROBE_OUT)/$(1).img: $(PROBE_OUT)/$(1).elf
 		{ echo "$$@: no arm64 Image magic at offset 56" >&2; rm -f $$@; exit 1; }
 PROBES += $(PROBE_OUT)/$(1).elf $(PROBE_OUT)/$(1).img
 endef
+
+# Header dependencies as the compiler saw them (a probe's own headers included).
+-include $(shell find $(PROBE_OUT)/obj -name '*.d' 2>/dev/null)
 
 endif

@@ -94,7 +94,7 @@ struct vdev {
 	struct virtq vq;
 };
 
-#define VDEV_MAX 8
+#define VDEV_MAX 32 /* QEMU virt has 32 transports; every one may carry a device */
 
 /* Fills the list from every "virtio,mmio" node (DeviceID 0 transports skipped). */
 int vdev_discover(void);
