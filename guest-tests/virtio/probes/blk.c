@@ -50,20 +50,35 @@ static uint64_t capacity(struct vdev *d)
 	return (uint64_t)hi << 32 | lo;
 }
 
-static struct vdev *blk_device(void)
-{
-	struct vdev *d = vdev_find(VIRTIO_ID_BLOCK);
-	if (!probe_check(d != NULL, "no block device (DeviceID 2) on a version-2 virtio-mmio "
-			 "transport"))
-		return NULL;
-	if (!probe_check(d->ready, "%s: device setup failed earlier", vdev_name(d)))
-		return NULL;
-	return d;
-}
-
 static bool read_only(const struct vdev *d)
 {
 	return d->features & (1ULL << VIRTIO_BLK_F_RO);
+}
+
+enum blk_choice { ANY_DISK, WRITABLE_DISK, READ_ONLY_DISK };
+
+/* A set-up block device of the wanted kind; a platform may offer several disks. */
+static struct vdev *blk_device_of(enum blk_choice want)
+{
+	struct vdev *first = vdev_find(VIRTIO_ID_BLOCK);
+	if (!probe_check(first != NULL, "no block device (DeviceID 2) on a version-2 virtio-mmio "
+			 "transport"))
+		return NULL;
+	for (int i = 0; i < vdev_count; i++) {
+		struct vdev *d = &vdevs[i];
+		if (d->device_id != VIRTIO_ID_BLOCK || d->version != 2 || !d->ready)
+			continue;
+		if (want == ANY_DISK || (want == READ_ONLY_DISK) == read_only(d))
+			return d;
+	}
+	if (want == ANY_DISK)
+		probe_check(false, "%s: device setup failed earlier", vdev_name(first));
+	return want == READ_ONLY_DISK ? NULL : first;
+}
+
+static struct vdev *blk_device(void)
+{
+	return blk_device_of(ANY_DISK);
 }
 
 PROBE_CASE(blk_read0, "virtio.blk.read_sector0", "AVPS.STORAGE.1", "AVPS.VIRTIO.1", USED_RING(2))
@@ -105,7 +120,7 @@ static void copy(uint8_t *dst, const uint8_t *src)
 PROBE_CASE(blk_write, "virtio.blk.write_readback", "AVPS.STORAGE.1", "AVPS.VIRTIO.1")
 static void blk_write(void)
 {
-	struct vdev *d = blk_device();
+	struct vdev *d = blk_device_of(WRITABLE_DISK);
 	if (!d)
 		return;
 	uint64_t cap = capacity(d);
@@ -143,11 +158,13 @@ PROBE_CASE(blk_ro, "virtio.blk.readonly_write_rejected", "AVPS.STORAGE.1", BLK_O
 	   BLK_OPERATION(2))
 static void blk_ro(void)
 {
-	struct vdev *d = blk_device();
-	if (!d)
+	if (!vdev_find(VIRTIO_ID_BLOCK)) {
+		probe_check(false, "no block device (DeviceID 2) on a version-2 virtio-mmio transport");
 		return;
-	if (!read_only(d)) {
-		probe_skip("the block device is writable (VIRTIO_BLK_F_RO not offered)");
+	}
+	struct vdev *d = blk_device_of(READ_ONLY_DISK);
+	if (!d) {
+		probe_skip("no block device offers VIRTIO_BLK_F_RO (no read-only disk on this platform)");
 		return;
 	}
 	uint64_t sector = capacity(d) ? capacity(d) - 1 : 0;
