@@ -1,0 +1,37 @@
+# UEFI applications built with Debian's gnu-efi (arm64): the avps-uefi probe and the ESP kernel loader, into build/probes-uefi/.
+# Debian 12's crt0-efi-aarch64.o carries its own PE/COFF header, so the PE file is the
+# linked shared object's sections copied out with -O binary (BOOT-NOTES §2).
+UEFI_DIR := guest-tests/boot/uefi
+UEFI_OUT := $(BUILD)/probes-uefi
+GNU_EFI := $(AVPS_CACHE)/arm64/gnu-efi/usr
+UEFI_BOOTSTRAP_STAMP := $(BUILD)/.bootstrap-uefi
+# Firmware, ESP tools and gnu-efi: what the UEFI and U-Boot targets need.
+$(UEFI_BOOTSTRAP_STAMP): harness/bootstrap.sh | $(BOOTSTRAP_STAMP)
+	@harness/bootstrap.sh install qemu-efi-aarch64 u-boot-qemu u-boot-tools mtools dosfstools gdisk
+	@harness/bootstrap.sh fetch gnu-efi gnu-efi
+	@mkdir -p $(@D) && touch $@
+UEFI_CFLAGS := -std=c11 -O2 -fpic -fshort-wchar -fno-stack-protector -ffreestanding -fno-strict-aliasing \
+	-fno-merge-all-constants -mstrict-align -mgeneral-regs-only $(WARN) -Wno-pointer-sign \
+	-isystem $(GNU_EFI)/include/efi -isystem $(GNU_EFI)/include/efi/aarch64 \
+	-isystem $(GNU_EFI)/include/efi/protocol -Iguest-tests/lib -I$(UEFI_DIR)
+UEFI_LDFLAGS := -nostdlib --no-undefined -shared -Bsymbolic -znocombreloc --no-warn-rwx-segments \
+	-T $(GNU_EFI)/lib/elf_aarch64_efi.lds --defsym=EFI_SUBSYSTEM=0xa
+UEFI_SECTIONS := -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .rel.* -j .rela.* -j .reloc
+
+$(UEFI_OUT)/obj/%.o: $(UEFI_DIR)/%.c $(wildcard $(UEFI_DIR)/*.h guest-tests/lib/avps_case.h) | $(UEFI_BOOTSTRAP_STAMP)
+	@mkdir -p $(@D)
+	$(CROSS)gcc $(UEFI_CFLAGS) -c $< -o $@
+
+# $(1) = application name, $(2) = its sources (file names in $(UEFI_DIR)).
+define UEFI_APP
+$(UEFI_OUT)/$(1).elf: $(patsubst %.c,$(UEFI_OUT)/obj/%.o,$(2))
+	$$(CROSS)ld $$(UEFI_LDFLAGS) $$(GNU_EFI)/lib/crt0-efi-aarch64.o $$^ -L$$(GNU_EFI)/lib -lefi -lgnuefi \
+		$$$$($$(CROSS)gcc -print-libgcc-file-name) -o $$@
+$(UEFI_OUT)/$(1).efi: $(UEFI_OUT)/$(1).elf
+	$$(CROSS)objcopy $$(UEFI_SECTIONS) -O binary $$< $$@
+	@# A PE image starts with "MZ"; firmware silently skips anything else.
+	@test "$$$$(head -c 2 $$@)" = MZ || { echo "$$@: no PE/COFF header" >&2; rm -f $$@; exit 1; }
+PROBES += $(UEFI_OUT)/$(1).efi
+endef
+
+$(eval $(call UEFI_APP,avps-loader,kernel_loader.c))
