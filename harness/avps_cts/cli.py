@@ -172,12 +172,13 @@ def cmd_control(args: argparse.Namespace) -> int:
         if not config.expect_fail:
             continue
         target, _ = _make_target(args.target, name, build / "run" / f"{args.target}-{name}")
-        wanted_programs = {c.rsplit(".", 1)[0] for c in config.expect_fail}
+        # Boot only the images that carry the cases this control names.
+        program_of = {c.case_id: c.program for c in manifest.cases}
+        wanted_programs = {program_of.get(c, "") for c in config.expect_fail}
         images = []
         if wanted_programs & set(manifest.linux_programs()):
             images.append(linux_image(build, _kernel(args)))
-        images += [i for i in probe_images(build, manifest) if i.name in wanted_programs
-                   or any(c.startswith(i.name + ".") for c in config.expect_fail)]
+        images += [i for i in probe_images(build, manifest) if i.name in wanted_programs]
         folder = report_folder(Path(args.reports), f"{args.target}-{name}")
         run = RunResult(target=f"{args.target}/{name}")
         run.platform = target.platform_facts()

@@ -53,6 +53,17 @@ def test_default_platform_passes_every_case(default_run: Path, build: Path) -> N
     assert (default_run / "junit.xml").exists() and (default_run / "summary.md").exists()
 
 
+def test_el2_entry_platform_gives_the_same_verdicts(qemu_ready: Path, repo: Path, tmp_path: Path) -> None:
+    """virtualization=on: probes enter at EL2 and drop to EL1, PSCI goes through SMC; verdicts must not change."""
+    proc = cli(repo, "run", "--target", "qemu-arm64", "--profile", "el2-entry", "--reports", str(tmp_path))
+    data = json.loads((only_report(tmp_path) / "results.json").read_text())
+    failing = {c["case_id"] for c in data["cases"] if c["status"] not in ("pass", "skip")}
+    assert failing == set(profiles.known_nonconformance("qemu-arm64")) & {c["case_id"] for c in data["cases"]}, \
+        proc.stdout
+    psci_log = (only_report(tmp_path) / "console-psci.log").read_text()
+    assert "EL2 entry, SMCCC conduit smc" in psci_log
+
+
 def test_captured_log_gives_the_same_results(default_run: Path, repo: Path, tmp_path: Path) -> None:
     log = tmp_path / "captured.log"
     log.write_text("".join(p.read_text() for p in sorted(default_run.glob("console-*.log"))))
