@@ -42,20 +42,35 @@ static bool read_line_until(int fd, char *line, size_t size, const struct timesp
 	}
 }
 
+int console_port_open_raw(const char *path)
+{
+	int fd = open(path, O_RDWR | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	struct termios t;
+	if (tcgetattr(fd, &t) == 0) { /* a tty (hvc); vport character devices have no line discipline */
+		cfmakeraw(&t);
+		tcsetattr(fd, TCSANOW, &t);
+		tcflush(fd, TCIOFLUSH);
+	}
+	return fd;
+}
+
+bool console_port_read_line(int fd, char *line, size_t size, int timeout_ms)
+{
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	return read_line_until(fd, line, size, &start, timeout_ms);
+}
+
 bool host_request(const char *request, const char *reply_prefix, char *reply, size_t size,
 		  int timeout_ms)
 {
-	int fd = open("/dev/hvc0", O_RDWR | O_NOCTTY);
+	int fd = console_port_open_raw("/dev/hvc0");
 	if (fd < 0) {
 		snprintf(reply, size, "open /dev/hvc0: %s", strerror(errno));
 		return false;
 	}
-	struct termios t;
-	if (tcgetattr(fd, &t) == 0) {
-		cfmakeraw(&t);
-		tcsetattr(fd, TCSANOW, &t);
-	}
-	tcflush(fd, TCIOFLUSH);
 	char line[512];
 	int len = snprintf(line, sizeof(line), "%s\n", request);
 	if (write(fd, line, (size_t)len) != len) {

@@ -15,6 +15,13 @@
 bool host_request(const char *request, const char *reply_prefix, char *reply, size_t size,
 		  int timeout_ms);
 
+/* Opens a console port (a tty such as /dev/hvc0, or a /dev/vportNpM) in raw mode with its
+ * queues flushed; -1 with errno on failure. */
+int console_port_open_raw(const char *path);
+
+/* Reads one line (without CR/LF) from fd within timeout_ms; false on timeout. */
+bool console_port_read_line(int fd, char *line, size_t size, int timeout_ms);
+
 /* A per-call nonce (time and pid mixed), printed as hex by callers. */
 unsigned long host_request_nonce(void);
 

@@ -2,13 +2,12 @@
 #define AVPS_SUITE "virtio.console"
 #include "avps_kselftest.h"
 #include "kernel_cmdline.h"
+#include "host_request.h"
 #include "virtio_sysfs.h"
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <string.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,48 +45,6 @@ AVPS_TEST(port_present, "AVPS.CONSOLE.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved
 	EXPECT_EQ(0, access("/dev/hvc0", F_OK)) TH_LOG("no console port tty /dev/hvc0");
 }
 
-static int open_raw_console(void)
-{
-	int fd = open("/dev/hvc0", O_RDWR | O_NOCTTY);
-	if (fd < 0)
-		return -1;
-	struct termios t;
-	if (tcgetattr(fd, &t) == 0) {
-		cfmakeraw(&t);
-		tcsetattr(fd, TCSANOW, &t);
-	}
-	tcflush(fd, TCIOFLUSH);
-	return fd;
-}
-
-/* Reads one line (without newline) within the deadline; false on timeout. */
-static bool read_line(int fd, char *line, size_t size, int timeout_ms)
-{
-	size_t len = 0;
-	struct timespec start, now;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-		if (elapsed >= timeout_ms)
-			return false;
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (poll(&p, 1, (int)(timeout_ms - elapsed)) <= 0)
-			continue;
-		char c;
-		if (read(fd, &c, 1) != 1)
-			continue;
-		if (c == '\r')
-			continue;
-		if (c == '\n') {
-			line[len] = '\0';
-			return true;
-		}
-		if (len < size - 1)
-			line[len++] = c;
-	}
-}
-
 /* Sends "AVPS-ECHO <nonce>" on fd and waits for the host's matching reply line. */
 static bool echo_round_trip(int fd, char *expected, size_t expected_size, char *err, size_t err_size)
 {
@@ -103,7 +60,7 @@ static bool echo_round_trip(int fd, char *expected, size_t expected_size, char *
 	}
 	/* Skip unrelated lines (a host may print a banner), keep the deadline overall. */
 	for (int lines = 0; lines < 8; lines++) {
-		if (!read_line(fd, reply, sizeof(reply), ECHO_TIMEOUT_MS))
+		if (!console_port_read_line(fd, reply, sizeof(reply), ECHO_TIMEOUT_MS))
 			break;
 		if (strcmp(reply, expected) == 0)
 			return true;
@@ -115,7 +72,7 @@ static bool echo_round_trip(int fd, char *expected, size_t expected_size, char *
 
 AVPS_TEST(line_round_trip, "AVPS.CONSOLE.1")
 {
-	int fd = open_raw_console();
+	int fd = console_port_open_raw("/dev/hvc0");
 	ASSERT_GE(fd, 0) TH_LOG("open /dev/hvc0: %s", strerror(errno));
 	char expected[160], err[256];
 	bool answered = echo_round_trip(fd, expected, sizeof(expected), err, sizeof(err));
