@@ -60,6 +60,7 @@ class XenSession:
         self.result = SessionResult(command=self.command,
                                     domains={d: DomainStream(d, kind) for d, kind in kinds.items()})
         self._dumping: int | None = None
+        self._last_xen_line_at = 0.0
 
     def _take(self, raw: str, now: float) -> None:
         for item in self.demux.feed(raw):
@@ -73,6 +74,7 @@ class XenSession:
             self.ends[domid].feed(text, now)
             return
         self.result.xen_lines.append(text)
+        self._last_xen_line_at = now
         crashed = xen_reports_crash(text)
         if crashed in self.ends:
             self.ends[crashed].mark_crashed(now)
@@ -156,8 +158,9 @@ class XenSession:
                     elif switches > focus_seen or now - phase_at > 0.3:
                         focus_seen, phase_at = switches, now
                         send(CTRL_A * 3)
-                elif phase == "dumping" and now - phase_at > 0.5:
-                    phase, phase_at = "rebooting", now
+                elif phase == "dumping" and (now - phase_at > 1.0 or (
+                        self._dumping is not None and now - self._last_xen_line_at > 0.15)):
+                    phase, phase_at = "rebooting", now  # the 'q' dump is over (quiet), or took too long
                     send(b"R")
                 elif phase == "rebooting" and now - phase_at > 5.0:
                     self.result.problems.append("Xen did not reboot on 'R' within 5 s: QEMU killed")
