@@ -1,0 +1,1 @@
+"""LAVA integration: guest image variant, job generator, host services for local lava-run, results reader, comparison."""

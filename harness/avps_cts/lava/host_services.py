@@ -1,0 +1,54 @@
+"""Host services a local LAVA QEMU job needs, exactly as the direct run has them: console responders, TCP echo, shares, QMP helpers."""
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from ..console_echo import EchoResponder
+from ..host_net_echo import TcpEchoServer
+from ..profiles import PlatformConfig
+from ..targets.qemu import QemuTarget
+
+SEED_ENV = "AVPS_SEED_"  # + directory name: the shared directory's nonce, for the job renderer
+PORT_ENV = "AVPS_NET_ECHO_PORT"
+
+
+def run_with_services(config: PlatformConfig, host_dir: Path, command: list[str]) -> int:
+    """Starts what the QEMU target starts around a boot, runs command (lava-run), stops it all.
+
+    The QEMU target's own pieces are reused so the host side matches the direct run: shared
+    directories with fresh seeds, the AVPS-FILE/-INPUT/-SCREEN request handlers (the latter
+    two drive QEMU through the QMP socket the job's QEMU listens on), a responder on every
+    console socket, and a TCP echo. The echo's port reaches command as $AVPS_NET_ECHO_PORT and
+    each directory's nonce as $AVPS_SEED_<NAME>: render the job inside command.
+    Returns command's exit status.
+    """
+    target = QemuTarget(config, host_dir)
+    target._prepare_files()  # shared directories and their seeds (disk files here are unused)
+    handlers, monitors = target._request_handlers()
+    responders: list[EchoResponder] = []
+    server = TcpEchoServer().start()
+    try:
+        for device in config.devices:
+            for sock in device.sockets:
+                answers = device.echo == sock and config.echo
+                responders.append(EchoResponder(host_dir / f"{sock}.sock", reply=answers, handlers=handlers).start())
+        env = dict(os.environ, **{PORT_ENV: str(server.port)})
+        env.update({SEED_ENV + name: seed for name, seed in target.shares.seeds.items()})
+        rc = subprocess.run(command, env=env).returncode
+    finally:
+        for responder in responders:
+            responder.stop()
+        server.stop()
+        for monitor in monitors:
+            monitor.close()
+    for responder in responders:
+        print(f"avps-cts lava-services: {responder.path.name}: {len(responder.received)} lines received, "
+              f"{responder.replied} answered")
+    print(f"avps-cts lava-services: TCP echo on port {server.port}: {server.bytes_echoed} bytes echoed")
+    return rc
+
+
+def socket_dir(build: Path) -> Path:
+    return build / "lava" / "host"
