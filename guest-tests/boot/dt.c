@@ -111,9 +111,14 @@ AVPS_TEST(cpus, "AVPS.BOOT.1")
 	struct cpu_count count = {0};
 	dt_children("/cpus", "cpu@", count_cpu, &count);
 	long configured = sysconf(_SC_NPROCESSORS_CONF);
+	unsigned long long declared;
 	ASSERT_GE(count.described, 1) TH_LOG("expected /cpus/cpu@N nodes (device_type \"cpu\", reg), seen none");
 	EXPECT_EQ(configured, count.described) TH_LOG("expected the DT to describe the %ld CPUs Linux knows, "
 						     "seen %d", configured, count.described);
+	if (avps_param_u64("cpus", &declared))
+		EXPECT_EQ(declared, (unsigned long long)count.described)
+			TH_LOG("expected the %llu CPUs the host gave (avps.cpus), the DT describes %d", declared,
+			       count.described);
 }
 
 AVPS_TEST(interrupt_controller, "AVPS.BOOT.1")

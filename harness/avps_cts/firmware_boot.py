@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from . import profiles
-from .cache import MissingToolError
+from .cache import MissingToolError, require_program
 from .esp_image import build_esp
 from .profiles import PlatformConfig
 from .targets.base import BootImage, BootOutput
@@ -63,6 +63,7 @@ class FirmwareQemuTarget(QemuTarget):
         self.boot_path = str(self.config.options.get("boot_path", "direct"))
         self.esp = self.scratch / "esp.img"
         self.uses_esp = False
+        self.dtb_args: list[str] = []
 
     # ---- what the host knows and declares to the guest tests ---------------------------
     def offers_uefi(self) -> bool:
@@ -120,7 +121,7 @@ class FirmwareQemuTarget(QemuTarget):
                 kept.append(arg)
             base = kept
         esp = [a.replace("{esp}", str(self.esp)) for a in ESP_DEVICE_ARGS] if self.uses_esp else []
-        return self.wrap_command(base + self.firmware_args(image) + esp)
+        return self.wrap_command(base + self.firmware_args(image) + esp + self.dtb_args)
 
     def uefi_app(self, name: str) -> Path:
         """An EFI application of the build (build/probes-uefi/NAME), next to the run folder or in the repo's build."""
@@ -129,6 +130,30 @@ class FirmwareQemuTarget(QemuTarget):
             if path.exists():
                 return path
         raise MissingToolError(f"{UEFI_APPS}/{name} is not built: run 'make'")
+
+    def modified_dtb(self) -> list[str]:
+        """options.dtb_remove: ["/psci", "/chosen:stdout-path"] -> QEMU's own DT for this machine with
+        those nodes (or node:property) removed, passed with -dtb (negative controls). QEMU still
+        fixes up /chosen (bootargs, initrd) and the memory node of a -dtb it loads."""
+        remove = [str(r) for r in (self.config.options.get("dtb_remove") or [])]
+        if not remove:
+            return []
+        fdtput = require_program("fdtput", "device-tree-compiler")
+        dtb = self.scratch / "modified.dtb"
+        c = self.config
+        machine = c.machine + ("," + c.machine_options if c.machine_options else "") + f",dumpdtb={dtb}"
+        done = subprocess.run([self.binary, "-machine", machine, "-cpu", c.cpu, "-smp", str(c.smp), "-m",
+                               str(c.memory_mib), "-display", "none", "-nic", "none"],
+                              capture_output=True, text=True, timeout=60)
+        if not dtb.exists():
+            raise OSError(f"QEMU could not dump its devicetree: {done.stderr.strip()[:200]}")
+        for item in remove:
+            node, _, prop = item.partition(":")
+            command = [fdtput, "-d", str(dtb), node, prop] if prop else [fdtput, "-r", str(dtb), node]
+            done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+            if done.returncode != 0:
+                raise OSError(f"fdtput could not remove {item}: {done.stderr.strip()[:200]}")
+        return ["-dtb", str(dtb)]
 
     def key_relay(self, when: str, send: str) -> list[str]:
         """Prefix that types `send` once `when` shows on the console (firmware countdowns)."""
@@ -153,6 +178,8 @@ class FirmwareQemuTarget(QemuTarget):
                 log.write(f"avps-cts: {image.name} not booted: {why}\n")
             return BootOutput(problems=[f"not booted on this path: {why}"])
         self.uses_esp = False
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        self.dtb_args = self.modified_dtb()
         self.prepare(image)
         out = super().boot(image, log_path, timeout_s)
         for line, when in zip(out.lines, out.times):
