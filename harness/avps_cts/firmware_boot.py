@@ -97,13 +97,18 @@ class FirmwareQemuTarget(QemuTarget):
         return None
 
     def prepare(self, image: BootImage) -> None:
-        """Per-run firmware state (variable store, environment, ESP): fresh copies each boot."""
+        """Per-run firmware state (variable store, environment, ESP): fresh copies each boot,
+        made when the command is built."""
 
     def keeps_direct_load(self, image: BootImage) -> bool:
         return self.boot_path == "direct"
 
     def command(self, image: BootImage) -> list[str]:
+        """QemuTarget.boot calls this once its per-run services (TCP echo port, shared-folder seed)
+        exist, so the command line written onto the ESP carries their real values."""
         image = self.declared(image)
+        self.uses_esp = False
+        self.prepare(image)
         base = super().command(image)
         if self.keeps_direct_load(image):
             if image.kind == "linux" and "-append" in base:
@@ -177,10 +182,8 @@ class FirmwareQemuTarget(QemuTarget):
             with log_path.open("a") as log:
                 log.write(f"avps-cts: {image.name} not booted: {why}\n")
             return BootOutput(problems=[f"not booted on this path: {why}"])
-        self.uses_esp = False
         self.scratch.mkdir(parents=True, exist_ok=True)
         self.dtb_args = self.modified_dtb()
-        self.prepare(image)
         out = super().boot(image, log_path, timeout_s)
         for line, when in zip(out.lines, out.times):
             if any(marker in line for marker in GUEST_STARTED_MARKERS):
