@@ -112,6 +112,18 @@ def test_uefi_probe_passes_and_resets(driver, target: str, firmware_ready: Path,
     assert out.host_evidence["shutdown_reason"] == "guest-reset", "ResetSystem(EfiResetCold) seen by the host"
 
 
+def test_uefi_probe_fails_when_the_host_declares_other_memory(firmware_ready: Path, tmp_path: Path) -> None:
+    """The probe's memory-map control: U-Boot passes avps.mem_mib=512 as LoadOptions for 1024 MiB."""
+    elf = firmware_ready / "probes-uefi" / f"{UEFI_PROBE}.elf"
+    manifest = Manifest(cases=read_elf(elf, UEFI_PROBE, image=UEFI_PROBE))
+    image = BootImage(kind="probe", kernel=elf.with_suffix(".efi"), name=UEFI_PROBE)
+    out = make(uboot, "qemu-arm64-uboot", "probe-mem-mismatch", tmp_path / "run").boot(image, tmp_path / "p.log",
+                                                                                      timeout_s=60)
+    statuses = {c.case_id: c.status for c in results_from_boot(image, out, manifest)[0]}
+    assert statuses["boot.uefi.memory_map"] is Status.FAIL, out.lines[-20:]
+    assert statuses["boot.uefi.system_table"] is Status.PASS
+
+
 def test_direct_boot_claiming_uefi_fails_the_efi_cases(boot_only_image: BootImage, firmware_ready: Path,
                                                        tmp_path: Path) -> None:
     """The negative control of every boot.efi case: no firmware, yet avps.expect_uefi=1."""

@@ -71,6 +71,12 @@ UEFI_CASE(memory_map, "boot.uefi.memory_map", "AVPS.BOOT.2")
 	uefi_check(conventional > 0, "expected conventional memory in the map, seen none");
 	uefi_check(image_found, "expected this image (at 0x%llx) inside a LoaderCode entry, seen none",
 		   (unsigned long long)image);
+	unsigned long long mib;
+	if (uefi_host_param("mem_mib", &mib))
+		uefi_check(ram == mib << 20, "expected %llu MiB of memory (avps.mem_mib), the map describes %llu MiB",
+			   mib, ram >> 20);
+	else
+		uefi_diag("the host declared no avps.mem_mib (no LoadOptions): total not compared");
 	uefi_diag("memory map: %llu entries of %llu bytes, %llu MiB memory, %llu MiB conventional, %llu runtime",
 		  (unsigned long long)count, (unsigned long long)descriptor_size, ram >> 20, conventional >> 20, runtime);
 out:

@@ -115,6 +115,36 @@ const char *uefi_ascii(const CHAR16 *text, char *out, unsigned size)
 	return out;
 }
 
+bool uefi_host_param(const char *key, unsigned long long *value)
+{
+	EFI_LOADED_IMAGE *self = NULL;
+	static char options[4096];
+	char wanted[64];
+	uefi_call_wrapper(BS->HandleProtocol, 3, uefi_image_handle, &LoadedImageProtocol, (void **)&self);
+	if (!self || !self->LoadOptions || self->LoadOptionsSize < sizeof(CHAR16))
+		return false;
+	unsigned chars = self->LoadOptionsSize / sizeof(CHAR16), n = 0;
+	const CHAR16 *text = self->LoadOptions;
+	for (; n < chars && n + 1 < sizeof(options) && text[n]; n++)
+		options[n] = text[n] < 0x80 ? (char)text[n] : '?';
+	options[n] = '\0';
+	unsigned wanted_length = (unsigned)text_format(wanted, sizeof(wanted), "avps.%s=", key);
+	for (unsigned at = 0; at < n; at++) {
+		if ((at > 0 && options[at - 1] != ' ') || strncmpa((CHAR8 *)options + at, (CHAR8 *)wanted, wanted_length) != 0)
+			continue;
+		const char *digits = options + at + wanted_length;
+		unsigned long long v = 0;
+		unsigned count = 0;
+		for (; digits[count] >= '0' && digits[count] <= '9'; count++)
+			v = v * 10 + (unsigned long long)(digits[count] - '0');
+		if (count == 0 || (digits[count] != ' ' && digits[count] != '\0'))
+			return false;
+		*value = v;
+		return true;
+	}
+	return false;
+}
+
 static void run_case(const struct uefi_case *c)
 {
 	current = c;

@@ -39,6 +39,12 @@ void *uefi_config_table(const EFI_GUID *guid);
 const char *uefi_ascii(const CHAR16 *text, char *out, unsigned size);
 /* The first error ConOut->OutputString returned while printing, EFI_SUCCESS if none. */
 EFI_STATUS uefi_console_status(void);
+/*
+ * avps.<key>=<number> from this image's LoadOptions (UCS-2, space separated): what the host
+ * declares, as on the Linux command line. U-Boot passes its bootargs there; EDK2's removable
+ * media path passes none. False when absent or malformed.
+ */
+bool uefi_host_param(const char *key, unsigned long long *value);
 /* Our image handle (efi_main's), for LoadedImage lookups. */
 extern EFI_HANDLE uefi_image_handle;
 

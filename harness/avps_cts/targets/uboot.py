@@ -72,10 +72,15 @@ class UbootTarget(FirmwareQemuTarget):
 
     def prepare(self, image: BootImage) -> None:
         self.scratch.mkdir(parents=True, exist_ok=True)
-        write_flash_bank(self.env_flash, self.environment())  # per run: no state from earlier boots
-        if image.kernel.suffix == ".efi":
+        env = self.environment()
+        if image.kernel.suffix == ".efi":  # removable media path of the ESP
+            # bootefi hands bootargs to the application as LoadOptions: the probe reads the
+            # host's expectations (avps.mem_mib, ...) there, as Linux does on its command line.
+            params = {**self.config.params, **image.params}
+            env["bootargs"] = " ".join(f"avps.{k}={self._substitute_param(v)}" for k, v in params.items())
             self.build_esp({REMOVABLE_MEDIA_PATH: image.kernel})
-        elif image.kind == "linux" and self.boot_path == "bootefi":
+        write_flash_bank(self.env_flash, env)  # per run: no state from earlier boots
+        if image.kind == "linux" and self.boot_path == "bootefi":
             script = self.scratch / "boot.txt"
             script.write_text(bootefi_script(self.kernel_command_line(image)))
             mkimage = require_program("mkimage", "u-boot-tools")
