@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import zlib
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -43,14 +44,14 @@ def boot_only_image(firmware_ready: Path) -> BootImage:
     return dataclasses.replace(image, params={"only": "boot"})
 
 
-def boot_statuses(target, image: BootImage, manifest: Manifest, log: Path) -> tuple[dict[str, Status], list[str]]:
+def boot_statuses(target: uefi.FirmwareQemuTarget, image: BootImage, manifest: Manifest, log: Path) -> tuple[dict[str, Status], list[str]]:
     out = target.boot(image, log, timeout_s=150)
     cases, problems = results_from_boot(image, out, manifest)
     assert not out.timed_out, log.read_text()[-3000:]
     return {c.case_id: c.status for c in cases}, out.lines
 
 
-def make(driver, target: str, profile: str, scratch: Path):
+def make(driver: ModuleType, target: str, profile: str, scratch: Path) -> uefi.FirmwareQemuTarget:
     return driver.create(profiles.load(target, profile), scratch)
 
 
@@ -101,7 +102,7 @@ def test_linux_through_uboot_bootefi(boot_only_image: BootImage, firmware_ready:
 
 
 @pytest.mark.parametrize("driver,target", [(uefi, "qemu-arm64-uefi"), (uboot, "qemu-arm64-uboot")])
-def test_uefi_probe_passes_and_resets(driver, target: str, firmware_ready: Path, tmp_path: Path) -> None:
+def test_uefi_probe_passes_and_resets(driver: ModuleType, target: str, firmware_ready: Path, tmp_path: Path) -> None:
     elf = firmware_ready / "probes-uefi" / f"{UEFI_PROBE}.elf"
     manifest = Manifest(cases=read_elf(elf, UEFI_PROBE, image=UEFI_PROBE))
     image = BootImage(kind="probe", kernel=elf.with_suffix(".efi"), name=UEFI_PROBE)
