@@ -43,7 +43,7 @@ COLLECTIONS := virtio psci boot
 LINUX_TEST_SRC := $(foreach c,$(COLLECTIONS),$(wildcard guest-tests/$(c)/*.c))
 KSFT_DIR := $(BUILD)/guest/kselftest
 LINUX_TESTS := $(patsubst guest-tests/%.c,$(KSFT_DIR)/%,$(LINUX_TEST_SRC))
-$(KSFT_DIR)/%: guest-tests/%.c $(BUILD)/guest/libavps.a $(wildcard guest-tests/lib/*.h)
+$(KSFT_DIR)/%: guest-tests/%.c $(BUILD)/guest/libavps.a $(wildcard guest-tests/lib/*.h guest-tests/*/*.h)
 	@mkdir -p $(@D)
 	$(CROSS)gcc $(GUEST_CFLAGS) $(GUEST_LDFLAGS) $< $(BUILD)/guest/libavps.a -lm -o $@
 

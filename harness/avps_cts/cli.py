@@ -119,7 +119,9 @@ def results_from_log(lines: list[str], manifest: Manifest) -> tuple[list[CaseRes
             got, more = collect_nested(doc, manifest, manifest.linux_programs())
             seen_programs |= linux
         else:
-            probe = next((probe_cases[n] for n in names if n in probe_cases), None)
+            probes = set(manifest.probes())
+            probe = next((n for n in names if n in probes), None) or \
+                next((probe_cases[n] for n in names if n in probe_cases), None)
             if probe is None:
                 problems.append("a KTAP document in the log matches no built program or probe")
                 continue

@@ -99,8 +99,10 @@ def load(build: Path) -> Manifest:
             cases = read_elf(binary, linux_program_name(ksft, binary))
             # Keep the order the program runs its cases in (the linker reverses records).
             manifest.cases.extend(reversed(cases))
-    for elf in sorted((build / "probes").glob("*.elf")):
-        manifest.cases.extend(read_elf(elf, elf.stem, image=elf.stem))
+    # Bare-metal probes: arm64 Image probes in probes/, EFI application probes in probes-uefi/.
+    for folder in ("probes", "probes-uefi"):
+        for elf in sorted((build / folder).glob("*.elf")):
+            manifest.cases.extend(read_elf(elf, elf.stem, image=elf.stem))
     seen: dict[str, ManifestCase] = {}
     for case in manifest.cases:
         if case.case_id in seen:

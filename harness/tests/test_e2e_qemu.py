@@ -68,10 +68,18 @@ def test_captured_log_gives_the_same_results(default_run: Path, repo: Path, tmp_
     log = tmp_path / "captured.log"
     log.write_text("".join(p.read_text() for p in sorted(default_run.glob("console-*.log"))))
     proc = cli(repo, "report", str(log), "--target", "someone-elses-hv", "--out", str(tmp_path / "out"))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    direct = {c["case_id"]: c["status"] for c in json.loads((default_run / "results.json").read_text())["cases"]}
-    via_log = {c["case_id"]: c["status"] for c in json.loads((tmp_path / "out" / "results.json").read_text())["cases"]}
-    assert via_log == direct
+    known = profiles.known_nonconformance("qemu-arm64")
+    assert proc.returncode == (1 if known else 0), proc.stdout + proc.stderr
+    # Images the target could not boot at all (an EFI probe on direct boot) are not in the log,
+    # and what only the host observed (power-off vs reset through QMP) is not in a console log.
+    direct_cases = json.loads((default_run / "results.json").read_text())["cases"]
+    direct = {c["case_id"]: c["status"] for c in direct_cases
+              if "not bootable on this boot path" not in c["detail"] and not c["detail"].startswith("host observed")}
+    host_judged = {c["case_id"] for c in direct_cases if c["detail"].startswith("host observed")}
+    via_log = {c["case_id"]: c["status"] for c in json.loads((tmp_path / "out" / "results.json").read_text())["cases"]
+               if c["case_id"] in direct or c["case_id"] in host_judged}
+    assert {k: v for k, v in via_log.items() if k in host_judged} == {k: "not-run" for k in host_judged}
+    assert {k: v for k, v in via_log.items() if k in direct} == direct
 
 
 def test_truncated_log_keeps_results_and_fails(default_run: Path, repo: Path, tmp_path: Path) -> None:
@@ -117,10 +125,13 @@ def statuses(run: RunResult) -> dict[str, Status]:
 
 
 def test_hung_guest_keeps_results_and_marks_the_rest_not_run(qemu_ready: Path, tmp_path: Path) -> None:
-    run = boot_custom_init(qemu_ready, tmp_path, f"{RUNNER} | head -n 12; sleep 100000", timeout_s=45)
+    run = boot_custom_init(qemu_ready, tmp_path, f"{RUNNER} | head -n 40; sleep 100000", timeout_s=45)
     got = statuses(run)
-    assert got["virtio.blk.modern_device"] is Status.PASS
-    assert got["virtio.rng.monobit_and_runs"] is Status.NOT_RUN
+    seen = [c for c, s in got.items() if s in (Status.PASS, Status.SKIP)]
+    missing = [c for c, s in got.items() if s is Status.NOT_RUN]
+    assert seen and missing, got  # what came before the hang is kept, the rest is not-run
+    assert not [c for c, s in got.items() if s in (Status.FAIL, Status.ERROR)]
+    assert got["psci.hotplug.off_on_every_secondary"] is Status.NOT_RUN
     assert any("hung" in p for p in run.problems)
     assert not run.ok
 
@@ -139,7 +150,8 @@ def test_garbage_mid_document_keeps_every_result(qemu_ready: Path, tmp_path: Pat
     command = f"head -c 3000 /dev/urandom > /tmp/noise; {RUNNER} | sed '9r /tmp/noise'"
     run = boot_custom_init(qemu_ready, tmp_path, command, timeout_s=120)
     got = statuses(run)
-    assert all(s is Status.PASS for s in got.values()), got
+    assert all(s in (Status.PASS, Status.SKIP) for s in got.values()), got
+    assert sum(s is Status.PASS for s in got.values()) > 50
     assert any("garbage" in p for p in run.problems)
     assert not run.ok
 

@@ -99,11 +99,19 @@ class QemuTarget:
                 cmd += ["-initrd", str(image.initrd)]
             # What the host configured, for the tests that compare it with what the guest sees.
             params = {"cpus": str(c.smp), "mem_mib": str(c.memory_mib), **c.params, **image.params}
+            if image.initrd is not None:
+                params.setdefault("initrd_bytes", str(image.initrd.stat().st_size))
             append = c.append + "".join(f" avps.{k}={self._substitute_param(v)}" for k, v in params.items())
             cmd += ["-append", append]
         for dev in c.devices:
             cmd += [self._substitute(a) for a in dev.args]
         return cmd
+
+    def cannot_boot(self, image: BootImage) -> str | None:
+        """Direct kernel boot starts Linux Images and Image-header probes, not EFI applications."""
+        if image.kernel.suffix == ".efi":
+            return "an EFI application needs UEFI firmware; direct kernel boot has none"
+        return None
 
     def _prepare_files(self) -> None:
         self.scratch.mkdir(parents=True, exist_ok=True)
