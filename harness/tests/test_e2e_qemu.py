@@ -166,3 +166,34 @@ def test_missing_tool_and_bad_options_give_one_clear_line(repo: Path, build: Pat
     assert proc.returncode == 2 and "no profile 'no-such-profile'" in proc.stderr and "Traceback" not in proc.stderr
     proc = cli(repo, "report", "/no/such/log")
     assert proc.returncode == 2 and "no such file" in proc.stderr
+
+
+def test_runner_survives_crashing_and_hanging_programs(qemu_ready: Path, tmp_path: Path) -> None:
+    """The guest runner reports a program killed by a signal as ERROR and one that hangs as TIMEOUT,
+    then carries on with the next program and still powers the guest off."""
+    import shutil
+
+    from avps_cts import ktap
+
+    tree = tmp_path / "kselftest"
+    shutil.copytree(qemu_ready / "guest" / "kselftest", tree, symlinks=True)
+    (tree / "faults").mkdir()
+    for name, body in (("crash", "kill -SEGV $$"), ("hang", "sleep 1000")):
+        script = tree / "faults" / name
+        script.write_text(f"#!/bin/sh\necho 'TAP version 13'\necho '1..1'\n{body}\n")
+        script.chmod(0o755)
+    (tree / "kselftest-list.txt").write_text("faults:crash\nfaults:hang\npsci:firmware\n")
+    kernel = debian_kernel()
+    info = build_initramfs(kernel, tree, tmp_path / "initrd.gz")
+    config = profiles.load("qemu-arm64", "default")
+    target = QemuTarget(config, tmp_path / "scratch")
+    image = BootImage(kind="linux", kernel=kernel.image, initrd=info.path, params={"timeout": "5"})
+    out = target.boot(image, tmp_path / "console.log", timeout_s=120)
+    doc = ktap.parse(out.lines)
+    results = {t.name: t for t in doc.tests}
+    assert doc.complete, out.lines[-20:]
+    assert not results["faults.crash"].ok and results["faults.crash"].directive_word == "ERROR"
+    assert "signal 11" in results["faults.crash"].directive
+    assert not results["faults.hang"].ok and results["faults.hang"].directive_word == "TIMEOUT"
+    assert results["psci.firmware"].ok
+    assert out.host_evidence.get("shutdown_reason") == "guest-shutdown"
