@@ -123,12 +123,12 @@ def uboot_job(device_type: str, name: str, kernel_url: str, test: dict[str, Any]
 
 def uefi_job(device_type: str, name: str, kernel_url: str, test: dict[str, Any], t: Timeouts,
              ramdisk_url: str | None = None, dtb_url: str | None = None, prompt: str | None = None,
-             commands: str = "tftp", kernel_args: str = "") -> dict[str, Any]:
-    """A board with UEFI firmware: TFTP deploy, boot through the firmware's menu entry for TFTP
-    (LAVA's uefi-menu method; the EFI stub of Debian's arm64 kernel runs it)."""
+             commands: str = "ramdisk", kernel_args: str = "") -> dict[str, Any]:
+    """A board with UEFI firmware that network-boots GRUB (LAVA's grub method, the usual LAVA
+    path for UEFI arm64 machines): TFTP deploy, GRUB loads our kernel through its EFI stub.
+    Bare-metal probes have no EFI entry point, so they cannot boot this way."""
     job = uboot_job(device_type, name, kernel_url, test, t, ramdisk_url, dtb_url, prompt, commands, kernel_args)
-    boot = job["actions"][1]["boot"]
-    boot["method"] = "uefi-menu"
+    job["actions"][1]["boot"]["method"] = "grub"
     return job
 
 

@@ -32,14 +32,16 @@ class QemuPlatform:
 
 
 def platform_args(config: PlatformConfig, host_dir: Path, net_echo_port: int,
-                  seeds: dict[str, str] | None = None) -> QemuPlatform:
+                  seeds: dict[str, str] | None = None, initrd: Path | None = None) -> QemuPlatform:
     """host_dir holds the console sockets and shared directories; net_echo_port is where the
-    host's TCP echo listens; seeds are the shared directories' nonces (avps.<x>_seed)."""
+    host's TCP echo listens; seeds are the shared directories' nonces (avps.<x>_seed).
+    initrd: the initramfs exactly as the guest gets it, when the host knows it (its size is
+    declared as avps.initrd_bytes); None when LAVA changes it (overlay) or it is remote."""
     target = QemuTarget(config, host_dir)
     target.shares.seeds.update(seeds or {})
     for name in target._placeholders("port"):
         target.tcp_echo[name] = _Port(net_echo_port)  # type: ignore[assignment]
-    cmd = target.command(BootImage(kind="linux", kernel=Path("KERNEL"), initrd=Path("INITRD")))
+    cmd = target.command(BootImage(kind="linux", kernel=Path("KERNEL"), initrd=initrd))
     append = cmd[cmd.index("-append") + 1]
     args: list[str] = []
     skip = False
