@@ -58,6 +58,7 @@ lava-validate: lava-install all
 	    PATH=$(CURDIR)/$(LAVA_DIR)/validate/bin:\$$PATH timeout 120 lava-run --validate --job-id $$name-$$$$ \
 	    --output-dir $(LAVA_DIR)/out/$$name --device $$device --dispatcher $(LAVA_DEV)/dispatcher-local.yaml \
 	    $(LAVA_DIR)/jobs/$$name.yaml" > /dev/null 2> $(LAVA_DIR)/out/$$name.log || true; \
+	  rm -rf /var/lib/lava/dispatcher/tmp/$$name-$$$$; \
 	  if grep -q '"case": "job", "definition": "lava", "result": "pass"' $(LAVA_DIR)/out/$$name.log; then \
 	    echo "lava-run --validate $$name: pass"; \
 	  else echo "lava-run --validate $$name: FAIL (see $(LAVA_DIR)/out/$$name.log)"; exit 1; fi; \

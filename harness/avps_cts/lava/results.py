@@ -23,6 +23,7 @@ class LavaResult:
     original: str  # the name the guest printed, when LAVA kept it (extra.test_case_id)
     result: str
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+    fields: dict[str, Any] = dataclasses.field(default_factory=dict)  # everything LAVA recorded with it
 
 
 def normalise(name: str) -> str:
@@ -52,7 +53,7 @@ def _record(entry: dict[str, Any]) -> LavaResult | None:
         return None
     extra = _mapping(entry.get("extra") or meta.get("extra"))
     original = str(extra.get("test_case_id") or case)
-    return LavaResult(str(definition), str(case), original, str(result).lower(), extra)
+    return LavaResult(str(definition), str(case), original, str(result).lower(), extra, {**meta, **entry})
 
 
 def _from_log(text: str) -> list[LavaResult] | None:
@@ -83,7 +84,7 @@ def _from_document(text: str) -> list[LavaResult]:
     except ValueError:
         data = yaml.load(text, Loader=_LOADER)
     if isinstance(data, dict):
-        data = data.get("results", data.get("tests", []))
+        data = data.get("results", data.get("tests"))
     if not isinstance(data, list):
         raise ValueError("not a list of LAVA results")
     return [r for r in (_record(e) for e in data if isinstance(e, dict)) if r]
@@ -125,7 +126,7 @@ def _lava_problems(results: Iterable[LavaResult]) -> list[str]:
         if r.result == "pass":
             continue
         what = "LAVA job" if r.case == "job" else f"LAVA action {r.case}"
-        why = r.extra.get("error_msg") or r.extra.get("reason") or ""
+        why = str(r.fields.get("error_msg") or r.extra.get("fail") or r.extra.get("error_msg") or "").strip()
         problems.append(f"{what}: {r.result}" + (f" ({why})" if why else ""))
     return problems
 
