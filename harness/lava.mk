@@ -38,7 +38,7 @@ endef
 # stand-ins inside a private mount namespace, so the host's /etc is not touched.
 lava-validate: lava-install all
 	@$(AVPS) lava-image --build $(BUILD) > /dev/null
-	@mkdir -p $(LAVA_DIR)/validate/bin $(LAVA_DIR)/validate/tftp $(LAVA_DIR)/jobs
+	@mkdir -p $(LAVA_DIR)/validate/bin $(LAVA_DIR)/validate/tftp $(LAVA_DIR)/jobs $(LAVA_DIR)/out
 	@rm -rf $(LAVA_DIR)/validate/etc-default && cp -a /etc/default $(LAVA_DIR)/validate/etc-default
 	@echo 'TFTP_DIRECTORY="$(CURDIR)/$(LAVA_DIR)/validate/tftp"' > $(LAVA_DIR)/validate/etc-default/tftpd-hpa
 	@for p in in.tftpd telnet; do printf '#!/bin/sh\nexit 0\n' > $(LAVA_DIR)/validate/bin/$$p; chmod +x $(LAVA_DIR)/validate/bin/$$p; done
