@@ -5,11 +5,12 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any, Callable
 
 import yaml
 
 from .. import profiles
-from ..kernel import debian_kernel, user_kernel
+from ..kernel import GuestKernel, debian_kernel, user_kernel
 from ..lava import compare, images, jobs
 from ..lava.host_services import PORT_ENV, SEED_ENV, run_with_services, socket_dir
 from ..lava.qemu_platform import platform_args
@@ -18,7 +19,7 @@ from ..manifest import load as load_manifest
 REPO = Path(__file__).resolve().parents[3]
 
 
-def _kernel(args: argparse.Namespace):
+def _kernel(args: argparse.Namespace) -> GuestKernel:
     if getattr(args, "kernel", None):
         return user_kernel(Path(args.kernel), Path(args.modules) if args.modules else None)
     return debian_kernel()
@@ -40,7 +41,7 @@ def cmd_image(args: argparse.Namespace) -> int:
     return 0
 
 
-def _testdef_action(args: argparse.Namespace, t: jobs.Timeouts) -> dict:
+def _testdef_action(args: argparse.Namespace, t: jobs.Timeouts) -> dict[str, Any]:
     if args.testdef == "git":
         return jobs.shell_test(t, repository=args.repository or str(REPO), revision=args.revision)
     testdef = yaml.safe_load((REPO / jobs.TESTDEF_PATH).read_text())
@@ -113,7 +114,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0 if rows and all(r.ok for r in rows) and not broken else 1
 
 
-def register(sub, common) -> None:
+def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
     i = sub.add_parser("lava-image", help="build the LAVA shell variant of the guest image and blank disks")
     common(i)
     i.add_argument("--target", default="qemu-arm64")
