@@ -5,8 +5,6 @@ import os
 import subprocess
 from pathlib import Path
 
-from ..console_echo import EchoResponder
-from ..host_net_echo import TcpEchoServer
 from ..profiles import PlatformConfig
 from ..targets.qemu import QemuTarget
 
@@ -25,28 +23,16 @@ def run_with_services(config: PlatformConfig, host_dir: Path, command: list[str]
     Returns command's exit status.
     """
     target = QemuTarget(config, host_dir)
-    target._prepare_files()  # shared directories and their seeds (disk files here are unused)
-    handlers, monitors = target._request_handlers()
-    responders: list[EchoResponder] = []
-    server = TcpEchoServer().start()
-    try:
-        for device in config.devices:
-            for sock in device.sockets:
-                answers = device.echo == sock and config.echo
-                responders.append(EchoResponder(host_dir / f"{sock}.sock", reply=answers, handlers=handlers).start())
-        env = dict(os.environ, **{PORT_ENV: str(server.port)})
+    with target.host_services() as responders:
+        env = dict(os.environ)
+        env.update({PORT_ENV: str(server.port) for server in target.tcp_echo.values()})
         env.update({SEED_ENV + name: seed for name, seed in target.shares.seeds.items()})
         rc = subprocess.run(command, env=env).returncode
-    finally:
-        for responder in responders:
-            responder.stop()
-        server.stop()
-        for monitor in monitors:
-            monitor.close()
     for responder in responders:
         print(f"avps-cts lava-services: {responder.path.name}: {len(responder.received)} lines received, "
               f"{responder.replied} answered")
-    print(f"avps-cts lava-services: TCP echo on port {server.port}: {server.bytes_echoed} bytes echoed")
+    for server in target.tcp_echo.values():
+        print(f"avps-cts lava-services: TCP echo on port {server.port}: {server.bytes_echoed} bytes echoed")
     return rc
 
 

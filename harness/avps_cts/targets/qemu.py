@@ -1,10 +1,12 @@
 """QEMU 'virt' aarch64 target: builds the command line from a platform profile, boots, streams the console."""
 from __future__ import annotations
 
+import contextlib
 import platform
 import re
 import subprocess
 from pathlib import Path
+from typing import Iterator
 
 from ..cache import require_program
 from ..console_echo import EchoResponder, RequestHandler
@@ -48,6 +50,7 @@ class QemuTarget:
         # {port:NAME} / {seed:NAME} in params (a TCP echo port; a shared directory's nonce).
         self.shares = SharedDirectories(scratch)
         self.tcp_echo: dict[str, TcpEchoServer] = {}
+        self.monitors: list[QmpClient] = []
 
     def platform_facts(self) -> dict[str, object]:
         facts: dict[str, object] = dict(self.config.to_json())
@@ -136,10 +139,15 @@ class QemuTarget:
             handlers["AVPS-FILE"] = self.shares.handle_request
         return handlers, monitors
 
-    def boot(self, image: BootImage, log_path: Path, timeout_s: float | None = None) -> BootOutput:
+    @contextlib.contextmanager
+    def host_services(self) -> Iterator[list[EchoResponder]]:
+        """Everything the host side of the platform runs around a boot: per-run disks and shared
+        directories, a responder on every console socket (with the AVPS-INPUT/-SCREEN/-FILE
+        handlers), TCP echo servers. Yields the console responders; stops it all on exit.
+        LAVA's local runs use the same services (harness/avps_cts/lava/host_services.py)."""
         self._prepare_files()
         responders: list[EchoResponder] = []
-        handlers, monitors = self._request_handlers()
+        handlers, self.monitors = self._request_handlers()
         try:
             for name in self._placeholders("port"):
                 self.tcp_echo[name] = TcpEchoServer().start()
@@ -148,8 +156,29 @@ class QemuTarget:
                     answers = dev.echo == sock and self.config.echo
                     responders.append(EchoResponder(self.scratch / f"{sock}.sock", reply=answers,
                                                     handlers=handlers).start())
-            def finished(lines: list[str]) -> bool:
-                return any(marker in line for line in lines[-3:] for marker in _DONE_MARKERS)
+            yield responders
+        finally:
+            for responder in responders:
+                responder.stop()
+            for server in self.tcp_echo.values():
+                server.stop()
+            for monitor in self.monitors:
+                monitor.close()
+
+    def host_evidence(self, responders: list[EchoResponder]) -> dict[str, object]:
+        evidence: dict[str, object] = {"console_lines_received": [r for resp in responders for r in resp.received]}
+        if self.tcp_echo:
+            evidence["tcp_echo_bytes"] = {n: s.bytes_echoed for n, s in self.tcp_echo.items()}
+        if self.monitors:
+            evidence["input_injected"] = self.host_input.injected
+            evidence["screen_seen"] = self.host_screen.seen
+        return evidence
+
+    def boot(self, image: BootImage, log_path: Path, timeout_s: float | None = None) -> BootOutput:
+        def finished(lines: list[str]) -> bool:
+            return any(marker in line for line in lines[-3:] for marker in _DONE_MARKERS)
+
+        with self.host_services() as responders:
             qmp_path = self.scratch / "events.qmp"
             qmp_path.unlink(missing_ok=True)
             watcher = ShutdownWatcher(qmp_path).start()
@@ -160,19 +189,7 @@ class QemuTarget:
             out.host_evidence["shutdown_reason"] = watcher.reason
             if watcher.error:
                 out.problems.append(f"host could not watch QMP events: {watcher.error}")
-        finally:
-            for responder in responders:
-                responder.stop()
-            for server in self.tcp_echo.values():
-                server.stop()
-            for monitor in monitors:
-                monitor.close()
-        out.host_evidence["console_lines_received"] = [r for resp in responders for r in resp.received]
-        if self.tcp_echo:
-            out.host_evidence["tcp_echo_bytes"] = {n: s.bytes_echoed for n, s in self.tcp_echo.items()}
-        if monitors:
-            out.host_evidence["input_injected"] = self.host_input.injected
-            out.host_evidence["screen_seen"] = self.host_screen.seen
+        out.host_evidence.update(self.host_evidence(responders))
         return out
 
 
