@@ -197,3 +197,20 @@ def test_runner_survives_crashing_and_hanging_programs(qemu_ready: Path, tmp_pat
     assert not results["faults.hang"].ok and results["faults.hang"].directive_word == "TIMEOUT"
     assert results["psci.firmware"].ok
     assert out.host_evidence.get("shutdown_reason") == "guest-shutdown"
+
+
+def test_kernel_run_kselftest_runs_the_installed_collection(qemu_ready: Path, tmp_path: Path) -> None:
+    """The image carries the tests as a kselftest install: the kernel's own run_kselftest.sh runs them."""
+    from avps_cts import ktap
+
+    kernel = debian_kernel()
+    command = f"cd {INSTALL_DIR} && ./run_kselftest.sh -c psci"
+    info = build_initramfs(kernel, qemu_ready / "guest" / "kselftest", tmp_path / "initrd.gz", run_command=command)
+    target = QemuTarget(profiles.load("qemu-arm64", "default"), tmp_path / "scratch")
+    out = target.boot(BootImage(kind="linux", kernel=kernel.image, initrd=info.path), tmp_path / "console.log",
+                      timeout_s=120)
+    doc = ktap.parse(out.lines)
+    names = {t.name: t for t in doc.tests}
+    assert doc.complete, out.lines[-20:]
+    assert set(names) == {"selftests: psci: firmware", "selftests: psci: hotplug"}, names
+    assert all(t.ok for t in names.values())
