@@ -39,4 +39,4 @@ $(eval $(call UEFI_APP,avps-loader,kernel_loader.c))
 $(UEFI_OUT)/obj/lib-%.o: guest-tests/lib/%.c $(wildcard guest-tests/lib/*.h) | $(UEFI_BOOTSTRAP_STAMP)
 	@mkdir -p $(@D)
 	$(CROSS)gcc $(UEFI_CFLAGS) -c $< -o $@
-$(eval $(call UEFI_APP,avps-uefi,uefi_probe.c cases_tables.c cases_memory_map.c cases_runtime.c lib-ktap.c lib-text_format.c))
+$(eval $(call UEFI_APP,avps-uefi,uefi_probe.c cases_tables.c cases_memory_map.c cases_runtime.c lib-ktap.c lib-text_format.c lib-case_outcome.c))

@@ -4,6 +4,7 @@
 #include <libfdt.h>
 
 #include "cpu.h"
+#include "case_outcome.h"
 #include "ktap.h"
 #include "probe.h"
 #include "text_format.h"
@@ -19,8 +20,7 @@ static uint64_t entry_ticks;
 static int case_count, current_case = -1;
 static volatile int in_exception, powering_off;
 /* Result of the case being run. */
-static enum ktap_status case_status;
-static char case_reason[96];
+static struct case_outcome outcome;
 
 static void console_sink(void *ctx, const char *text)
 {
@@ -45,34 +45,18 @@ static const char *current_id(void)
 
 bool probe_check(bool cond, const char *fmt, ...)
 {
-	if (cond)
-		return true;
-	char detail[LINE_MAX_CHARS];
 	va_list ap;
 	va_start(ap, fmt);
-	text_vformat(detail, sizeof(detail), fmt, ap);
+	bool ok = case_outcome_vcheck(&outcome, &ktap, NULL, cond, fmt, ap);
 	va_end(ap);
-	/* The result line that follows names the case; the detail gets the room. */
-	probe_diag("%s", detail);
-	if (case_status == KTAP_PASS)
-		case_status = KTAP_FAIL;
-	return false;
-}
-
-static void set_reason(enum ktap_status status, const char *fmt, va_list ap)
-{
-	/* A failure already seen stays a failure; SKIP cannot hide it. */
-	if (case_status == KTAP_FAIL && status == KTAP_SKIP)
-		return;
-	case_status = status;
-	text_vformat(case_reason, sizeof(case_reason), fmt, ap);
+	return ok;
 }
 
 void probe_skip(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	set_reason(KTAP_SKIP, fmt, ap);
+	case_outcome_vset(&outcome, KTAP_SKIP, fmt, ap);
 	va_end(ap);
 }
 
@@ -80,7 +64,7 @@ void probe_error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	set_reason(KTAP_ERROR, fmt, ap);
+	case_outcome_vset(&outcome, KTAP_ERROR, fmt, ap);
 	va_end(ap);
 }
 
@@ -177,15 +161,9 @@ static void run_case(int index)
 	const struct probe_case *c = &__probe_cases_start[index];
 
 	current_case = index;
-	case_status = KTAP_PASS;
-	case_reason[0] = '\0';
+	case_outcome_start(&outcome);
 	c->run();
-	if (case_status == KTAP_FAIL)
-		ktap_result(&ktap, KTAP_FAIL, c->id, NULL);
-	else if (case_status == KTAP_PASS)
-		ktap_result(&ktap, KTAP_PASS, c->id, NULL);
-	else
-		ktap_result(&ktap, case_status, c->id, "%s", case_reason);
+	case_outcome_report(&outcome, &ktap, c->id);
 }
 
 void probe_runtime_main(const void *fdt, uint64_t entry_count, uint64_t entry_el)

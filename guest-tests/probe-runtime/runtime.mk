@@ -11,7 +11,7 @@ PROBE_CFLAGS := -std=c11 -O2 -g -ffreestanding -nostdlib -mstrict-align -mgenera
 PROBE_LDFLAGS := -nostdlib -static-pie -Wl,-T,$(PROBE_RT_DIR)/probe.ld -Wl,--no-dynamic-linker \
 	-Wl,-z,norelro -Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments
 PROBE_RT_SRC := $(PROBE_RT_DIR)/head.S $(PROBE_RT_DIR)/vectors.S $(wildcard $(PROBE_RT_DIR)/*.c) \
-	guest-tests/lib/ktap.c guest-tests/lib/text_format.c
+	guest-tests/lib/ktap.c guest-tests/lib/text_format.c guest-tests/lib/case_outcome.c
 PROBE_HEADERS := $(wildcard $(PROBE_RT_DIR)/*.h guest-tests/lib/*.h)
 probe_objs = $(patsubst %,$(PROBE_OUT)/obj/%.o,$(1))
 

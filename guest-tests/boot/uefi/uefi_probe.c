@@ -1,5 +1,6 @@
 /* avps-uefi probe entry: an EFI application that runs the boot-path cases before any OS and prints KTAP on ConOut. */
 #include "uefi_probe.h"
+#include "case_outcome.h"
 #include "ktap.h"
 #include "text_format.h"
 
@@ -21,8 +22,7 @@ static const struct uefi_case *const cases[] = {
 EFI_HANDLE uefi_image_handle;
 static struct ktap_writer ktap;
 static const struct uefi_case *current;
-static enum ktap_status current_status;
-static char current_reason[LINE_CHARS];
+static struct case_outcome outcome;
 static EFI_STATUS first_console_error = EFI_SUCCESS;
 
 /* KTAP sink: UCS-2 through ConOut->OutputString, "\n" as "\r\n". */
@@ -50,36 +50,20 @@ EFI_STATUS uefi_console_status(void)
 	return first_console_error;
 }
 
-static void set_reason(enum ktap_status status, const char *fmt, va_list ap)
-{
-	if (current_status != KTAP_PASS)
-		return; /* the first failure or skip is the one reported */
-	current_status = status;
-	text_vformat(current_reason, sizeof(current_reason), fmt, ap);
-}
-
 bool uefi_check(bool cond, const char *fmt, ...)
 {
-	if (cond)
-		return true;
-	char detail[LINE_CHARS];
 	va_list ap;
 	va_start(ap, fmt);
-	text_vformat(detail, sizeof(detail), fmt, ap);
+	bool ok = case_outcome_vcheck(&outcome, &ktap, current->id, cond, fmt, ap);
 	va_end(ap);
-	ktap_diag(&ktap, "%s: %s", current->id, detail);
-	if (current_status == KTAP_PASS) {
-		current_status = KTAP_FAIL;
-		text_format(current_reason, sizeof(current_reason), "%s", detail);
-	}
-	return false;
+	return ok;
 }
 
 void uefi_skip(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	set_reason(KTAP_SKIP, fmt, ap);
+	case_outcome_vset(&outcome, KTAP_SKIP, fmt, ap);
 	va_end(ap);
 }
 
@@ -148,13 +132,9 @@ bool uefi_host_param(const char *key, unsigned long long *value)
 static void run_case(const struct uefi_case *c)
 {
 	current = c;
-	current_status = KTAP_PASS;
-	current_reason[0] = '\0';
+	case_outcome_start(&outcome);
 	c->run();
-	if (current_status == KTAP_PASS)
-		ktap_result(&ktap, KTAP_PASS, c->id, NULL);
-	else
-		ktap_result(&ktap, current_status, c->id, "%s", current_reason);
+	case_outcome_report(&outcome, &ktap, c->id);
 }
 
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
