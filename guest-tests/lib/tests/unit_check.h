@@ -26,6 +26,27 @@ static int unit_checks_run, unit_checks_failed;
 		CHECK(strcmp((expected), (actual)) == 0, name);                         \
 	} while (0)
 
+/* A KTAP sink that collects output into unit_output for exact comparisons. */
+static char unit_output[4096];
+static size_t unit_output_len;
+
+static inline void unit_capture(void *ctx, const char *text)
+{
+	(void)ctx;
+	size_t n = strlen(text);
+	if (unit_output_len + n < sizeof(unit_output)) {
+		memcpy(unit_output + unit_output_len, text, n);
+		unit_output_len += n;
+		unit_output[unit_output_len] = '\0';
+	}
+}
+
+static inline void unit_capture_reset(void)
+{
+	unit_output_len = 0;
+	unit_output[0] = '\0';
+}
+
 #define UNIT_DONE()                                                                    \
 	(printf("1..%d\n# %d passed, %d failed\n", unit_checks_run,                    \
 		unit_checks_run - unit_checks_failed, unit_checks_failed),             \
