@@ -130,6 +130,13 @@ class XenTarget:
         xen_log.write_text("".join(line + "\n" for line in result.xen_lines))
         return result
 
+    def cannot_boot(self, image: BootImage) -> str | None:
+        """A dom0less domU kernel must be an arm64 Image (or uImage/gzip of one): Xen 4.17
+        panics on an EFI application, so the UEFI probe is not booted here."""
+        if image.kernel.suffix == ".efi":
+            return "a Xen dom0less domU boots arm64 Images, not EFI applications (no UEFI firmware in a domU)"
+        return None
+
     def boot(self, image: BootImage, log_path: Path, timeout_s: float | None = None) -> BootOutput:
         result = self.run_session([image], log_path, timeout_s)
         return boot_output(result, 1, log_path)
