@@ -7,6 +7,8 @@ import threading
 from pathlib import Path
 from typing import Callable
 
+from .socket_loops import accept_until, receive_until
+
 _REQUEST = re.compile(rb"AVPS-ECHO ([0-9a-fA-F]+)")
 _OTHER_REQUEST = re.compile(rb"(AVPS-[A-Z]+) (.*)")
 
@@ -45,28 +47,12 @@ class EchoResponder:
         return self
 
     def _serve(self) -> None:
-        conn = None
-        while not self._stop.is_set() and conn is None:
-            try:
-                conn, _ = self._server.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
+        conn = next(accept_until(self._server, self._stop), None)  # QEMU's chardev connects once
         if conn is None:
             return
-        conn.settimeout(0.5)
         buffer = b""
         with conn:
-            while not self._stop.is_set():
-                try:
-                    chunk = conn.recv(4096)
-                except socket.timeout:
-                    continue
-                except OSError:
-                    return
-                if not chunk:
-                    return
+            for chunk in receive_until(conn, self._stop):
                 buffer += chunk
                 while b"\n" in buffer:
                     line, buffer = buffer.split(b"\n", 1)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import socket
 import threading
 
+from .socket_loops import accept_until, receive_until
+
 
 class TcpEchoServer:
     """Echoes every byte back on each connection; counts what it echoed as evidence.
@@ -30,29 +32,14 @@ class TcpEchoServer:
         return self
 
     def _accept_loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._server.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
+        for conn in accept_until(self._server, self._stop):
             with self._lock:
                 self.connections += 1
             threading.Thread(target=self._echo, args=(conn,), daemon=True).start()
 
     def _echo(self, conn: socket.socket) -> None:
-        conn.settimeout(0.5)
         with conn:
-            while not self._stop.is_set():
-                try:
-                    chunk = conn.recv(65536)
-                except socket.timeout:
-                    continue
-                except OSError:
-                    return
-                if not chunk:
-                    return
+            for chunk in receive_until(conn, self._stop, 65536):
                 try:
                     conn.sendall(chunk)
                 except OSError:

@@ -73,6 +73,17 @@ def monitor_test(t: Timeouts, end: str, name: str = "avps-ktap") -> dict[str, An
         {"name": name, "start": "KTAP version 1", "end": end, "pattern": KTAP_PATTERN, "fixupdict": KTAP_FIXUP}]}}
 
 
+def _append_boot_and_test(job: dict[str, Any], boot: dict[str, Any], t: Timeouts, prompt: str | None,
+                          test: dict[str, Any]) -> None:
+    """The boot action (waiting for a shell prompt when the job has one) and the test action."""
+    boot = {**boot, "timeout": {"minutes": t.boot}}
+    if prompt:
+        boot["prompts"] = [prompt]
+        boot["parameters"] = {"kernel-start-message": KERNEL_START}
+    job["actions"].append({"boot": boot})
+    job["actions"].append(test)
+
+
 def qemu_job(name: str, kernel_url: str, platform: QemuPlatform, disk_urls: dict[str, str], test: dict[str, Any],
              t: Timeouts, ramdisk_url: str | None = None, prompt: str | None = None) -> dict[str, Any]:
     """device_type qemu, deploy to tmpfs, boot method qemu. A ramdisk makes it the Linux image
@@ -90,12 +101,7 @@ def qemu_job(name: str, kernel_url: str, platform: QemuPlatform, disk_urls: dict
     for label, arg in platform.disks.items():
         images[label] = {"url": disk_urls[label], "image_arg": arg}
     job["actions"].append({"deploy": {"to": "tmpfs", "timeout": {"minutes": t.deploy}, "images": images}})
-    boot: dict[str, Any] = {"method": "qemu", "media": "tmpfs", "timeout": {"minutes": t.boot}}
-    if prompt:
-        boot["prompts"] = [prompt]
-        boot["parameters"] = {"kernel-start-message": KERNEL_START}
-    job["actions"].append({"boot": boot})
-    job["actions"].append(test)
+    _append_boot_and_test(job, {"method": "qemu", "media": "tmpfs"}, t, prompt, test)
     return job
 
 
@@ -112,12 +118,7 @@ def uboot_job(device_type: str, name: str, kernel_url: str, test: dict[str, Any]
     if dtb_url:
         deploy["dtb"] = {"url": dtb_url}
     job["actions"].append({"deploy": deploy})
-    boot: dict[str, Any] = {"method": "u-boot", "commands": commands, "timeout": {"minutes": t.boot}}
-    if prompt:
-        boot["prompts"] = [prompt]
-        boot["parameters"] = {"kernel-start-message": KERNEL_START}
-    job["actions"].append({"boot": boot})
-    job["actions"].append(test)
+    _append_boot_and_test(job, {"method": "u-boot", "commands": commands}, t, prompt, test)
     return job
 
 
