@@ -1,4 +1,4 @@
-"""Reads the test-case manifest (case ID, KTAP name, requirement IDs) from the built binaries' ELF section."""
+"""Reads the test-case manifest (case ID, KTAP name, declaration site, checks line, requirement IDs) from the built binaries' ELF section."""
 from __future__ import annotations
 
 import dataclasses
@@ -10,6 +10,8 @@ from elftools.elf.elffile import ELFFile
 SECTION = ".avps_manifest"
 FIELD_SEPARATOR = "\x1f"
 RECORD_TAG = "avps-case"
+AT_PREFIX = "at="
+CHECKS_PREFIX = "checks="
 
 
 class ManifestError(Exception):
@@ -23,6 +25,8 @@ class ManifestCase:
     requirements: tuple[str, ...]
     program: str  # KTAP name of the program: "virtio.blk" (Linux) or the probe's name
     image: str = "linux"  # which boot image carries it: "linux" or the probe's name
+    checks: str = ""  # the case contract: one line saying what the case checks
+    declared_at: str = ""  # source file:line of the declaration
 
 
 @dataclasses.dataclass
@@ -61,9 +65,32 @@ def parse_records(blob: bytes, program: str, source: str, image: str = "linux") 
         fields = text.split(FIELD_SEPARATOR)
         if len(fields) < 4 or fields[0] != RECORD_TAG or not fields[1] or not fields[2]:
             raise ManifestError(f"{source}: malformed manifest record {text!r}")
+        declared_at, checks, requirements = "", "", []
+        for field in fields[3:]:
+            if field.startswith(AT_PREFIX):
+                declared_at = field[len(AT_PREFIX):]
+            elif field.startswith(CHECKS_PREFIX):
+                if checks:
+                    raise ManifestError(f"{declared_at or source}: case {fields[1]} declares two checks lines")
+                checks = field[len(CHECKS_PREFIX):].strip()
+            else:
+                requirements.append(field)
         cases.append(ManifestCase(case_id=fields[1], ktap_name=fields[2],
-                                  requirements=tuple(fields[3:]), program=program, image=image))
+                                  requirements=tuple(requirements), program=program, image=image,
+                                  checks=checks, declared_at=declared_at))
     return cases
+
+
+def contract_problems(manifest: Manifest) -> list[str]:
+    """file:line problems with the case contract: a case must say what it checks and cite something."""
+    problems = []
+    for case in manifest.cases:
+        where = case.declared_at or case.program
+        if not case.checks:
+            problems.append(f"{where}: case {case.case_id} has no AVPS_CHECKS(\"...\") line (what it checks)")
+        if not case.requirements:
+            problems.append(f"{where}: case {case.case_id} cites no requirement ID")
+    return problems
 
 
 def read_elf(path: Path, program: str, image: str = "linux") -> list[ManifestCase]:

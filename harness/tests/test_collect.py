@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from avps_cts import ktap
 from avps_cts.collect import collect_flat, collect_nested
-from avps_cts.manifest import Manifest, ManifestCase, ManifestError, parse_records
+from avps_cts.manifest import Manifest, ManifestCase, ManifestError, contract_problems, parse_records
 from avps_cts.results import Status
 
 import pytest
@@ -109,6 +109,23 @@ def test_manifest_records_parse_and_reject_malformed() -> None:
     with pytest.raises(ManifestError):
         parse_records(b"avps-case\x1fonly-id\x00", "p", "test")
 
+
+
+def test_manifest_record_carries_the_case_contract_and_its_declaration_site() -> None:
+    blob = (b"avps-case\x1fvirtio.rng.a\x1fglobal.a\x1fat=guest-tests/virtio/rng.c:42"
+            b"\x1fchecks=two reads differ\x1fAVPS.RNG.1\x00")
+    (case,) = parse_records(blob, "virtio.rng", "test")
+    assert (case.declared_at, case.checks, case.requirements) == (
+        "guest-tests/virtio/rng.c:42", "two reads differ", ("AVPS.RNG.1",))
+    assert contract_problems(Manifest(cases=[case])) == []
+
+
+def test_a_case_without_its_checks_line_is_reported_at_its_declaration() -> None:
+    blob = b"avps-case\x1fvirtio.rng.a\x1fglobal.a\x1fat=guest-tests/virtio/rng.c:42\x1fAVPS.RNG.1\x00"
+    (problem,) = contract_problems(Manifest(cases=parse_records(blob, "virtio.rng", "test")))
+    assert problem.startswith("guest-tests/virtio/rng.c:42: case virtio.rng.a has no AVPS_CHECKS")
+    with pytest.raises(ManifestError, match="two checks lines"):
+        parse_records(b"avps-case\x1fa\x1fa\x1fchecks=x\x1fchecks=y\x1fR\x00", "p", "test")
 
 def test_kselftest_skip_without_name_takes_the_name_from_its_run_line() -> None:
     doc = ktap.parse(["KTAP version 1", "1..1", "    TAP version 13", "    1..1",
