@@ -54,7 +54,10 @@ static struct memory_total dt_memory(void)
 				     "map (boot.efi.memory_map_sane), the DT has no memory node");   \
 	} while (0)
 
-AVPS_TEST(fdt_valid, "AVPS.BOOT.1")
+AVPS_TEST(fdt_valid,
+	  AVPS_CHECKS("the FDT blob handed over has the magic, totalsize = blob size, version >= 17, offsets inside, "
+	              "a root compatible"),
+	  "AVPS.BOOT.1")
 {
 	static uint8_t blob[FDT_MAX_BYTES];
 	long size = dt_read_file(FDT_BLOB, blob, sizeof(blob));
@@ -72,7 +75,9 @@ AVPS_TEST(fdt_valid, "AVPS.BOOT.1")
 	EXPECT_TRUE(dt_has_prop("", "compatible")) TH_LOG("expected " DT_ROOT "/compatible, seen none");
 }
 
-AVPS_TEST(memory_node, "AVPS.BOOT.1")
+AVPS_TEST(memory_node,
+	  AVPS_CHECKS("the DT has a memory node with a non-zero reg (SKIP when memory comes from the EFI map)"),
+	  "AVPS.BOOT.1")
 {
 	struct memory_total total = dt_memory();
 	SKIP_IF_MEMORY_FROM_EFI_MAP(total);
@@ -81,7 +86,9 @@ AVPS_TEST(memory_node, "AVPS.BOOT.1")
 					 total.regions);
 }
 
-AVPS_TEST(memory_matches_host, "AVPS.BOOT.1")
+AVPS_TEST(memory_matches_host,
+	  AVPS_CHECKS("the DT memory nodes add up to the memory the host gave (avps.mem_mib)"),
+	  "AVPS.BOOT.1")
 {
 	unsigned long long mib;
 	if (!avps_param_u64("mem_mib", &mib))
@@ -106,7 +113,9 @@ static bool count_cpu(const char *node, void *context)
 	return true;
 }
 
-AVPS_TEST(cpus, "AVPS.BOOT.1")
+AVPS_TEST(cpus,
+	  AVPS_CHECKS("the DT describes as many /cpus/cpu@N as Linux configured and the host gave (avps.cpus)"),
+	  "AVPS.BOOT.1")
 {
 	struct cpu_count count = {0};
 	dt_children("/cpus", "cpu@", count_cpu, &count);
@@ -121,7 +130,9 @@ AVPS_TEST(cpus, "AVPS.BOOT.1")
 			       count.described);
 }
 
-AVPS_TEST(interrupt_controller, "AVPS.BOOT.1")
+AVPS_TEST(interrupt_controller,
+	  AVPS_CHECKS("the root interrupt-parent names an interrupt-controller node compatible with an Arm GIC"),
+	  "AVPS.BOOT.1")
 {
 	uint8_t cell[4];
 	char gic[512];
@@ -144,7 +155,9 @@ static bool find_timer(const char *node, void *context)
 	return true;
 }
 
-AVPS_TEST(timer, "AVPS.BOOT.1")
+AVPS_TEST(timer,
+	  AVPS_CHECKS("an arm,armv8-timer node exists with interrupts for the four timers"),
+	  "AVPS.BOOT.1")
 {
 	char timer[512] = "";
 	dt_children("", "", find_timer, timer);
@@ -155,7 +168,9 @@ AVPS_TEST(timer, "AVPS.BOOT.1")
 				"seen %ld bytes", timer, n);
 }
 
-AVPS_TEST(psci, "AVPS.BOOT.1")
+AVPS_TEST(psci,
+	  AVPS_CHECKS("the DT has /psci compatible arm,psci-* with method hvc or smc"),
+	  "AVPS.BOOT.1")
 {
 	char method[8] = "";
 	ASSERT_TRUE(dt_compatible_with("/psci", "arm,psci"))
@@ -167,7 +182,9 @@ AVPS_TEST(psci, "AVPS.BOOT.1")
 		TH_LOG("expected /psci/method hvc or smc, seen \"%s\"", method);
 }
 
-AVPS_TEST(console, "AVPS.BOOT.1")
+AVPS_TEST(console,
+	  AVPS_CHECKS("/chosen/stdout-path (directly or via /aliases) names a node with compatible and reg"),
+	  "AVPS.BOOT.1")
 {
 	char stdout_path[256] = "", node[300];
 	ASSERT_GT(dt_prop("/chosen", "stdout-path", stdout_path, sizeof(stdout_path) - 1), 0)
@@ -185,7 +202,9 @@ AVPS_TEST(console, "AVPS.BOOT.1")
 		TH_LOG("expected the console node %s with compatible and reg, seen it incomplete or absent", node);
 }
 
-AVPS_TEST(chosen_bootargs, "AVPS.BOOT.1")
+AVPS_TEST(chosen_bootargs,
+	  AVPS_CHECKS("/chosen/bootargs equals the kernel's /proc/cmdline"),
+	  "AVPS.BOOT.1")
 {
 	char bootargs[4096] = "", cmdline[4096] = "";
 	ASSERT_GT(dt_prop("/chosen", "bootargs", bootargs, sizeof(bootargs) - 1), 0)
@@ -197,7 +216,9 @@ AVPS_TEST(chosen_bootargs, "AVPS.BOOT.1")
 	EXPECT_STREQ(cmdline, bootargs) TH_LOG("expected /chosen/bootargs = /proc/cmdline");
 }
 
-AVPS_TEST(chosen_initrd_range, "AVPS.BOOT.1")
+AVPS_TEST(chosen_initrd_range,
+	  AVPS_CHECKS("/chosen/linux,initrd-start..end spans exactly the initramfs size the host declared"),
+	  "AVPS.BOOT.1")
 {
 	uint8_t start[8], end[8];
 	unsigned long long declared;

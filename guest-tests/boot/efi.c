@@ -62,7 +62,9 @@ static int mount_efivarfs(void)
 	return mount("efivarfs", EFIVARS, "efivarfs", 0, NULL) == 0 ? 0 : errno;
 }
 
-AVPS_TEST(firmware_present, "AVPS.BOOT.2")
+AVPS_TEST(firmware_present,
+	  AVPS_CHECKS("booted through UEFI, the kernel reports 64-bit firmware (fw_platform_size)"),
+	  "AVPS.BOOT.2")
 {
 	char size[8] = "";
 	REQUIRE_UEFI();
@@ -71,7 +73,9 @@ AVPS_TEST(firmware_present, "AVPS.BOOT.2")
 	EXPECT_EQ(64, atoi(size)) TH_LOG("expected 64-bit firmware, seen fw_platform_size %s", size);
 }
 
-AVPS_TEST(system_table, "AVPS.BOOT.2")
+AVPS_TEST(system_table,
+	  AVPS_CHECKS("the kernel log names a UEFI 2.x system table and a firmware vendor"),
+	  "AVPS.BOOT.2")
 {
 	char line[256];
 	unsigned major = 0, minor = 0;
@@ -87,7 +91,9 @@ AVPS_TEST(system_table, "AVPS.BOOT.2")
 	TH_LOG("%s", strstr(line, "EFI v"));
 }
 
-AVPS_TEST(variables_readable, "AVPS.BOOT.2")
+AVPS_TEST(variables_readable,
+	  AVPS_CHECKS("efivarfs lists variables, each reads back, and the first carries BS|RT access"),
+	  "AVPS.BOOT.2")
 {
 	REQUIRE_UEFI();
 	int error = mount_efivarfs();
@@ -119,7 +125,10 @@ AVPS_TEST(variables_readable, "AVPS.BOOT.2")
 	TH_LOG("%d variables; %s attributes 0x%x", count, first_name, attributes);
 }
 
-AVPS_TEST(runtime_set_variable_as_declared, "AVPS.BOOT.2")
+AVPS_TEST(runtime_set_variable_as_declared,
+	  AVPS_CHECKS("SetVariable at runtime stores a variable that reads back as written, or is declared "
+	              "unsupported in RT_PROPERTIES"),
+	  "AVPS.BOOT.2")
 {
 	struct statvfs fs;
 	REQUIRE_UEFI();
@@ -151,7 +160,10 @@ AVPS_TEST(runtime_set_variable_as_declared, "AVPS.BOOT.2")
 		TH_LOG("expected the variable read back as written (\"avps\", attributes 0x7), seen other bytes");
 }
 
-AVPS_TEST(runtime_get_time_as_declared, "AVPS.BOOT.2")
+AVPS_TEST(runtime_get_time_as_declared,
+	  AVPS_CHECKS("GetTime at runtime (rtc-efi) is within a day of the system clock, or is declared unsupported "
+	              "in RT_PROPERTIES"),
+	  "AVPS.BOOT.2")
 {
 	char name[32], path[64], efi_rtc[16] = "";
 	REQUIRE_UEFI();
@@ -228,7 +240,10 @@ static int by_start(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-AVPS_TEST(memory_map_sane, "AVPS.BOOT.2")
+AVPS_TEST(memory_map_sane,
+	  AVPS_CHECKS("the EFI memory map is 4 KiB aligned, non-overlapping, has conventional memory and adds up to "
+	              "avps.mem_mib"),
+	  "AVPS.BOOT.2")
 {
 	static struct map_entry map[MAX_MAP_ENTRIES];
 	REQUIRE_UEFI();
@@ -256,7 +271,9 @@ AVPS_TEST(memory_map_sane, "AVPS.BOOT.2")
 	TH_LOG("%d entries, %llu MiB memory, %llu MiB conventional", n, ram >> 20, conventional >> 20);
 }
 
-AVPS_TEST(config_table_dt_or_acpi, "AVPS.BOOT.2")
+AVPS_TEST(config_table_dt_or_acpi,
+	  AVPS_CHECKS("the kernel got a DTB or ACPI 2.0 configuration table from the firmware"),
+	  "AVPS.BOOT.2")
 {
 	struct stat st;
 	REQUIRE_UEFI();

@@ -13,7 +13,9 @@
  * the pages wholly inside the range it was handed (DT /chosen, or the EFI initrd table), so
  * N KiB is the size rounded to pages, at most a page short at either end.
  */
-AVPS_TEST(size_matches_host, "AVPS.BOOT.1")
+AVPS_TEST(size_matches_host,
+	  AVPS_CHECKS("the initrd the kernel freed after unpacking has the size the host declared, to a page"),
+	  "AVPS.BOOT.1")
 {
 	unsigned long long declared;
 	if (!avps_param_u64("initrd_bytes", &declared))

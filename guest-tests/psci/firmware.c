@@ -45,7 +45,10 @@ static bool detected_version(int *major, int *minor)
 	return found;
 }
 
-AVPS_TEST(dt_node, "AVPS.POWER.1", "AVPS.BOOT.1")
+AVPS_TEST(dt_node,
+	  AVPS_CHECKS("the DT has /psci compatible arm,psci-1.0 or -0.2 with method hvc or smc, equal to the host's "
+	              "conduit when declared"),
+	  "AVPS.POWER.1", "AVPS.BOOT.1")
 {
 	char compatible[256], method[16];
 	int len = read_dt_property("/proc/device-tree/psci/compatible", compatible, sizeof(compatible));
@@ -62,7 +65,9 @@ AVPS_TEST(dt_node, "AVPS.POWER.1", "AVPS.BOOT.1")
 		EXPECT_STREQ(expected, method) TH_LOG("host configured the %s conduit", expected);
 }
 
-AVPS_TEST(version_detected, "AVPS.POWER.1")
+AVPS_TEST(version_detected,
+	  AVPS_CHECKS("the kernel log reports PSCI 1.0 or later detected in firmware"),
+	  "AVPS.POWER.1")
 {
 	int major = 0, minor = 0;
 	ASSERT_TRUE(detected_version(&major, &minor))
@@ -72,7 +77,9 @@ AVPS_TEST(version_detected, "AVPS.POWER.1")
 		TH_LOG("PSCI %d.%d: 1.0 or later expected (PSCI_FEATURES, standard function IDs)", major, minor);
 }
 
-AVPS_TEST(all_cpus_online, "AVPS.POWER.1", "AVPS.BOOT.1")
+AVPS_TEST(all_cpus_online,
+	  AVPS_CHECKS("as many CPUs came online at boot as the host gave vCPUs (avps.cpus)"),
+	  "AVPS.POWER.1", "AVPS.BOOT.1")
 {
 	unsigned long long expected = 0;
 	long online = sysconf(_SC_NPROCESSORS_ONLN);

@@ -66,7 +66,10 @@ static int possible_cpus(void)
 	return 1;
 }
 
-AVPS_TEST(off_on_every_secondary, "AVPS.POWER.1")
+AVPS_TEST(off_on_every_secondary,
+	  AVPS_CHECKS("each secondary CPU goes offline and online 3 times through sysfs (PSCI CPU_OFF/CPU_ON) and "
+	              "then runs pinned work"),
+	  "AVPS.POWER.1")
 {
 	int cpus = possible_cpus();
 	unsigned long long configured = 0;

@@ -11,7 +11,10 @@
 #define VIRTIO_BALLOON_F_STATS_VQ 1
 #define VIRTIO_BALLOON_F_DEFLATE_ON_OOM 2
 
-AVPS_TEST(device_present, "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
+AVPS_TEST(device_present,
+	  AVPS_CHECKS("the virtio balloon device (ID 5) is bound to a driver and VIRTIO_F_VERSION_1 is among its "
+	              "negotiated features (absent: SKIP, or not ok when the platform declares it)"),
+	  "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
 {
 	struct virtio_sysfs_device dev;
 	REQUIRE_CONDITIONAL_DEVICE(VIRTIO_ID_BALLOON, &dev, "balloon", DEVICE_WHAT);
@@ -21,7 +24,10 @@ AVPS_TEST(device_present, "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1
 }
 
 /* The platform declares which optional balloon features it configured (avps.balloon_offers=stats,deflate_on_oom). */
-AVPS_TEST(declared_features_offered, "AVPS.VIRTIO.1")
+AVPS_TEST(declared_features_offered,
+	  AVPS_CHECKS("each optional balloon feature the platform declares (avps.balloon_offers) is among the "
+	              "negotiated features"),
+	  "AVPS.VIRTIO.1")
 {
 	struct virtio_sysfs_device dev;
 	char list[64];

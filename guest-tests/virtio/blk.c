@@ -137,7 +137,10 @@ static void fill_pattern(uint64_t *buf, size_t words, uint64_t offset, uint64_t 
 	}
 }
 
-AVPS_TEST(modern_device, "AVPS.STORAGE.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
+AVPS_TEST(modern_device,
+	  AVPS_CHECKS("a virtio-blk disk is bound to virtio_blk and VIRTIO_F_VERSION_1 is among its negotiated "
+	              "features (sysfs)"),
+	  "AVPS.STORAGE.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
 {
 	struct virtio_sysfs_device dev;
 	char disk[32];
@@ -149,7 +152,10 @@ AVPS_TEST(modern_device, "AVPS.STORAGE.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserve
 		       dev.path, dev.features);
 }
 
-AVPS_TEST(capacity_from_config, "AVPS.STORAGE.1")
+AVPS_TEST(capacity_from_config,
+	  AVPS_CHECKS("the disk size Linux read from the device's capacity field equals the size the host configured "
+	              "(avps.blk_bytes)"),
+	  "AVPS.STORAGE.1")
 {
 	struct virtio_sysfs_device dev;
 	char disk[32];
@@ -161,8 +167,10 @@ AVPS_TEST(capacity_from_config, "AVPS.STORAGE.1")
 		TH_LOG("/dev/%s: host configured %llu bytes", disk, expected);
 }
 
-AVPS_TEST(data_integrity, "AVPS.STORAGE.1",
-	  "VIRTIO-1.2: Device Types / Block Device / Device Operation #11")
+AVPS_TEST(data_integrity,
+	  AVPS_CHECKS("16 patterned 256 KiB regions spread over the disk, written O_DIRECT and fsync'd, read back "
+	              "identical in the same boot"),
+	  "AVPS.STORAGE.1")
 {
 	struct virtio_sysfs_device dev;
 	char disk[32];
@@ -201,8 +209,10 @@ AVPS_TEST(data_integrity, "AVPS.STORAGE.1",
 	free(rbuf);
 }
 
-AVPS_TEST(flush, "AVPS.STORAGE.1", "VIRTIO-1.2: Device Types / Block Device / Device Initialization #2",
-	  "VIRTIO-1.2: Device Types / Block Device / Device Operation #11")
+AVPS_TEST(flush,
+	  AVPS_CHECKS("CONFIG_WCE is never negotiated without FLUSH, FLUSH is negotiated, and a write followed by "
+	              "fdatasync completes without error"),
+	  "AVPS.STORAGE.1", "VIRTIO-1.2: Device Types / Block Device / Device Initialization #2")
 {
 	struct virtio_sysfs_device dev;
 	char disk[32];
@@ -237,8 +247,10 @@ static bool all_zero(const unsigned char *buf, size_t len)
 	return true;
 }
 
-AVPS_TEST(write_zeroes_reads_back_zero, "AVPS.STORAGE.1",
-	  "VIRTIO-1.2: Device Types / Block Device / Device Operation #7")
+AVPS_TEST(write_zeroes_reads_back_zero,
+	  AVPS_CHECKS("after BLKZEROOUT through the device's WRITE_ZEROES the zeroed MiB reads back as zeroes and its "
+	              "patterned neighbours are unchanged"),
+	  "AVPS.STORAGE.1", "VIRTIO-1.2: Device Types / Block Device / Device Operation #7")
 {
 	struct virtio_sysfs_device dev;
 	char disk[32];
@@ -277,7 +289,10 @@ AVPS_TEST(write_zeroes_reads_back_zero, "AVPS.STORAGE.1",
 	close(fd);
 }
 
-AVPS_TEST(discard_accepted, "AVPS.STORAGE.1")
+AVPS_TEST(discard_accepted,
+	  AVPS_CHECKS("with DISCARD negotiated, a 1 MiB BLKDISCARD completes without error and the range takes a "
+	              "write afterwards"),
+	  "AVPS.STORAGE.1")
 {
 	struct virtio_sysfs_device dev;
 	char disk[32];
@@ -306,7 +321,10 @@ AVPS_TEST(discard_accepted, "AVPS.STORAGE.1")
 	close(fd);
 }
 
-AVPS_TEST(readonly_disk_refuses_writes, "AVPS.STORAGE.1")
+AVPS_TEST(readonly_disk_refuses_writes,
+	  AVPS_CHECKS("the disk the host attached read-only has VIRTIO_BLK_F_RO negotiated, /sys ro=1, a write fails "
+	              "and block 0 stays zero"),
+	  "AVPS.STORAGE.1")
 {
 	struct virtio_sysfs_device dev;
 	char disk[32], serial[64];
@@ -339,7 +357,10 @@ AVPS_TEST(readonly_disk_refuses_writes, "AVPS.STORAGE.1")
 	close(fd);
 }
 
-AVPS_TEST(block_size_and_topology, "AVPS.STORAGE.1")
+AVPS_TEST(block_size_and_topology,
+	  AVPS_CHECKS("Linux's logical/physical block sizes equal the host's configured ones, with BLK_SIZE/TOPOLOGY "
+	              "negotiated where they differ from 512/logical"),
+	  "AVPS.STORAGE.1")
 {
 	struct virtio_sysfs_device dev;
 	char disk[32];
@@ -377,7 +398,10 @@ static int count_hw_queues(const char *disk)
 	return n;
 }
 
-AVPS_TEST(multi_queue, "AVPS.STORAGE.1")
+AVPS_TEST(multi_queue,
+	  AVPS_CHECKS("with >= 2 queues configured, VIRTIO_BLK_F_MQ is negotiated and Linux created min(queues, CPUs) "
+	              "hardware queues"),
+	  "AVPS.STORAGE.1")
 {
 	struct virtio_sysfs_device dev;
 	char disk[32];

@@ -12,7 +12,10 @@
 #define DEVICE_ID 36
 #define DEVICE_WHAT "virtio-can device (ID 36)"
 
-AVPS_TEST(device_present, "AVPS.CAN.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
+AVPS_TEST(device_present,
+	  AVPS_CHECKS("the virtio can device (ID 36) is bound to a driver and VIRTIO_F_VERSION_1 is among its "
+	              "negotiated features (absent: SKIP, or not ok when the platform declares it)"),
+	  "AVPS.CAN.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
 {
 	struct virtio_sysfs_device dev;
 	REQUIRE_CONDITIONAL_DEVICE(DEVICE_ID, &dev, "can", DEVICE_WHAT);

@@ -33,7 +33,10 @@ static int count_ports(void)
 	return n;
 }
 
-AVPS_TEST(port_present, "AVPS.CONSOLE.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
+AVPS_TEST(port_present,
+	  AVPS_CHECKS("a virtio console (ID 3) is bound to virtio_console with VIRTIO_F_VERSION_1 negotiated, has a "
+	              "port and /dev/hvc0"),
+	  "AVPS.CONSOLE.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
 {
 	struct virtio_sysfs_device dev;
 	ASSERT_EQ(1, virtio_sysfs_find(VIRTIO_ID_CONSOLE, &dev, 1))
@@ -70,7 +73,10 @@ static bool echo_round_trip(int fd, char *expected, size_t expected_size, char *
 	return false;
 }
 
-AVPS_TEST(line_round_trip, "AVPS.CONSOLE.1")
+AVPS_TEST(line_round_trip,
+	  AVPS_CHECKS("a nonce line written on /dev/hvc0 comes back from the host's echo responder with the right "
+	              "byte count"),
+	  "AVPS.CONSOLE.1")
 {
 	int fd = console_port_open_raw("/dev/hvc0");
 	ASSERT_GE(fd, 0) TH_LOG("open /dev/hvc0: %s", strerror(errno));
@@ -101,7 +107,9 @@ static bool find_named_port(const char *name, char *port, size_t size)
 	return found;
 }
 
-AVPS_TEST(named_port_present, "AVPS.CONSOLE.1")
+AVPS_TEST(named_port_present,
+	  AVPS_CHECKS("with a second port declared, MULTIPORT is negotiated and a port with the declared name exists"),
+	  "AVPS.CONSOLE.1")
 {
 	struct virtio_sysfs_device dev;
 	char name[64], port[64];
@@ -115,7 +123,9 @@ AVPS_TEST(named_port_present, "AVPS.CONSOLE.1")
 	EXPECT_TRUE(find_named_port(name, port, sizeof(port))) TH_LOG("no port named '%s'", name);
 }
 
-AVPS_TEST(named_port_round_trip, "AVPS.CONSOLE.1")
+AVPS_TEST(named_port_round_trip,
+	  AVPS_CHECKS("a nonce line written on the declared named port comes back from the host's echo responder"),
+	  "AVPS.CONSOLE.1")
 {
 	char name[64], port[64], path[96], expected[160], err[256];
 	if (!avps_param("console_port_name", name, sizeof(name)))

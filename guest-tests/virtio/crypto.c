@@ -34,7 +34,10 @@ static const uint8_t kat_cipher[32] = { 0x76, 0x49, 0xab, 0xac, 0x81, 0x19, 0xb2
 					0x9b, 0x12, 0xe9, 0x19, 0x7d, 0x50, 0x86, 0xcb, 0x9b, 0x50, 0x72,
 					0x19, 0xee, 0x95, 0xdb, 0x11, 0x3a, 0x91, 0x76, 0x78, 0xb2 };
 
-AVPS_TEST(device_present, "AVPS.CRYPTO.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
+AVPS_TEST(device_present,
+	  AVPS_CHECKS("the virtio crypto device (ID 20) is bound to a driver and VIRTIO_F_VERSION_1 is among its "
+	              "negotiated features (absent: SKIP, or not ok when the platform declares it)"),
+	  "AVPS.CRYPTO.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
 {
 	struct virtio_sysfs_device dev;
 	REQUIRE_CONDITIONAL_DEVICE(VIRTIO_ID_CRYPTO, &dev, "crypto", DEVICE_WHAT);
@@ -62,7 +65,10 @@ static int virtio_algorithms(char *first, size_t size)
 	return n;
 }
 
-AVPS_TEST(algorithms_registered, "AVPS.CRYPTO.1")
+AVPS_TEST(algorithms_registered,
+	  AVPS_CHECKS("the driver registered at least one virtio crypto algorithm in /proc/crypto (the device "
+	              "advertises a ready service)"),
+	  "AVPS.CRYPTO.1")
 {
 	struct virtio_sysfs_device dev;
 	char first[128] = "";
@@ -142,8 +148,10 @@ static void hex(const uint8_t *bytes, size_t len, char *text)
 		sprintf(text + 2 * i, "%02x", bytes[i]);
 }
 
-AVPS_TEST(aes_cbc_known_answer, "AVPS.CRYPTO.1",
-	  "VIRTIO-1.2: Device Types / Crypto Device / Device Operation / Symmetric algorithms Operation #5")
+AVPS_TEST(aes_cbc_known_answer,
+	  AVPS_CHECKS("AES-128-CBC through the virtio crypto driver encrypts and decrypts the SP 800-38A F.2.1/F.2.2 "
+	              "vectors exactly"),
+	  "AVPS.CRYPTO.1", "VIRTIO-1.2: Device Types / Crypto Device / Device Operation / Symmetric algorithms Operation #5")
 {
 	struct virtio_sysfs_device dev;
 	char err[160], seen[65], want[65];

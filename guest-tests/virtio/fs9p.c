@@ -56,7 +56,10 @@ static bool mount_share(char *err, size_t err_size)
 	return true;
 }
 
-AVPS_TEST(device_present, "AVPS.FS.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
+AVPS_TEST(device_present,
+	  AVPS_CHECKS("the virtio-9p device (ID 9) is bound to 9pnet_virtio with VERSION_1 and MOUNT_TAG negotiated, "
+	              "and its tag equals the host's"),
+	  "AVPS.FS.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
 {
 	struct virtio_sysfs_device dev;
 	char tag[64] = "", expected[64] = "", path[320];
@@ -72,7 +75,9 @@ AVPS_TEST(device_present, "AVPS.FS.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Fe
 		EXPECT_STREQ(expected, tag) TH_LOG("mount tag from config differs from the host's");
 }
 
-AVPS_TEST(reads_host_seeded_file, "AVPS.FS.1")
+AVPS_TEST(reads_host_seeded_file,
+	  AVPS_CHECKS("the guest reads through 9P the per-run nonce the host wrote into the share before boot"),
+	  "AVPS.FS.1")
 {
 	struct virtio_sysfs_device dev;
 	char err[160], seed[64], content[64] = "";
@@ -95,7 +100,9 @@ static bool write_file(const char *path, const char *text)
 	return close(fd) == 0 && ok;
 }
 
-AVPS_TEST(create_write_rename_unlink, "AVPS.FS.1")
+AVPS_TEST(create_write_rename_unlink,
+	  AVPS_CHECKS("a file created, written, renamed and unlinked through 9P shows each step's effect"),
+	  "AVPS.FS.1")
 {
 	struct virtio_sysfs_device dev;
 	char err[160], first[128], second[128], text[64], back[64] = "";
@@ -117,7 +124,9 @@ AVPS_TEST(create_write_rename_unlink, "AVPS.FS.1")
 	EXPECT_NE(0, stat(second, &st)) TH_LOG("%s still exists after unlink", second);
 }
 
-AVPS_TEST(guest_write_seen_by_host, "AVPS.FS.1")
+AVPS_TEST(guest_write_seen_by_host,
+	  AVPS_CHECKS("the host computes the same SHA-256 for a file the guest wrote through 9P"),
+	  "AVPS.FS.1")
 {
 	struct virtio_sysfs_device dev;
 	char err[160], name[64], path[128], text[96], digest[65], request[160], reply[200] = "", expected[200];

@@ -16,7 +16,10 @@
 #define VIRTIO_GPU_F_EDID 1
 #define SCREEN_TIMEOUT_MS 20000
 
-AVPS_TEST(device_present, "AVPS.GPU.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
+AVPS_TEST(device_present,
+	  AVPS_CHECKS("the virtio gpu device (ID 16) is bound to a driver and VIRTIO_F_VERSION_1 is among its "
+	              "negotiated features (absent: SKIP, or not ok when the platform declares it)"),
+	  "AVPS.GPU.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
 {
 	struct virtio_sysfs_device dev;
 	REQUIRE_CONDITIONAL_DEVICE(VIRTIO_ID_GPU, &dev, "gpu", DEVICE_WHAT);
@@ -25,7 +28,9 @@ AVPS_TEST(device_present, "AVPS.GPU.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved F
 		TH_LOG("VIRTIO_F_VERSION_1 not negotiated (legacy device?), features=%s", dev.features);
 }
 
-AVPS_TEST(drm_card_present, "AVPS.GPU.1")
+AVPS_TEST(drm_card_present,
+	  AVPS_CHECKS("/dev/dri/card0 exists and is driven by virtio_gpu"),
+	  "AVPS.GPU.1")
 {
 	struct virtio_sysfs_device dev;
 	char name[64] = "";
@@ -37,7 +42,10 @@ AVPS_TEST(drm_card_present, "AVPS.GPU.1")
 	close(fd);
 }
 
-AVPS_TEST(connector_with_configured_mode, "AVPS.GPU.1")
+AVPS_TEST(connector_with_configured_mode,
+	  AVPS_CHECKS("the first connector lists modes, has a CRTC, and its preferred mode is the display size the "
+	              "host configured"),
+	  "AVPS.GPU.1")
 {
 	struct virtio_sysfs_device dev;
 	struct drm_output output;
@@ -69,7 +77,10 @@ static bool edid_valid(const uint8_t *edid, size_t len)
 	return sum == 0;
 }
 
-AVPS_TEST(edid_offered, "AVPS.GPU.1")
+AVPS_TEST(edid_offered,
+	  AVPS_CHECKS("with EDID negotiated (or declared), the connector carries an EDID blob with a valid header and "
+	              "checksum"),
+	  "AVPS.GPU.1")
 {
 	struct virtio_sysfs_device dev;
 	struct drm_output output;
@@ -92,7 +103,10 @@ AVPS_TEST(edid_offered, "AVPS.GPU.1")
 	EXPECT_TRUE(edid_valid(edid, len)) TH_LOG("EDID blob (%zu bytes) has a bad header or checksum", len);
 }
 
-AVPS_TEST(dumb_buffer_scanned_out, "AVPS.GPU.1")
+AVPS_TEST(dumb_buffer_scanned_out,
+	  AVPS_CHECKS("a full-screen dumb buffer in a per-run colour is scanned out and the host's screen dump shows "
+	              "that colour at the centre"),
+	  "AVPS.GPU.1")
 {
 	struct virtio_sysfs_device dev;
 	struct drm_output output;

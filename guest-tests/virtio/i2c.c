@@ -12,7 +12,10 @@
 #define DEVICE_ID 34
 #define DEVICE_WHAT "virtio-i2c adapter (ID 34)"
 
-AVPS_TEST(device_present, "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
+AVPS_TEST(device_present,
+	  AVPS_CHECKS("the virtio i2c device (ID 34) is bound to a driver and VIRTIO_F_VERSION_1 is among its "
+	              "negotiated features (absent: SKIP, or not ok when the platform declares it)"),
+	  "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
 {
 	struct virtio_sysfs_device dev;
 	REQUIRE_CONDITIONAL_DEVICE(DEVICE_ID, &dev, "i2c", DEVICE_WHAT);

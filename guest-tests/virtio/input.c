@@ -96,7 +96,9 @@ static bool platform_attaches(enum input_role role)
 	return avps_param("input_devices", list, sizeof(list)) && avps_list_has(list, role_names[role]);
 }
 
-AVPS_TEST(device_present, "AVPS.INPUT.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
+AVPS_TEST(device_present,
+	  AVPS_CHECKS("every virtio input device (ID 18) is bound to virtio_input with VIRTIO_F_VERSION_1 negotiated"),
+	  "AVPS.INPUT.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
 {
 	struct virtio_sysfs_device dev;
 	REQUIRE_CONDITIONAL_DEVICE(VIRTIO_ID_INPUT, &dev, "input", DEVICE_WHAT);
@@ -110,7 +112,10 @@ AVPS_TEST(device_present, "AVPS.INPUT.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved
 }
 
 /* The devices the platform declares exist with the capabilities their role needs (from the device's config). */
-AVPS_TEST(event_capabilities, "AVPS.INPUT.1")
+AVPS_TEST(event_capabilities,
+	  AVPS_CHECKS("each input role the platform declares has a virtio input event device with that role's "
+	              "capabilities"),
+	  "AVPS.INPUT.1")
 {
 	struct virtio_sysfs_device dev;
 	char path[64];
@@ -201,19 +206,25 @@ static void inject_and_check(struct __test_metadata *_metadata, enum input_role 
 				    role_names[role], kind, path, reply, seen[0] ? seen : "none");
 }
 
-AVPS_TEST(keyboard_event_arrives, "AVPS.INPUT.1")
+AVPS_TEST(keyboard_event_arrives,
+	  AVPS_CHECKS("a key press/release the host injects arrives as EV_KEY KEY_A 1/0 on the virtio keyboard"),
+	  "AVPS.INPUT.1")
 {
 	const struct wanted_event wanted[] = { { EV_KEY, KEY_A, 1 }, { EV_KEY, KEY_A, 0 } };
 	inject_and_check(_metadata, ROLE_KEYBOARD, "key", wanted, 2);
 }
 
-AVPS_TEST(mouse_event_arrives, "AVPS.INPUT.1")
+AVPS_TEST(mouse_event_arrives,
+	  AVPS_CHECKS("a relative motion the host injects arrives as EV_REL X=7, Y=-3 on the virtio mouse"),
+	  "AVPS.INPUT.1")
 {
 	const struct wanted_event wanted[] = { { EV_REL, REL_X, 7 }, { EV_REL, REL_Y, -3 } };
 	inject_and_check(_metadata, ROLE_MOUSE, "rel", wanted, 2);
 }
 
-AVPS_TEST(tablet_event_arrives, "AVPS.INPUT.1")
+AVPS_TEST(tablet_event_arrives,
+	  AVPS_CHECKS("an absolute position the host injects arrives as EV_ABS X=16384, Y=8192 on the virtio tablet"),
+	  "AVPS.INPUT.1")
 {
 	const struct wanted_event wanted[] = { { EV_ABS, ABS_X, 16384 }, { EV_ABS, ABS_Y, 8192 } };
 	inject_and_check(_metadata, ROLE_TABLET, "abs", wanted, 2);

@@ -12,7 +12,10 @@
 #define DEVICE_ID 23
 #define DEVICE_WHAT "virtio-iommu device (ID 23)"
 
-AVPS_TEST(device_present, "AVPS.IOMMU.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
+AVPS_TEST(device_present,
+	  AVPS_CHECKS("the virtio iommu device (ID 23) is bound to a driver and VIRTIO_F_VERSION_1 is among its "
+	              "negotiated features (absent: SKIP, or not ok when the platform declares it)"),
+	  "AVPS.IOMMU.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
 {
 	struct virtio_sysfs_device dev;
 	REQUIRE_CONDITIONAL_DEVICE(DEVICE_ID, &dev, "iommu", DEVICE_WHAT);

@@ -43,7 +43,10 @@ static bool read_interface_attribute(const char *ifname, const char *attribute, 
 	return read_text_file(path, text, size);
 }
 
-AVPS_TEST(device_present, "AVPS.NET.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
+AVPS_TEST(device_present,
+	  AVPS_CHECKS("a virtio network device (ID 1) is bound to virtio_net with VIRTIO_F_VERSION_1 negotiated and "
+	              "has an interface"),
+	  "AVPS.NET.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
 {
 	struct virtio_sysfs_device dev;
 	char ifname[32];
@@ -55,7 +58,9 @@ AVPS_TEST(device_present, "AVPS.NET.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved F
 		TH_LOG("%s has no network interface", dev.path);
 }
 
-AVPS_TEST(mac_from_config, "AVPS.NET.1")
+AVPS_TEST(mac_from_config,
+	  AVPS_CHECKS("VIRTIO_NET_F_MAC is negotiated and the interface MAC equals the one the host configured"),
+	  "AVPS.NET.1")
 {
 	struct virtio_sysfs_device dev;
 	char ifname[32], expected[32], seen[32] = "";
@@ -68,8 +73,10 @@ AVPS_TEST(mac_from_config, "AVPS.NET.1")
 	EXPECT_EQ(0, strcasecmp(expected, seen)) TH_LOG("%s: expected MAC %s from config, got %s", ifname, expected, seen);
 }
 
-AVPS_TEST(mtu_from_config, "AVPS.NET.1",
-	  "VIRTIO-1.2: Device Types / Network Device / Device configuration layout #2")
+AVPS_TEST(mtu_from_config,
+	  AVPS_CHECKS("with an MTU configured, VIRTIO_NET_F_MTU is negotiated and the interface MTU (from config mtu) "
+	              "equals it and lies in 68..65535"),
+	  "AVPS.NET.1", "VIRTIO-1.2: Device Types / Network Device / Device configuration layout #2")
 {
 	struct virtio_sysfs_device dev;
 	char ifname[32], text[16];
@@ -117,8 +124,9 @@ static const struct feature_requirement net_requirements[] = {
  * negotiated set was missing from the offer. (Linux refuses to probe a device offering
  * CTRL_VQ dependants without CTRL_VQ: device_present catches that one.)
  */
-AVPS_TEST(offload_feature_dependencies, "AVPS.NET.1",
-	  "VIRTIO-1.2: Basic Facilities of a Virtio Device / Feature Bits #1")
+AVPS_TEST(offload_feature_dependencies,
+	  AVPS_CHECKS("no negotiated virtio-net offload feature lacks the feature it depends on"),
+	  "AVPS.NET.1", "VIRTIO-1.2: Basic Facilities of a Virtio Device / Feature Bits #1")
 {
 	struct virtio_sysfs_device dev;
 	char ifname[32];
@@ -141,7 +149,9 @@ static long elapsed_ms(const struct timespec *start)
 	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
-AVPS_TEST(link_up, "AVPS.NET.1")
+AVPS_TEST(link_up,
+	  AVPS_CHECKS("the interface reports carrier within 5 s of IFF_UP"),
+	  "AVPS.NET.1")
 {
 	struct virtio_sysfs_device dev;
 	char ifname[32], err[128], carrier[8] = "";
@@ -218,7 +228,9 @@ static bool echo_exchange(int fd, const unsigned char *out, unsigned char *in, s
 	return true;
 }
 
-AVPS_TEST(tcp_traffic_to_host, "AVPS.NET.1")
+AVPS_TEST(tcp_traffic_to_host,
+	  AVPS_CHECKS("a per-run byte pattern sent over TCP to the host's echo service comes back identical"),
+	  "AVPS.NET.1")
 {
 	struct virtio_sysfs_device dev;
 	char ifname[32], err[160], guest_ip[32] = "10.0.2.15", host_ip[32] = "10.0.2.2", netmask[32] = "255.255.255.0";

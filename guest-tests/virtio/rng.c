@@ -35,7 +35,10 @@ static bool read_hwrng(unsigned char *buf, size_t len, char *err, size_t err_siz
 	return true;
 }
 
-AVPS_TEST(device_present, "AVPS.RNG.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
+AVPS_TEST(device_present,
+	  AVPS_CHECKS("a virtio entropy device (ID 4) is bound to virtio_rng and VIRTIO_F_VERSION_1 is among its "
+	              "negotiated features"),
+	  "AVPS.RNG.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
 {
 	struct virtio_sysfs_device dev;
 	ASSERT_EQ(1, virtio_sysfs_find(VIRTIO_ID_ENTROPY, &dev, 1))
@@ -45,7 +48,9 @@ AVPS_TEST(device_present, "AVPS.RNG.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved F
 		TH_LOG("VIRTIO_F_VERSION_1 not negotiated (legacy device?), features=%s", dev.features);
 }
 
-AVPS_TEST(hwrng_source_is_virtio, "AVPS.RNG.1")
+AVPS_TEST(hwrng_source_is_virtio,
+	  AVPS_CHECKS("the kernel's current hw_random source is virtio_rng"),
+	  "AVPS.RNG.1")
 {
 	char current[64] = "";
 	ASSERT_TRUE(read_text_file("/sys/class/misc/hw_random/rng_current", current, sizeof(current)))
@@ -54,8 +59,9 @@ AVPS_TEST(hwrng_source_is_virtio, "AVPS.RNG.1")
 		TH_LOG("/dev/hwrng is served by '%s', not virtio_rng", current);
 }
 
-AVPS_TEST(entropy_not_constant, "AVPS.RNG.1",
-	  "VIRTIO-1.2: Device Types / Entropy Device / Device Operation #1")
+AVPS_TEST(entropy_not_constant,
+	  AVPS_CHECKS("two reads of /dev/hwrng differ and one sample holds all 256 byte values"),
+	  "AVPS.RNG.1", "VIRTIO-1.2: Device Types / Entropy Device / Device Operation #1")
 {
 	static unsigned char first[SAMPLE_BYTES], second[4096];
 	char err[128];
@@ -72,7 +78,10 @@ AVPS_TEST(entropy_not_constant, "AVPS.RNG.1",
 	EXPECT_EQ(256, distinct) TH_LOG("only %zu distinct byte values in %d bytes", distinct, SAMPLE_BYTES);
 }
 
-AVPS_TEST(monobit_and_runs, "AVPS.RNG.1")
+AVPS_TEST(monobit_and_runs,
+	  AVPS_CHECKS("the ones count and the runs count of a /dev/hwrng sample lie within the sigma bound of a fair "
+	              "coin"),
+	  "AVPS.RNG.1")
 {
 	static unsigned char sample[SAMPLE_BYTES];
 	char err[128];

@@ -59,7 +59,10 @@ static int open_disk(const char *disk, int flags)
 	return open(path, flags);
 }
 
-AVPS_TEST(device_present, "AVPS.STORAGE.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
+AVPS_TEST(device_present,
+	  AVPS_CHECKS("the virtio scsi device (ID 8) is bound to a driver and VIRTIO_F_VERSION_1 is among its "
+	              "negotiated features (absent: SKIP, or not ok when the platform declares it)"),
+	  "AVPS.STORAGE.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
 {
 	struct virtio_sysfs_device dev;
 	REQUIRE_CONDITIONAL_DEVICE(VIRTIO_ID_SCSI, &dev, "scsi", DEVICE_WHAT);
@@ -68,7 +71,9 @@ AVPS_TEST(device_present, "AVPS.STORAGE.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserv
 		TH_LOG("VIRTIO_F_VERSION_1 not negotiated (legacy device?), features=%s", dev.features);
 }
 
-AVPS_TEST(disk_capacity_from_config, "AVPS.STORAGE.1")
+AVPS_TEST(disk_capacity_from_config,
+	  AVPS_CHECKS("the SCSI disk behind virtio-scsi has the size the host configured (avps.scsi_bytes)"),
+	  "AVPS.STORAGE.1")
 {
 	struct virtio_sysfs_device dev;
 	char disk[32], path[96], text[32];
@@ -83,7 +88,9 @@ AVPS_TEST(disk_capacity_from_config, "AVPS.STORAGE.1")
 	EXPECT_EQ(expected, strtoull(text, NULL, 10) * 512ULL) TH_LOG("/dev/%s: host configured %llu bytes", disk, expected);
 }
 
-AVPS_TEST(data_round_trip, "AVPS.STORAGE.1")
+AVPS_TEST(data_round_trip,
+	  AVPS_CHECKS("1 MiB of pattern written O_DIRECT to the SCSI disk and fsync'd reads back identical"),
+	  "AVPS.STORAGE.1")
 {
 	struct virtio_sysfs_device dev;
 	char disk[32];

@@ -12,7 +12,10 @@
 #define DEVICE_ID 19
 #define DEVICE_WHAT "virtio-vsock device (ID 19)"
 
-AVPS_TEST(device_present, "AVPS.NET.2", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
+AVPS_TEST(device_present,
+	  AVPS_CHECKS("the virtio vsock device (ID 19) is bound to a driver and VIRTIO_F_VERSION_1 is among its "
+	              "negotiated features (absent: SKIP, or not ok when the platform declares it)"),
+	  "AVPS.NET.2", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
 {
 	struct virtio_sysfs_device dev;
 	REQUIRE_CONDITIONAL_DEVICE(DEVICE_ID, &dev, "vsock", DEVICE_WHAT);

@@ -15,7 +15,10 @@ static bool is_mmio(UINT32 type)
 	return type == EfiMemoryMappedIO || type == EfiMemoryMappedIOPortSpace;
 }
 
-UEFI_CASE(memory_map, "boot.uefi.memory_map", "AVPS.BOOT.2")
+UEFI_CASE(memory_map, "boot.uefi.memory_map",
+	   AVPS_CHECKS("GetMemoryMap gives aligned, non-overlapping, typed descriptors with conventional memory, this "
+	               "image in LoaderCode, summing to avps.mem_mib"),
+	   "AVPS.BOOT.2")
 {
 	UINTN size = 0, key, descriptor_size = 0;
 	UINT32 version = 0;

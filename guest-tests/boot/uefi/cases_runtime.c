@@ -7,7 +7,9 @@ static EFI_GUID probe_vendor = {0x5c1b2e2a, 0x4f3d, 0x4b7e, {0x9a, 0x61, 0x0c, 0
 #define TEST_ATTRIBUTES (EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS | EFI_VARIABLE_RUNTIME_ACCESS)
 #define NAME_CHARS 512
 
-UEFI_CASE(get_time, "boot.uefi.get_time", "AVPS.BOOT.2")
+UEFI_CASE(get_time, "boot.uefi.get_time",
+	   AVPS_CHECKS("GetTime succeeds with fields and TimeZone in the UEFI ranges"),
+	   "AVPS.BOOT.2")
 {
 	EFI_TIME t;
 	EFI_TIME_CAPABILITIES caps;
@@ -49,7 +51,10 @@ static UINTN count_variables(bool *found_test_variable, EFI_STATUS *last)
 	}
 }
 
-UEFI_CASE(variables, "boot.uefi.variables", "AVPS.BOOT.2")
+UEFI_CASE(variables, "boot.uefi.variables",
+	   AVPS_CHECKS("SetVariable(NV|BS|RT) stores 4 bytes GetVariable returns with the attributes, the walk lists "
+	               "it and ends NOT_FOUND, deletion works"),
+	   "AVPS.BOOT.2")
 {
 	UINT8 written[4] = {'a', 'v', 'p', 's'}, read_back[16];
 	UINT32 attributes = 0;
@@ -81,7 +86,9 @@ UEFI_CASE(variables, "boot.uefi.variables", "AVPS.BOOT.2")
 }
 
 /* No "ok" line: the reset itself is the pass, observed by the host (QMP SHUTDOWN reason). */
-UEFI_CASE(reset_system, "boot.uefi.reset_system", "AVPS.BOOT.2")
+UEFI_CASE(reset_system, "boot.uefi.reset_system",
+	   AVPS_CHECKS("ResetSystem(EfiResetCold) does not return and the host sees a guest reset"),
+	   "AVPS.BOOT.2")
 {
 	uefi_diag("calling ResetSystem(EfiResetCold)");
 	uefi_host_check("guest-reset");

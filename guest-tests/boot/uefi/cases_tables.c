@@ -37,7 +37,10 @@ static bool header_crc_ok(const EFI_TABLE_HEADER *header, UINT32 *computed)
 	return !EFI_ERROR(status) && *computed == header->CRC32;
 }
 
-UEFI_CASE(system_table, "boot.uefi.system_table", "AVPS.BOOT.2")
+UEFI_CASE(system_table, "boot.uefi.system_table",
+	   AVPS_CHECKS("system, boot and runtime services tables carry their signatures and correct header CRC32, "
+	               "revision >= 2.0"),
+	   "AVPS.BOOT.2")
 {
 	char vendor[64];
 	UINT32 crc = 0;
@@ -57,7 +60,9 @@ UEFI_CASE(system_table, "boot.uefi.system_table", "AVPS.BOOT.2")
 		  ST->FirmwareRevision, ST->Hdr.Revision >> 16, ST->Hdr.Revision & 0xffff);
 }
 
-UEFI_CASE(console_out, "boot.uefi.console_out", "AVPS.BOOT.2")
+UEFI_CASE(console_out, "boot.uefi.console_out",
+	   AVPS_CHECKS("ConOut has a mode whose QueryMode gives columns and OutputString never failed"),
+	   "AVPS.BOOT.2")
 {
 	if (!uefi_check(ST->ConOut != NULL && ST->ConOut->Mode != NULL, "expected ConOut with a Mode, seen NULL"))
 		return;
@@ -73,7 +78,9 @@ UEFI_CASE(console_out, "boot.uefi.console_out", "AVPS.BOOT.2")
 		  (unsigned long long)columns, (unsigned long long)rows);
 }
 
-UEFI_CASE(config_table_dt_or_acpi, "boot.uefi.config_table_dt_or_acpi", "AVPS.BOOT.2")
+UEFI_CASE(config_table_dt_or_acpi, "boot.uefi.config_table_dt_or_acpi",
+	   AVPS_CHECKS("a DTB configuration table starting with the FDT magic or an ACPI 2.0+ RSDP is installed"),
+	   "AVPS.BOOT.2")
 {
 	const UINT8 *dtb = uefi_config_table(&dtb_guid);
 	const UINT8 *rsdp = uefi_config_table(&acpi20_guid);
@@ -89,7 +96,9 @@ UEFI_CASE(config_table_dt_or_acpi, "boot.uefi.config_table_dt_or_acpi", "AVPS.BO
 		  dtb ? "DTB" : "", dtb && rsdp ? " + " : "", rsdp ? "ACPI" : "");
 }
 
-UEFI_CASE(rt_properties, "boot.uefi.rt_properties", "AVPS.BOOT.2")
+UEFI_CASE(rt_properties, "boot.uefi.rt_properties",
+	   AVPS_CHECKS("an EFI_RT_PROPERTIES_TABLE, if installed, has version 1 and a full length"),
+	   "AVPS.BOOT.2")
 {
 	const struct rt_properties_table *table = uefi_config_table(&rt_properties_guid);
 	if (!table) {

@@ -65,7 +65,10 @@ static bool start_and_verify(int slot)
 	return ok;
 }
 
-PROBE_CASE(cpu_on_all, "psci.cpu_on.all_cores", "AVPS.POWER.1")
+PROBE_CASE(cpu_on_all, "psci.cpu_on.all_cores",
+	   AVPS_CHECKS("CPU_ON of each DT secondary returns SUCCESS and the CPU runs the entry with its own MPIDR and "
+	               "context_id"),
+	   "AVPS.POWER.1")
 static void cpu_on_all(void)
 {
 	if (find_secondaries() == 0) {
@@ -76,7 +79,9 @@ static void cpu_on_all(void)
 		secondary_up[i] = start_and_verify(i);
 }
 
-PROBE_CASE(cpu_on_already_on, "psci.cpu_on.already_on", "AVPS.POWER.1")
+PROBE_CASE(cpu_on_already_on, "psci.cpu_on.already_on",
+	   AVPS_CHECKS("CPU_ON of the calling CPU and of a running secondary returns ALREADY_ON"),
+	   "AVPS.POWER.1")
 static void cpu_on_already_on(void)
 {
 	/* CPU_ON of the caller itself must be ALREADY_ON too. */
@@ -94,7 +99,9 @@ static void cpu_on_already_on(void)
 	}
 }
 
-PROBE_CASE(cpu_on_invalid, "psci.cpu_on.invalid_mpidr", "AVPS.POWER.1")
+PROBE_CASE(cpu_on_invalid, "psci.cpu_on.invalid_mpidr",
+	   AVPS_CHECKS("CPU_ON of an MPIDR not in the DT returns INVALID_PARAMETERS"),
+	   "AVPS.POWER.1")
 static void cpu_on_invalid(void)
 {
 	int64_t r = smccc_call(PSCI_FN_CPU_ON64, BAD_MPIDR, secondary_entry_address(), 0);
@@ -103,7 +110,10 @@ static void cpu_on_invalid(void)
 		    BAD_MPIDR, (long long)r, psci_error_name(r));
 }
 
-PROBE_CASE(affinity_on, "psci.affinity_info.on", "AVPS.POWER.1")
+PROBE_CASE(affinity_on, "psci.affinity_info.on",
+	   AVPS_CHECKS("AFFINITY_INFO reports ON for the boot CPU and started secondaries, INVALID_PARAMETERS for an "
+	               "unknown MPIDR"),
+	   "AVPS.POWER.1")
 static void affinity_on(void)
 {
 	int64_t r = affinity_info(cpu_mpidr());
@@ -137,7 +147,9 @@ static bool turn_off(int slot)
 			   CPU_ON_TIMEOUT_MS, (long long)r);
 }
 
-PROBE_CASE(cpu_off, "psci.cpu_off", "AVPS.POWER.1")
+PROBE_CASE(cpu_off, "psci.cpu_off",
+	   AVPS_CHECKS("CPU_OFF on each running secondary does not return and AFFINITY_INFO then reports it OFF"),
+	   "AVPS.POWER.1")
 static void cpu_off(void)
 {
 	int tested = 0;
@@ -151,7 +163,9 @@ static void cpu_off(void)
 		probe_skip("no secondary CPU running (none in the DT, or CPU_ON failed)");
 }
 
-PROBE_CASE(cpu_on_after_off, "psci.cpu_on.after_off", "AVPS.POWER.1")
+PROBE_CASE(cpu_on_after_off, "psci.cpu_on.after_off",
+	   AVPS_CHECKS("a secondary reported OFF by AFFINITY_INFO starts again with CPU_ON and is then reported ON"),
+	   "AVPS.POWER.1")
 static void cpu_on_after_off(void)
 {
 	if (n_secondaries <= 0) {

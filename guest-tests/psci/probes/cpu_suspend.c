@@ -5,7 +5,9 @@
 #define write_sysreg(reg, v) __asm__ volatile("msr " #reg ", %0" : : "r"((uint64_t)(v)))
 #define WAKE_AFTER_MS 5
 
-PROBE_CASE(cpu_suspend_standby, "psci.cpu_suspend.standby", "AVPS.POWER.1")
+PROBE_CASE(cpu_suspend_standby, "psci.cpu_suspend.standby",
+	   AVPS_CHECKS("CPU_SUSPEND to standby on the boot CPU, woken by the virtual timer, returns SUCCESS"),
+	   "AVPS.POWER.1")
 static void cpu_suspend_standby(void)
 {
 	int64_t f = smccc_call(PSCI_FN_FEATURES, PSCI_FN_CPU_SUSPEND64, 0, 0);

@@ -16,7 +16,9 @@ static bool smccc_1_1_present(int64_t *version)
 	return true;
 }
 
-PROBE_CASE(smccc_version, "psci.smccc.version", "AVPS.POWER.1")
+PROBE_CASE(smccc_version, "psci.smccc.version",
+	   AVPS_CHECKS("when PSCI_FEATURES offers SMCCC_VERSION, it returns 1.1 or later"),
+	   "AVPS.POWER.1")
 static void smccc_version(void)
 {
 	int64_t v = 0;
@@ -30,7 +32,10 @@ static void smccc_version(void)
 		    "(0x10001), got 0x%llx", (unsigned long long)v);
 }
 
-PROBE_CASE(smccc_arch_features, "psci.smccc.arch_features", "AVPS.POWER.1")
+PROBE_CASE(smccc_arch_features, "psci.smccc.arch_features",
+	   AVPS_CHECKS("SMCCC_ARCH_FEATURES answers ARCH_WORKAROUND_1 with 0, 1 or -1 and an unassigned ID with "
+	               "NOT_SUPPORTED"),
+	   "AVPS.POWER.1")
 static void smccc_arch_features(void)
 {
 	int64_t v = 0;

@@ -6,7 +6,9 @@ const char probe_name[] = "psci-reset";
 
 /* No "ok" is printed before the call: a pass is the reset itself, observed by the
  * harness after the marker line; if the call returns, the case is not ok. */
-PROBE_CASE(psci_system_reset, "psci.system_reset", "AVPS.POWER.1")
+PROBE_CASE(psci_system_reset, "psci.system_reset",
+	   AVPS_CHECKS("SYSTEM_RESET does not return and the host sees a guest reset"),
+	   "AVPS.POWER.1")
 static void psci_system_reset(void)
 {
 	int64_t f = smccc_call(PSCI_FN_FEATURES, PSCI_FN_SYSTEM_RESET, 0, 0);

@@ -5,7 +5,9 @@ const char probe_name[] = "psci";
 
 /* The probe's final SYSTEM_OFF is a case too: the host sees the VM stop (not reset). */
 const char *const probe_system_off_case = "psci.system_off";
-AVPS_CASE_RECORD(psci_system_off_manifest, "psci.system_off", "psci.system_off", "AVPS.POWER.1")
+AVPS_CASE_RECORD(psci_system_off_manifest, "psci.system_off", "psci.system_off",
+	   AVPS_CHECKS("the probe's final SYSTEM_OFF powers the VM off (host sees a shutdown, not a reset)"),
+	   "AVPS.POWER.1")
 
 struct psci_function {
 	uint32_t fid;
@@ -56,7 +58,9 @@ static int64_t psci_features(uint32_t fid)
 	return smccc_call(PSCI_FN_FEATURES, fid, 0, 0);
 }
 
-PROBE_CASE(psci_version, "psci.version", "AVPS.POWER.1")
+PROBE_CASE(psci_version, "psci.version",
+	   AVPS_CHECKS("PSCI_VERSION returns 1.0 or later"),
+	   "AVPS.POWER.1")
 static void psci_version(void)
 {
 	int64_t v = smccc_call(PSCI_FN_VERSION, 0, 0, 0);
@@ -67,7 +71,9 @@ static void psci_version(void)
 		    "expected PSCI >= 1.0 (0x10000), got 0x%llx", (unsigned long long)v);
 }
 
-PROBE_CASE(psci_features_mandatory, "psci.features.mandatory", "AVPS.POWER.1")
+PROBE_CASE(psci_features_mandatory, "psci.features.mandatory",
+	   AVPS_CHECKS("PSCI_FEATURES reports every function PSCI 1.x makes mandatory as implemented (>= 0)"),
+	   "AVPS.POWER.1")
 static void psci_features_mandatory(void)
 {
 	for (int i = 0; i < N_FUNCTIONS; i++) {
@@ -80,7 +86,9 @@ static void psci_features_mandatory(void)
 	}
 }
 
-PROBE_CASE(psci_features_optional, "psci.features.optional", "AVPS.POWER.1")
+PROBE_CASE(psci_features_optional, "psci.features.optional",
+	   AVPS_CHECKS("PSCI_FEATURES answers each optional function with >= 0 or NOT_SUPPORTED"),
+	   "AVPS.POWER.1")
 static void psci_features_optional(void)
 {
 	char offered[100];
@@ -109,7 +117,9 @@ static void psci_features_optional(void)
 	probe_diag("offered: %s", len ? offered : "(no optional function)");
 }
 
-PROBE_CASE(psci_features_unknown, "psci.features.unknown_function", "AVPS.POWER.1")
+PROBE_CASE(psci_features_unknown, "psci.features.unknown_function",
+	   AVPS_CHECKS("PSCI_FEATURES answers three unassigned function IDs with NOT_SUPPORTED"),
+	   "AVPS.POWER.1")
 static void psci_features_unknown(void)
 {
 	/* 0x8400001f / 0xc400001f: inside the PSCI range, assigned to nothing. */
@@ -122,7 +132,9 @@ static void psci_features_unknown(void)
 	}
 }
 
-PROBE_CASE(psci_migrate_info_type, "psci.migrate_info_type", "AVPS.POWER.1")
+PROBE_CASE(psci_migrate_info_type, "psci.migrate_info_type",
+	   AVPS_CHECKS("MIGRATE_INFO_TYPE returns NOT_SUPPORTED when PSCI_FEATURES says so, else 0, 1 or 2"),
+	   "AVPS.POWER.1")
 static void psci_migrate_info_type(void)
 {
 	int64_t f = psci_features(PSCI_FN_MIGRATE_INFO_TYPE);

@@ -81,7 +81,9 @@ static struct vdev *blk_device(void)
 	return blk_device_of(ANY_DISK);
 }
 
-PROBE_CASE(blk_read0, "virtio.blk.read_sector0", "AVPS.STORAGE.1", "AVPS.VIRTIO.1", USED_RING(2))
+PROBE_CASE(blk_read0, "virtio.blk.read_sector0",
+	   AVPS_CHECKS("a read of sector 0 completes with status OK and changes the pre-filled buffer"),
+	   "AVPS.STORAGE.1", "AVPS.VIRTIO.1", USED_RING(2))
 static void blk_read0(void)
 {
 	struct vdev *d = blk_device();
@@ -117,7 +119,10 @@ static void copy(uint8_t *dst, const uint8_t *src)
 		dst[i] = src[i];
 }
 
-PROBE_CASE(blk_write, "virtio.blk.write_readback", "AVPS.STORAGE.1", "AVPS.VIRTIO.1")
+PROBE_CASE(blk_write, "virtio.blk.write_readback",
+	   AVPS_CHECKS("a pattern written to the last sector reads back identical (status OK), then the sector is "
+	               "restored"),
+	   "AVPS.STORAGE.1", "AVPS.VIRTIO.1")
 static void blk_write(void)
 {
 	struct vdev *d = blk_device_of(WRITABLE_DISK);
@@ -154,8 +159,10 @@ static void blk_write(void)
 		    (unsigned long long)sector, st);
 }
 
-PROBE_CASE(blk_ro, "virtio.blk.readonly_write_rejected", "AVPS.STORAGE.1", BLK_OPERATION(1),
-	   BLK_OPERATION(2))
+PROBE_CASE(blk_ro, "virtio.blk.readonly_write_rejected",
+	   AVPS_CHECKS("a write to a device offering VIRTIO_BLK_F_RO completes with VIRTIO_BLK_S_IOERR and the sector "
+	               "reads back unchanged"),
+	   "AVPS.STORAGE.1", BLK_OPERATION(1), BLK_OPERATION(2))
 static void blk_ro(void)
 {
 	if (!vdev_find(VIRTIO_ID_BLOCK)) {

@@ -4,7 +4,9 @@
 #include "statements.h"
 #include "virtio_mmio.h"
 
-PROBE_CASE(mmio_interrupt, "virtio.mmio.interrupt_status", "AVPS.VIRTIO.1", MMIO_LAYOUT(3))
+PROBE_CASE(mmio_interrupt, "virtio.mmio.interrupt_status",
+	   AVPS_CHECKS("every used buffer the probe's requests got came with InterruptStatus bit 0 set"),
+	   "AVPS.VIRTIO.1", MMIO_LAYOUT(3))
 static void mmio_interrupt(void)
 {
 	int devices = 0;
@@ -20,7 +22,10 @@ static void mmio_interrupt(void)
 		probe_check(false, "no request completed, so no interrupt could be checked");
 }
 
-PROBE_CASE(mmio_reset, "virtio.mmio.reset", "AVPS.VIRTIO.1", DEVICE_RESET(1), MMIO_LAYOUT(5))
+PROBE_CASE(mmio_reset, "virtio.mmio.reset",
+	   AVPS_CHECKS("after writing 0 to Status: Status reads 0, queue 0's QueueReady reads 0 and InterruptStatus "
+	               "reads 0"),
+	   "AVPS.VIRTIO.1", DEVICE_RESET(1), MMIO_LAYOUT(5))
 static void mmio_reset(void)
 {
 	int tested = 0;

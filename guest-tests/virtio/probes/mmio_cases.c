@@ -30,7 +30,9 @@ static bool need_modern(void)
 			   "(%d transports, %d with a device)", vdev_transports, vdev_count);
 }
 
-PROBE_CASE(mmio_magic, "virtio.mmio.magic", "AVPS.VIRTIO.1", MMIO_LAYOUT(1))
+PROBE_CASE(mmio_magic, "virtio.mmio.magic",
+	   AVPS_CHECKS("every virtio,mmio transport in the DT reads MagicValue 0x74726976"),
+	   "AVPS.VIRTIO.1", MMIO_LAYOUT(1))
 static void mmio_magic(void)
 {
 	vdev_discover();
@@ -47,7 +49,9 @@ static void mmio_magic(void)
 	}
 }
 
-PROBE_CASE(mmio_version, "virtio.mmio.version", "AVPS.VIRTIO.1", MMIO_LAYOUT(2))
+PROBE_CASE(mmio_version, "virtio.mmio.version",
+	   AVPS_CHECKS("at least one transport has a device and every device reads Version 2"),
+	   "AVPS.VIRTIO.1", MMIO_LAYOUT(2))
 static void mmio_version(void)
 {
 	if (vdev_transports == 0) {
@@ -60,7 +64,9 @@ static void mmio_version(void)
 			    d->version, d->version == 1 ? " (legacy interface)" : "");
 }
 
-PROBE_CASE(mmio_ids, "virtio.mmio.ids", "AVPS.VIRTIO.1")
+PROBE_CASE(mmio_ids, "virtio.mmio.ids",
+	   AVPS_CHECKS("every device's DeviceID is below 64 and its VendorID is not all ones"),
+	   "AVPS.VIRTIO.1")
 static void mmio_ids(void)
 {
 	if (!need_modern())
@@ -75,7 +81,9 @@ static void mmio_ids(void)
 	}
 }
 
-PROBE_CASE(mmio_version_1, "virtio.mmio.feature_version_1", "AVPS.VIRTIO.1", RESERVED_FEATURES(1))
+PROBE_CASE(mmio_version_1, "virtio.mmio.feature_version_1",
+	   AVPS_CHECKS("every modern device offers VIRTIO_F_VERSION_1 (bit 32) in DeviceFeatures"),
+	   "AVPS.VIRTIO.1", RESERVED_FEATURES(1))
 static void mmio_version_1(void)
 {
 	if (!need_modern())
@@ -107,6 +115,8 @@ static bool status_begin(struct vdev *d)
 }
 
 PROBE_CASE(mmio_features_unoffered, "virtio.mmio.features_ok.unoffered_rejected",
+	   AVPS_CHECKS("after the driver writes a device-specific feature bit the device did not offer, FEATURES_OK "
+	               "reads back clear"),
 	   "AVPS.VIRTIO.1", FEATURE_BITS(3))
 static void mmio_features_unoffered(void)
 {
@@ -139,8 +149,10 @@ static uint64_t driver_features(const struct vdev *d)
 	return d->features & f;
 }
 
-PROBE_CASE(mmio_handshake, "virtio.mmio.status_handshake", "AVPS.VIRTIO.1", DEVICE_RESET(1),
-	   FEATURE_BITS(3))
+PROBE_CASE(mmio_handshake, "virtio.mmio.status_handshake",
+	   AVPS_CHECKS("writing 0 to Status reads back 0, and ACKNOWLEDGE, DRIVER, then FEATURES_OK with the offered "
+	               "features read back as written"),
+	   "AVPS.VIRTIO.1", DEVICE_RESET(1))
 static void mmio_handshake(void)
 {
 	if (!need_modern())
@@ -159,7 +171,9 @@ static void mmio_handshake(void)
 	}
 }
 
-PROBE_CASE(mmio_queue_setup, "virtio.mmio.queue_setup", "AVPS.VIRTIO.1")
+PROBE_CASE(mmio_queue_setup, "virtio.mmio.queue_setup",
+	   AVPS_CHECKS("after queue setup, DRIVER_OK reads back in Status"),
+	   "AVPS.VIRTIO.1")
 static void mmio_queue_setup(void)
 {
 	if (!need_modern())
@@ -177,8 +191,10 @@ static void mmio_queue_setup(void)
 	}
 }
 
-PROBE_CASE(mmio_config_generation, "virtio.mmio.config_generation", "AVPS.VIRTIO.1",
-	   MMIO_LAYOUT(6), CONFIG_SPACE(1))
+PROBE_CASE(mmio_config_generation, "virtio.mmio.config_generation",
+	   AVPS_CHECKS("ConfigGeneration reads the same before and after reading config twice, and a block device's "
+	               "capacity reads the same twice"),
+	   "AVPS.VIRTIO.1")
 static void mmio_config_generation(void)
 {
 	if (!need_modern())

@@ -8,8 +8,10 @@
 
 static uint8_t rng_buffer[RNG_BYTES] __attribute__((aligned(16)));
 
-PROBE_CASE(rng_request, "virtio.rng.request", "AVPS.RNG.1", "AVPS.VIRTIO.1",
-	   ENTROPY_OPERATION(1), USED_RING(2))
+PROBE_CASE(rng_request, "virtio.rng.request",
+	   AVPS_CHECKS("one entropy request returns a used length of 1..N and at least half of those bytes differ from "
+	               "the fill"),
+	   "AVPS.RNG.1", "AVPS.VIRTIO.1", ENTROPY_OPERATION(1), USED_RING(2))
 static void rng_request(void)
 {
 	struct vdev *d = vdev_find(VIRTIO_ID_ENTROPY);
