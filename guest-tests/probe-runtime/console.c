@@ -1,6 +1,6 @@
 /* Console output on a PL011 / SBSA generic UART (data and flag registers only, no setup needed). */
 #include "cpu.h"
-#include "probe.h"
+#include "base.h"
 
 #define UART_DR 0x00
 #define UART_FR 0x18

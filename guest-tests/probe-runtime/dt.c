@@ -1,7 +1,7 @@
 /* Device-tree queries the probes need, through libfdt: reg, stdout-path, compatible nodes, CPUs. */
 #include <libfdt.h>
 
-#include "probe.h"
+#include "dt.h"
 
 static const void *blob;
 

@@ -2,7 +2,8 @@
 #include <libfdt.h>
 
 #include "cpu.h"
-#include "probe.h"
+#include "dt.h"
+#include "gic.h"
 
 #define GICD_CTLR           0x0000
 #define GICD_ISENABLER0     0x0100

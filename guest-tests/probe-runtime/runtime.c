@@ -104,8 +104,9 @@ static void finish_after_error(void)
 	power_off();
 }
 
-void probe_fatal(const char *why) __attribute__((noreturn));
-void probe_fatal(const char *why)
+/* The leaf layer's fatal stop, installed at entry: reports the current case, then powers off. */
+static void runtime_fatal(const char *why) __attribute__((noreturn));
+static void runtime_fatal(const char *why)
 {
 	if (current_case >= 0 && current_case < case_count)
 		ktap_result(&ktap, KTAP_ERROR, current_id(), "%s", why);
@@ -175,6 +176,7 @@ void probe_runtime_main(const void *fdt, uint64_t entry_count, uint64_t entry_el
 	entry_ticks = entry_count;
 	boot_mpidr = cpu_mpidr();
 	ktap_init(&ktap, console_sink, NULL);
+	probe_set_fatal_handler(runtime_fatal);
 	if (dt_init(fdt) != 0) {
 		/* No DT, so no console to say so: power off if the conduit guess works. */
 		smccc_conduit = SMCCC_CONDUIT_HVC;

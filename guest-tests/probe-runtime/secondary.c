@@ -1,6 +1,7 @@
 /* Secondary CPUs: per-CPU stacks, CPU_ON through PSCI, and the command loop a started CPU runs. */
 #include "cpu.h"
-#include "probe.h"
+#include "secondary.h"
+#include "smccc.h"
 
 #define SECONDARY_STACK_SIZE 4096
 

@@ -1,7 +1,8 @@
 /* SMCCC calls through the conduit the DT names (/psci "method" = hvc | smc). */
 #include <libfdt.h>
 
-#include "probe.h"
+#include "dt.h"
+#include "smccc.h"
 
 enum smccc_conduit smccc_conduit = SMCCC_CONDUIT_NONE;
 

@@ -1,6 +1,8 @@
-/* Freestanding C library subset needed by libfdt and the probes (byte-wise: safe with the MMU off). */
+/* Leaf layer: the freestanding C library subset libfdt and the probes need (byte-wise: safe with the MMU off). */
 #include <stddef.h>
 #include <stdint.h>
+
+#include "base.h"
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
@@ -127,7 +129,6 @@ unsigned long strtoul(const char *s, char **end, int base)
 
 /* libfdt.a from Debian is built with -fstack-protector-strong. */
 uintptr_t __stack_chk_guard = 0x595e9fbd94fda766ULL;
-void probe_fatal(const char *why) __attribute__((noreturn));
 void __stack_chk_fail(void) __attribute__((noreturn));
 void __stack_chk_fail(void)
 {
