@@ -32,6 +32,7 @@ class CaseResult:
     diagnostics: list[str] = dataclasses.field(default_factory=list)
     duration_s: float | None = None
     program: str = ""  # the test binary or probe that reported it
+    checks: str = ""  # the case contract: what the case checks (from its declaration)
 
     def to_json(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -94,6 +95,7 @@ class RunResult:
                     diagnostics=list(c.get("diagnostics", [])),
                     duration_s=c.get("duration_s"),
                     program=c.get("program", ""),
+                    checks=c.get("checks", ""),
                 )
             )
         return run

@@ -71,6 +71,13 @@ def not_run(manifest: Manifest, image: BootImage, why: str) -> list[CaseResult]:
             for p in programs for c in manifest.for_program(p)]
 
 
+def attach_checks(cases: list[CaseResult], manifest: Manifest) -> None:
+    """Gives each result the checks line its declaration carries, for the reports."""
+    checks = {c.case_id: c.checks for c in manifest.cases}
+    for case in cases:
+        case.checks = case.checks or checks.get(case.case_id, "")
+
+
 def run_images(target, images: list[BootImage], manifest: Manifest, folder: Path,
                run: RunResult, on_boot=None) -> RunResult:
     """Boots each image in turn; results land in run as they come, so an interruption loses nothing."""
@@ -106,6 +113,7 @@ def run_images(target, images: list[BootImage], manifest: Manifest, folder: Path
         done = {c.program for c in run.cases}
         for image in images:
             run.cases.extend(c for c in not_run(manifest, image, "run interrupted") if c.program not in done)
+    attach_checks(run.cases, manifest)
     run.duration_s = round(time.monotonic() - start, 2)
     run.console_log = ", ".join(sorted(p.name for p in folder.glob("console-*.log")))
     return run

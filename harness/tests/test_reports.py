@@ -54,3 +54,17 @@ def test_markdown_and_table_show_requirements_and_problems() -> None:
     table = summary.terminal_table(run)
     assert "virtio.rng.x" in table and "NOT-RUN" in table and "PROBLEM:" in table
     assert not run.ok
+
+
+def test_every_report_shows_what_each_case_checks(tmp_path: Path) -> None:
+    """The case contract's checks line reaches results.json, summary.md, report.html and JUnit."""
+    run = sample_run()
+    run.cases[1].checks = "data written | read back identical"
+    writer.write_all(run, tmp_path)
+    again = RunResult.from_json(json.loads((tmp_path / "results.json").read_text()))
+    assert again.cases[1].checks == "data written | read back identical"
+    assert "| data written \\| read back identical |" in (tmp_path / "summary.md").read_text()
+    assert "checks: data written | read back identical" in (tmp_path / "report.html").read_text()
+    props = {p.get("name"): p.get("value") for tc in ET.parse(tmp_path / "junit.xml").getroot().iter("testcase")
+             if tc.get("name") == "data" for p in tc.iter("property")}
+    assert props["checks"] == "data written | read back identical"

@@ -45,7 +45,8 @@ def render(run: RunResult, conformance: dict[str, Any] | None = None) -> str:
         if c.diagnostics:
             evidence += "<details><summary>diagnostics</summary><pre>" + e("\n".join(c.diagnostics)) + "</pre></details>"
         t = "" if c.duration_s is None else f"{c.duration_s:.2f} s"
-        parts.append(f"<tr><td><code>{e(c.case_id)}</code></td><td>{reqs}</td>"
+        checks = f"<br><small>checks: {e(c.checks)}</small>" if c.checks else ""
+        parts.append(f"<tr><td><code>{e(c.case_id)}</code>{checks}</td><td>{reqs}</td>"
                      f"<td class=st style='color:{_COLOUR[c.status]}'>{c.status.value}</td><td>{t}</td>"
                      f"<td>{evidence}</td></tr>")
     parts.append("</table>")

@@ -28,6 +28,8 @@ def to_xml(run: RunResult) -> ET.Element:
             tc = ET.SubElement(suite, "testcase", classname=classname or program, name=name,
                                time=f"{case.duration_s or 0:.3f}")
             props = ET.SubElement(tc, "properties")
+            if case.checks:
+                ET.SubElement(props, "property", name="checks", value=case.checks)
             for req in case.requirements:
                 ET.SubElement(props, "property", name="requirement", value=req)
             body = "\n".join(case.diagnostics)

@@ -22,12 +22,13 @@ def markdown(run: RunResult, extra_sections: list[str] | None = None) -> str:
               "|" + "---|" * len(counts), ""]
     if run.problems:
         lines += ["## Problems with the run", ""] + [f"- {p}" for p in run.problems] + [""]
-    lines += ["## Test cases", "", "| test | requirements | status | duration | detail |",
-              "|---|---|---|---|---|"]
+    lines += ["## Test cases", "", "| test | checks | requirements | status | duration | detail |",
+              "|---|---|---|---|---|---|"]
     for c in run.cases:
         reqs = "<br>".join(c.requirements)
         detail = c.detail.replace("|", "\\|")[:200]
-        lines.append(f"| `{c.case_id}` | {reqs} | {_MARK[c.status]} | {_duration(c.duration_s)} | {detail} |")
+        checks = c.checks.replace("|", "\\|")
+        lines.append(f"| `{c.case_id}` | {checks} | {reqs} | {_MARK[c.status]} | {_duration(c.duration_s)} | {detail} |")
     for section in extra_sections or []:
         lines += ["", section]
     return "\n".join(lines) + "\n"
