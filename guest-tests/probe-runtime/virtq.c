@@ -107,7 +107,7 @@ static enum virtq_result split_add(struct virtq *q, const struct vbuf *elems, in
 		} else {
 			d->addr = fill_indirect(q, head, elems + direct, n - direct);
 			d->len = (uint32_t)((n - direct) * sizeof(struct virtq_desc));
-			d->flags = VIRTQ_DESC_F_INDIRECT;
+			d->flags = (uint16_t)(VIRTQ_DESC_F_INDIRECT | q->indirect_extra_flags);
 			d->next = 0;
 		}
 		if (!last)
@@ -148,7 +148,7 @@ static enum virtq_result packed_add(struct virtq *q, const struct vbuf *elems, i
 		if (chain == VIRTQ_CHAIN_INDIRECT) {
 			d->addr = fill_indirect(q, id, elems, n);
 			d->len = (uint32_t)(n * sizeof(struct virtq_desc));
-			flags |= VIRTQ_DESC_F_INDIRECT;
+			flags |= (uint16_t)(VIRTQ_DESC_F_INDIRECT | q->indirect_extra_flags);
 		} else {
 			d->addr = (uint64_t)(uintptr_t)elems[i].addr;
 			d->len = elems[i].len;

@@ -84,6 +84,7 @@ struct virtq {
 	uint16_t size;
 	uint16_t index;          /* queue number on its device */
 	bool event_idx;          /* VIRTIO_F_EVENT_IDX negotiated */
+	uint16_t indirect_extra_flags;  /* ORed into descriptors that point to a table (tests) */
 	struct virtq_storage *mem;
 	/* split */
 	uint16_t free_head, num_free;
