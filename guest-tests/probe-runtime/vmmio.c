@@ -133,6 +133,9 @@ enum virtq_result vmmio_wait_used(struct vmmio *t, struct virtq *q, uint32_t tim
 	for (;;) {
 		bool late = vmmio_now_us(t) >= end;
 		enum virtq_result r = virtq_get_used(q, used);
+		/* A device that gave up (DEVICE_NEEDS_RESET) will not answer: no point waiting. */
+		if (r == VIRTQ_EMPTY && (vmmio_status(t) & VIRTIO_STATUS_NEEDS_RESET))
+			late = true;
 		if (r != VIRTQ_EMPTY || late) {
 			t->isr_seen |= vmmio_read(t, VMMIO_INTERRUPT_STATUS);
 			return r;

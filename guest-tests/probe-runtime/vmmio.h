@@ -99,7 +99,8 @@ void vmmio_notify(const struct vmmio *t, const struct virtq *q);
 /* Adds one buffer, notifies when the device asked for it. */
 enum virtq_result vmmio_post(struct vmmio *t, struct virtq *q, const struct vbuf *elems, int n,
 			     enum virtq_chain chain, uint16_t *id);
-/* Waits (bounded, polling) for the next used entry; VIRTQ_EMPTY on timeout. ORs every
+/* Waits (bounded, polling) for the next used entry; VIRTQ_EMPTY on timeout or as soon as
+ * the device sets DEVICE_NEEDS_RESET. ORs every
  * InterruptStatus value seen into t->isr_seen (not acknowledged). */
 enum virtq_result vmmio_wait_used(struct vmmio *t, struct virtq *q, uint32_t timeout_us,
 				  struct virtq_used *used);
