@@ -95,6 +95,15 @@ $(BUILD)/host-tests/%: guest-tests/lib/tests/%.c $(wildcard guest-tests/lib/*.c 
 	@mkdir -p $(@D)
 	gcc $(HOST_CFLAGS) $< guest-tests/lib/ktap.c guest-tests/lib/text_format.c guest-tests/lib/kernel_cmdline.c guest-tests/lib/case_outcome.c -o $@
 
+# The probe runtime's virtio driver core also builds for the host (ring arithmetic, device models).
+PROBE_RT_TEST_SRC := $(wildcard guest-tests/probe-runtime/tests/*.c)
+PROBE_RT_TESTS := $(patsubst guest-tests/probe-runtime/tests/%.c,$(BUILD)/host-tests/probe-runtime/%,$(PROBE_RT_TEST_SRC))
+$(BUILD)/host-tests/probe-runtime/%: guest-tests/probe-runtime/tests/%.c $(wildcard guest-tests/probe-runtime/*.[ch]) | $(BOOTSTRAP_STAMP)
+	@mkdir -p $(@D)
+	gcc $(HOST_CFLAGS) -Iguest-tests/lib/tests -Iguest-tests/probe-runtime -DVIRTQ_HOST_BUILD $< \
+		guest-tests/probe-runtime/virtq.c guest-tests/probe-runtime/vmmio.c -o $@
+HOST_TESTS += $(PROBE_RT_TESTS)
+
 unit-c: $(HOST_TESTS)
 	@set -e; for t in $(HOST_TESTS); do echo "== $$t"; $$t; done
 

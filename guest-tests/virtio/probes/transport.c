@@ -1,5 +1,4 @@
-/* The probe's minimal virtio-mmio driver: DT discovery, feature access, queue 0 setup, one split-ring request. */
-#include "cpu.h"
+/* The probe's device list: DT discovery of virtio,mmio nodes, and queue-0 requests over the runtime's driver core. */
 #include "probe.h"
 #include "text_format.h"
 #include "virtio_mmio.h"
@@ -8,15 +7,16 @@ struct vdev vdevs[VDEV_MAX];
 int vdev_count = -1;
 int vdev_transports;
 uintptr_t vdev_transport_base[32];
+static struct virtq_storage queue0_storage[VDEV_MAX];
 
 uint32_t vdev_read(const struct vdev *d, uint32_t reg)
 {
-	return mmio_read32(d->base + reg);
+	return vmmio_read(&d->t, reg);
 }
 
 void vdev_write(const struct vdev *d, uint32_t reg, uint32_t value)
 {
-	mmio_write32(d->base + reg, value);
+	vmmio_write(&d->t, reg, value);
 }
 
 int vdev_discover(void)
@@ -33,14 +33,17 @@ int vdev_discover(void)
 		if (vdev_transports < 32)
 			vdev_transport_base[vdev_transports] = (uintptr_t)base;
 		vdev_transports++;
-		uint32_t id = mmio_read32((uintptr_t)base + VIRTIO_MMIO_DEVICE_ID);
-		if (id == 0 || vdev_count >= VDEV_MAX)
+		struct vmmio probe_t;
+		vmmio_attach_base(&probe_t, (uintptr_t)base);
+		if (probe_t.device_id == 0 || vdev_count >= VDEV_MAX)
 			continue;   /* DeviceID 0: transport without a device */
 		struct vdev *d = &vdevs[vdev_count++];
 		d->base = (uintptr_t)base;
-		d->device_id = id;
-		d->version = vdev_read(d, VIRTIO_MMIO_VERSION);
-		d->vendor_id = vdev_read(d, VIRTIO_MMIO_VENDOR_ID);
+		d->dt_node = node;
+		d->t = probe_t;
+		d->device_id = probe_t.device_id;
+		d->version = probe_t.version;
+		d->vendor_id = probe_t.vendor_id;
 	}
 	if (vdev_transports > 32)
 		vdev_transports = 32;
@@ -67,88 +70,72 @@ const char *vdev_name(const struct vdev *d)
 
 uint64_t vdev_device_features(const struct vdev *d)
 {
-	vdev_write(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
-	uint64_t high = vdev_read(d, VIRTIO_MMIO_DEVICE_FEATURES);
-	vdev_write(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
-	uint64_t low = vdev_read(d, VIRTIO_MMIO_DEVICE_FEATURES);
-	return high << 32 | low;
+	return vmmio_device_features(&d->t);
 }
 
-void vdev_driver_features(const struct vdev *d, uint64_t features)
+void vdev_driver_features(struct vdev *d, uint64_t features)
 {
-	vdev_write(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	vdev_write(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(features >> 32));
-	vdev_write(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	vdev_write(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)features);
-}
-
-static void write_addr(const struct vdev *d, uint32_t low_reg, const void *p)
-{
-	uint64_t a = (uint64_t)(uintptr_t)p;   /* MMU off: the address is physical */
-	vdev_write(d, low_reg, (uint32_t)a);
-	vdev_write(d, low_reg + 4, (uint32_t)(a >> 32));
+	vmmio_driver_features(&d->t, features);
 }
 
 bool vdev_queue_setup(struct vdev *d)
 {
-	const char *n = vdev_name(d);
-	struct virtq *q = &d->vq;
+	const char *n = vdev_name(d), *why = "";
+	vmmio_write(&d->t, VMMIO_QUEUE_SEL, 0);
+	uint32_t max = vmmio_read(&d->t, VMMIO_QUEUE_NUM_MAX);
+	probe_check(max != 0, "%s: QueueNumMax of queue 0 is 0", n);
+	if (!probe_check(virtq_init(&d->vq, &queue0_storage[d - vdevs], VIRTQ_SPLIT, VIRTQ_SIZE, 0,
+				    false), "%s: ring of %d entries not possible", n, VIRTQ_SIZE))
+		return false;
+	bool ok = vmmio_queue_enable(&d->t, &d->vq, &why);
+	return probe_check(ok, "%s: queue 0 setup: %s (QueueNumMax %u, ring %d)", n, why, max,
+			   VIRTQ_SIZE);
+}
 
-	vdev_write(d, VIRTIO_MMIO_QUEUE_SEL, 0);
-	uint32_t ready = vdev_read(d, VIRTIO_MMIO_QUEUE_READY);
-	uint32_t max = vdev_read(d, VIRTIO_MMIO_QUEUE_NUM_MAX);
-	bool ok = probe_check(ready == 0, "%s: QueueReady before setup: expected 0, got %u", n, ready);
-	ok &= probe_check(max != 0, "%s: QueueNumMax of queue 0 is 0", n);
-	if (!ok || max < VIRTQ_SIZE)
-		return probe_check(false, "%s: QueueNumMax %u, need %d", n, max, VIRTQ_SIZE);
-	for (int i = 0; i < VIRTQ_SIZE; i++)
-		q->desc[i] = (struct virtq_desc){ 0, 0, 0, 0 };
-	q->avail.flags = 0;   /* we want used-buffer notifications */
-	q->avail.idx = 0;
-	q->used.flags = 0;
-	q->used.idx = 0;
-	q->last_used = 0;
-	vdev_write(d, VIRTIO_MMIO_QUEUE_NUM, VIRTQ_SIZE);
-	write_addr(d, VIRTIO_MMIO_QUEUE_DESC_LOW, q->desc);
-	write_addr(d, VIRTIO_MMIO_QUEUE_DRIVER_LOW, &q->avail);
-	write_addr(d, VIRTIO_MMIO_QUEUE_DEVICE_LOW, &q->used);
-	vdev_write(d, VIRTIO_MMIO_QUEUE_READY, 1);
-	ready = vdev_read(d, VIRTIO_MMIO_QUEUE_READY);
-	return probe_check(ready == 1, "%s: QueueReady after setup: expected 1, got %u", n, ready);
+bool vdev_used_ok(const struct vdev *d, enum virtq_result r, const struct virtq_used *u, const char *what)
+{
+	const char *n = vdev_name(d);
+	switch (r) {
+	case VIRTQ_OK:
+		return true;
+	case VIRTQ_EMPTY:
+		return probe_check(false, "%s: %s: no used entry within the wait (used idx %u, status 0x%x)",
+				   n, what, u->used_idx, vmmio_status(&d->t));
+	case VIRTQ_BAD_IDX:
+		return probe_check(false, "%s: %s: used idx %u ran ahead: %u buffers outstanding after %u",
+				   n, what, u->used_idx, u->in_flight, u->last_used);
+	case VIRTQ_BAD_ID:
+		return probe_check(false, "%s: %s: used id %u was never made available (ring %u)",
+				   n, what, u->bad_id, u->limit);
+	case VIRTQ_BAD_LEN:
+		return probe_check(false, "%s: %s: used len %u exceeds the %u device-writable bytes",
+				   n, what, u->bad_len, u->limit);
+	default:
+		return probe_check(false, "%s: %s: %s", n, what, virtq_result_name(r));
+	}
 }
 
 int64_t vdev_request(struct vdev *d, const struct vbuf *bufs, int n)
 {
-	struct virtq *q = &d->vq;
+	struct virtq_used u = { 0 };
+	uint16_t id = 0;
 
 	if (!d->ready || n < 1 || n > VIRTQ_SIZE)
 		return -1;
-	for (int i = 0; i < n; i++) {
-		q->desc[i].addr = (uint64_t)(uintptr_t)bufs[i].addr;
-		q->desc[i].len = bufs[i].len;
-		q->desc[i].flags = (uint16_t)((i + 1 < n ? VIRTQ_DESC_F_NEXT : 0) |
-					      (bufs[i].device_writes ? VIRTQ_DESC_F_WRITE : 0));
-		q->desc[i].next = (uint16_t)(i + 1 < n ? i + 1 : 0);
-	}
-	q->avail.ring[q->avail.idx % VIRTQ_SIZE] = 0;   /* chain head: descriptor 0 */
-	dsb_sy();
-	q->avail.idx++;
-	dsb_sy();
-	vdev_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	bool used = WAIT_FOR(*(volatile uint16_t *)&q->used.idx != q->last_used, 2000);
-	if (!probe_check(used, "%s: used ring idx still %u 2 s after notify", vdev_name(d),
-			 q->last_used))
+	enum virtq_result r = virtq_add(&d->vq, bufs, n, VIRTQ_CHAIN_DIRECT, &id);
+	if (!vdev_used_ok(d, r, &u, "post"))
 		return -1;
-	dsb_sy();
-	struct virtq_used_elem e = q->used.ring[q->last_used % VIRTQ_SIZE];
-	q->last_used++;
+	vmmio_notify(&d->t, &d->vq);
+	r = vmmio_wait_used(&d->t, &d->vq, 2000000, &u);
+	if (!vdev_used_ok(d, r, &u, "request"))
+		return -1;
 	/* Used buffer notification: InterruptStatus bit 0 (§4.2.2), then acknowledge. */
-	uint32_t isr = 0;
-	if (WAIT_FOR(((isr = vdev_read(d, VIRTIO_MMIO_INTERRUPT_STATUS)) & 1) != 0, 100))
+	uint32_t isr = d->t.isr_seen | vmmio_wait_isr(&d->t, VIRTIO_ISR_USED, 100000);
+	if (isr & VIRTIO_ISR_USED)
 		d->interrupts_seen++;
 	else
 		d->interrupts_missing++;
-	vdev_write(d, VIRTIO_MMIO_INTERRUPT_ACK, isr);
-	probe_check(e.id == 0, "%s: used ring returned id %u, posted 0", vdev_name(d), e.id);
-	return e.len;
+	vmmio_ack(&d->t, isr);
+	probe_check(u.id == id, "%s: used ring returned id %u, posted %u", vdev_name(d), u.id, id);
+	return u.len;
 }

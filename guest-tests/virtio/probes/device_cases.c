@@ -1,0 +1,240 @@
+/* Device-type statement cases that read or exercise configuration space: network, input, GPU, crypto, SCSI (VIRTIO 1.2 §5). */
+#include "probe.h"
+#include "session.h"
+#include "statements.h"
+
+static uint32_t cfg32(const struct vdev *d, uint32_t off) { return (uint32_t)vmmio_config(&d->t, off, 4); }
+static uint32_t cfg16(const struct vdev *d, uint32_t off) { return (uint32_t)vmmio_config(&d->t, off, 2); }
+static uint32_t cfg8(const struct vdev *d, uint32_t off) { return (uint32_t)vmmio_config(&d->t, off, 1); }
+
+#define VIRTIO_NET_F_MTU 3
+#define VIRTIO_NET_F_MQ  22
+
+PROBE_CASE(net_mtu, "virtio.net.mtu_in_range", AVPS_CHECKS("a network device offering VIRTIO_NET_F_MTU reports an mtu between 68 and 65535"),
+	   NET_CONFIG(2))
+static void net_mtu(void)
+{
+	struct vdev *d = vs_device(VIRTIO_ID_NET, "network device");
+	if (!d)
+		return;
+	if (!(d->t.offered & VIRTIO_BIT(VIRTIO_NET_F_MTU))) {
+		probe_skip("%s does not offer VIRTIO_NET_F_MTU", vdev_name(d));
+		return;
+	}
+	uint32_t mtu = cfg16(d, 10);
+	probe_diag("%s: mtu %u", vdev_name(d), mtu);
+	probe_check(mtu >= 68 && mtu <= 65535, "%s: mtu %u outside 68..65535", vdev_name(d), mtu);
+}
+
+PROBE_CASE(net_pairs, "virtio.net.max_virtqueue_pairs_in_range", AVPS_CHECKS("a network device offering VIRTIO_NET_F_MQ reports max_virtqueue_pairs between 1 and 0x8000"),
+	   NET_CONFIG(1))
+static void net_pairs(void)
+{
+	struct vdev *d = vs_device(VIRTIO_ID_NET, "network device");
+	if (!d)
+		return;
+	if (!(d->t.offered & VIRTIO_BIT(VIRTIO_NET_F_MQ))) {
+		probe_skip("%s does not offer VIRTIO_NET_F_MQ", vdev_name(d));
+		return;
+	}
+	uint32_t pairs = cfg16(d, 8);
+	probe_check(pairs >= 1 && pairs <= 0x8000, "%s: max_virtqueue_pairs %u outside 1..0x8000", vdev_name(d), pairs);
+}
+
+#define INPUT_CFG_ID_NAME 0x01
+#define INPUT_CFG_EV_BITS 0x11
+
+/* size the input device reports for (select, subsel) */
+static uint32_t input_size(const struct vdev *d, uint8_t select, uint8_t subsel)
+{
+	d->t.io.write(d->t.io.ctx, VMMIO_CONFIG + 0, select, 1);
+	d->t.io.write(d->t.io.ctx, VMMIO_CONFIG + 1, subsel, 1);
+	return cfg8(d, 2);
+}
+
+PROBE_CASE(input_unsupported, "virtio.input.unsupported_query_size_zero", AVPS_CHECKS("every input device answers size 0 to select/subsel pairs it cannot support (undefined select, ID_NAME with a subsel, EV_BITS of EV_FF)"),
+	   INPUT_INIT(1))
+static void input_unsupported(void)
+{
+	int seen = 0;
+	vdev_discover();
+	for (struct vdev *d = vdevs; d < vdevs + vdev_count; d++) {
+		struct vsession s;
+		if (d->device_id != VIRTIO_ID_INPUT || d->version != 2 || !vs_open(&s, d, 0, 0, VIRTQ_SPLIT, 8, VS_DRIVER_OK))
+			continue;
+		seen++;
+		uint32_t name = input_size(d, INPUT_CFG_ID_NAME, 0);
+		probe_check(name > 0, "%s: ID_NAME reports size 0: the query mechanism itself does not answer", vdev_name(d));
+		static const uint8_t bad[][2] = { { 0x7e, 0 }, { INPUT_CFG_ID_NAME, 1 }, { INPUT_CFG_EV_BITS, 0x15 } };
+		for (unsigned i = 0; i < 3; i++) {
+			uint32_t size = input_size(d, bad[i][0], bad[i][1]);
+			probe_check(size == 0, "%s: select 0x%02x subsel 0x%02x (not supported): size %u, expected 0",
+				    vdev_name(d), bad[i][0], bad[i][1], size);
+		}
+		vs_close(&s);
+	}
+	probe_check(seen > 0, "no input device (DeviceID 18) on a version-2 virtio-mmio transport");
+}
+
+#define GPU_SHM_HOST_VISIBLE 1
+
+PROBE_CASE(gpu_shm_ids, "virtio.gpu.shm_region_ids", AVPS_CHECKS("the GPU device exposes no shared memory region under an ID other than the one the GPU device type defines (1, host visible)"),
+	   GPU_INIT(5))
+static void gpu_shm_ids(void)
+{
+	struct vdev *d = vs_device(VIRTIO_ID_GPU, "GPU device");
+	if (!d)
+		return;
+	for (uint32_t id = 0; id < 256; id++) {
+		if (id == GPU_SHM_HOST_VISIBLE)
+			continue;
+		vmmio_write(&d->t, VMMIO_SHM_SEL, id);
+		uint64_t len = (uint64_t)vmmio_read(&d->t, VMMIO_SHM_LEN_HIGH) << 32 | vmmio_read(&d->t, VMMIO_SHM_LEN_LOW);
+		if (!probe_check(len == ~0ULL, "%s: shared memory region %u (not a GPU region ID) has length 0x%llx",
+				 vdev_name(d), id, (unsigned long long)len))
+			break;
+	}
+}
+
+/* struct virtio_crypto_config offsets (VIRTIO 1.2 §5.9.4) */
+#define CRYPTO_STATUS 0
+#define CRYPTO_MAX_DATAQUEUES 4
+#define CRYPTO_SERVICES 8
+#define CRYPTO_CIPHER_L 12
+#define CRYPTO_CIPHER_H 16
+#define CRYPTO_HASH 20
+#define CRYPTO_MAC_L 24
+#define CRYPTO_MAC_H 28
+#define CRYPTO_AEAD 32
+#define CRYPTO_MAX_CIPHER_KEY 36
+#define CRYPTO_MAX_AUTH_KEY 40
+#define CRYPTO_MAX_SIZE 48
+
+PROBE_CASE(crypto_limits, "virtio.crypto.config_limits", AVPS_CHECKS("the crypto device reports max_dataqueues in 1..65535, a max_size, and key lengths for the cipher and MAC services it advertises"),
+	   CRYPTO_CONFIG(1), CRYPTO_CONFIG(8), CRYPTO_CONFIG(9), CRYPTO_CONFIG(10))
+static void crypto_limits(void)
+{
+	struct vdev *d = vs_device(VIRTIO_ID_CRYPTO, "crypto device");
+	if (!d)
+		return;
+	uint32_t queues = cfg32(d, CRYPTO_MAX_DATAQUEUES), services = cfg32(d, CRYPTO_SERVICES);
+	uint64_t max_size = vmmio_config(&d->t, CRYPTO_MAX_SIZE, 8);
+	probe_diag("%s: max_dataqueues %u, services 0x%x, max_size 0x%llx", vdev_name(d), queues, services,
+		   (unsigned long long)max_size);
+	probe_check(queues >= 1 && queues <= 65535, "%s: max_dataqueues %u outside 1..65535", vdev_name(d), queues);
+	probe_check(max_size != 0, "%s: max_size is 0", vdev_name(d));
+	if (services & 1u)
+		probe_check(cfg32(d, CRYPTO_MAX_CIPHER_KEY) != 0, "%s: CIPHER service advertised, max_cipher_key_len 0",
+			    vdev_name(d));
+	if (services & 4u)
+		probe_check(cfg32(d, CRYPTO_MAX_AUTH_KEY) != 0, "%s: MAC service advertised, max_auth_key_len 0",
+			    vdev_name(d));
+}
+
+PROBE_CASE(crypto_masks, "virtio.crypto.config_flags_and_masks", AVPS_CHECKS("the crypto status has only HW_READY, every advertised service has an algorithm in its mask, and no undefined algorithm bit is set"),
+	   CRYPTO_CONFIG(2), CRYPTO_CONFIG(3), CRYPTO_CONFIG(6), CRYPTO_CONFIG(7))
+static void crypto_masks(void)
+{
+	struct vdev *d = vs_device(VIRTIO_ID_CRYPTO, "crypto device");
+	if (!d)
+		return;
+	uint32_t status = cfg32(d, CRYPTO_STATUS), services = cfg32(d, CRYPTO_SERVICES);
+	probe_check((status & ~1u) == 0, "%s: status 0x%x has bits other than VIRTIO_CRYPTO_S_HW_READY", vdev_name(d), status);
+	/* Per service (CIPHER, HASH, MAC, AEAD): its masks and the bits VIRTIO 1.2 defines in them. */
+	static const struct { const char *name; uint32_t off[2]; uint32_t defined[2]; } svc[4] = {
+		{ "CIPHER", { CRYPTO_CIPHER_L, CRYPTO_CIPHER_H }, { 0x7fffu, 0 } },
+		{ "HASH", { CRYPTO_HASH, CRYPTO_HASH }, { 0x1fffu, 0x1fffu } },
+		{ "MAC", { CRYPTO_MAC_L, CRYPTO_MAC_H }, { 0x1e00007fu, (1u << 9) | (1u << 10) | (1u << 17) | (1u << 18) | (1u << 21) | (1u << 22) } },
+		{ "AEAD", { CRYPTO_AEAD, CRYPTO_AEAD }, { 0xfu, 0xfu } },
+	};
+	for (int i = 0; i < 4; i++) {
+		uint32_t lo = cfg32(d, svc[i].off[0]), hi = svc[i].off[1] != svc[i].off[0] ? cfg32(d, svc[i].off[1]) : 0;
+		uint32_t undefined_lo = lo & ~svc[i].defined[0], undefined_hi = hi & ~(svc[i].off[1] != svc[i].off[0] ? svc[i].defined[1] : 0);
+		probe_check(undefined_lo == 0 && undefined_hi == 0, "%s: %s mask 0x%x/0x%x sets undefined algorithm bits 0x%x/0x%x",
+			    vdev_name(d), svc[i].name, lo, hi, undefined_lo, undefined_hi);
+		/* Bit 0 is the NO_<service> value: a usable service names a real algorithm. */
+		if (services & (1u << i))
+			probe_check((lo & ~1u) || hi, "%s: %s service advertised (crypto_services 0x%x) but its algorithm mask "
+				    "is 0x%x/0x%x", vdev_name(d), svc[i].name, services, lo, hi);
+	}
+}
+
+#define SCSI_SENSE_SIZE 20
+#define SCSI_CDB_SIZE 24
+
+PROBE_CASE(scsi_reset_sizes, "virtio.scsi.reset_restores_sense_and_cdb_size", AVPS_CHECKS("after the driver wrote other sense_size/cdb_size values, a device reset brings them back to 96 and 32"),
+	   SCSI_CONFIG(1))
+static void scsi_reset_sizes(void)
+{
+	struct vdev *d = vs_device(VIRTIO_ID_SCSI, "SCSI host device");
+	struct vsession s;
+	if (!d || !vs_open(&s, d, 0, 0, VIRTQ_SPLIT, 8, VS_DRIVER_OK))
+		return;
+	d->t.io.write(d->t.io.ctx, VMMIO_CONFIG + SCSI_SENSE_SIZE, 64, 4);
+	d->t.io.write(d->t.io.ctx, VMMIO_CONFIG + SCSI_CDB_SIZE, 16, 4);
+	probe_diag("%s: after writing 64/16: sense_size %u cdb_size %u", vdev_name(d), cfg32(d, SCSI_SENSE_SIZE),
+		   cfg32(d, SCSI_CDB_SIZE));
+	vs_close(&s);
+	uint32_t sense = cfg32(d, SCSI_SENSE_SIZE), cdb = cfg32(d, SCSI_CDB_SIZE);
+	probe_check(sense == 96 && cdb == 32, "%s: after reset sense_size %u cdb_size %u, expected 96 and 32",
+		    vdev_name(d), sense, cdb);
+}
+
+struct scsi_cmd {
+	uint8_t lun[8];
+	uint64_t id;
+	uint8_t task_attr, prio, crn;
+	uint8_t cdb[32];
+} __attribute__((packed));
+struct scsi_resp {
+	uint32_t sense_len, residual;
+	uint16_t status_qualifier;
+	uint8_t status, response;
+	uint8_t sense[96];
+} __attribute__((packed));
+
+static struct scsi_cmd cmd __attribute__((aligned(16)));
+static struct scsi_resp resp __attribute__((aligned(16)));
+static uint8_t inquiry[36] __attribute__((aligned(16)));
+
+static bool sam_status(uint8_t s)
+{
+	static const uint8_t codes[] = { 0x00, 0x02, 0x04, 0x08, 0x18, 0x28, 0x30, 0x40 };
+	for (unsigned i = 0; i < sizeof(codes); i++)
+		if (codes[i] == s)
+			return true;
+	return false;
+}
+
+PROBE_CASE(scsi_status_codes, "virtio.scsi.response_and_status_codes", AVPS_CHECKS("INQUIRY to target 0 and to an absent target come back with a defined VIRTIO_SCSI_S_* response and, when it is OK, a SAM status"),
+	   SCSI_REQUESTQ(1), SCSI_REQUESTQ(2))
+static void scsi_status_codes(void)
+{
+	struct vdev *d = vs_device(VIRTIO_ID_SCSI, "SCSI host device");
+	struct vsession s;
+	struct virtq_used u;
+	if (!d || !vs_open(&s, d, 0, 3, VIRTQ_SPLIT, 8, VS_DRIVER_OK))
+		return;
+	static const uint8_t targets[] = { 0, 200 };
+	for (int t = 0; t < 2; t++) {
+		cmd = (struct scsi_cmd){ { 1, targets[t], 0x40, 0, 0, 0, 0, 0 }, (uint64_t)(t + 1), 0, 0, 0,
+					 { 0x12, 0, 0, 0, sizeof(inquiry), 0 } };
+		resp.response = 0xee;
+		resp.status = 0xee;
+		struct vbuf e[3] = { { &cmd, sizeof(cmd), false }, { &resp, sizeof(resp), true },
+				     { inquiry, sizeof(inquiry), true } };
+		if (!vs_call(&s, 2, e, 3, VIRTQ_CHAIN_DIRECT, &u, "INQUIRY"))
+			break;
+		probe_diag("%s: INQUIRY target %u: response %u status 0x%x", vdev_name(d), targets[t], resp.response,
+			   resp.status);
+		probe_check(resp.response <= 9, "%s: INQUIRY target %u: response %u is not a VIRTIO_SCSI_S_* code",
+			    vdev_name(d), targets[t], resp.response);
+		if (resp.response == 0)
+			probe_check(sam_status(resp.status), "%s: INQUIRY target %u: status 0x%x is not a SAM status code",
+				    vdev_name(d), targets[t], resp.status);
+		if (t == 0)
+			probe_check(resp.response == 0 && resp.status == 0, "%s: INQUIRY to the attached disk: response %u "
+				    "status 0x%x, expected OK/GOOD", vdev_name(d), resp.response, resp.status);
+	}
+	vs_close(&s);
+}
