@@ -68,7 +68,7 @@ guest: $(KSFT_DIR)/kselftest-list.txt
 
 # The manifest check: every requirement ID a test names must be in the catalogue, so the
 # build fails on an unknown ID (the manifest is read from the built binaries).
-$(BUILD)/.manifest-ok: $(LINUX_TESTS) $(PROBES) $(wildcard requirements/*.yaml)
+$(BUILD)/.manifest-ok: $(LINUX_TESTS) $(PROBES) $(wildcard requirements/*.yaml requirements/case-review/*.yaml)
 	@$(AVPS) manifest --build $(BUILD) --check --quiet
 	@touch $@
 

@@ -49,9 +49,10 @@ class PlatformConfig:
     devices: list[Device]
     echo: bool
     params: dict[str, str]
-    expect_fail: list[str]
+    expect_fail: dict[str, str]  # negative control: case -> the diagnostic substring its failure must show
     driver: str = "qemu"  # harness/avps_cts/targets/<driver>.py boots it
     options: dict[str, Any] = dataclasses.field(default_factory=dict)  # driver-specific settings
+    expect_lie: str = ""  # a control that only misdeclares a host fact: what it misdeclares
 
     def to_json(self) -> dict[str, Any]:
         return {"target": self.target, "profile": self.profile, "description": self.description,
@@ -90,6 +91,31 @@ def profile_names(target: str) -> list[str]:
     return list(_load_target(target)["profiles"])
 
 
+_EXPECT_KEYS = {"fail", "lie"}
+
+
+def _expectations(target: str, profile: str, expect: Any) -> tuple[dict[str, str], str]:
+    """A negative control's expect section: fail maps each case to the diagnostic substring
+    its failure must show; lie says what the control misdeclares (it changes nothing else)."""
+    where = f"{PROFILE_DIR / (target + '.yaml')}: profile {profile}"
+    if expect is None:
+        return {}, ""
+    if not isinstance(expect, dict) or set(expect) - _EXPECT_KEYS:
+        raise ProfileError(f"{where}: expect takes only {sorted(_EXPECT_KEYS)}")
+    fail = expect.get("fail") or {}
+    if isinstance(fail, list):
+        raise ProfileError(f"{where}: expect.fail is a list; it must map each case to the diagnostic "
+                           f"substring its failure must show (case: \"reason\"), e.g. {fail[0] if fail else 'case'}: "
+                           f"\"...\"")
+    if not isinstance(fail, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
+                                             for k, v in fail.items()):
+        raise ProfileError(f"{where}: expect.fail must map each case to a non-empty diagnostic substring")
+    lie = expect.get("lie") or ""
+    if not isinstance(lie, str):
+        raise ProfileError(f"{where}: expect.lie must say in words what the control misdeclares")
+    return dict(fail), lie
+
+
 def load(target: str, profile: str = "default") -> PlatformConfig:
     data = _load_target(target)
     profiles = data["profiles"]
@@ -117,6 +143,7 @@ def load(target: str, profile: str = "default") -> PlatformConfig:
         params.update(dev.params)
         devices.append(dev)
     params.update({k: str(v) for k, v in (prof.get("params") or {}).items()})
+    expect_fail, expect_lie = _expectations(target, profile, prof.get("expect"))
     glob = {k: str(v) for k, v in (data.get("globals") or {}).items()}
     glob.update({k: str(v) for k, v in (prof.get("globals") or {}).items()})
     return PlatformConfig(
@@ -128,7 +155,7 @@ def load(target: str, profile: str = "default") -> PlatformConfig:
         append=" ".join(filter(None, [data.get("append", "console=ttyAMA0"), prof.get("append_extra")])),
         timeout_s=float(data.get("timeout_s", 300)),
         globals=glob, devices=devices, echo=bool(prof.get("echo", True)), params=params,
-        expect_fail=list((prof.get("expect") or {}).get("fail", [])),
+        expect_fail=expect_fail, expect_lie=expect_lie,
         driver=str(data.get("driver", "qemu")),
         options={**{k: v for k, v in data.items() if k not in _TARGET_KEYS}, **(prof.get("options") or {})},
     )
