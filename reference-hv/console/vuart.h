@@ -7,7 +7,7 @@
 
 #define VUART_LINE_MAX 200
 /* A VM that writes more than this is stopped as a console flood. */
-#define VUART_FLOOD_LIMIT (8u << 20)
+#define VUART_FLOOD_LIMIT (512u << 10)
 
 struct vuart {
 	char line[VUART_LINE_MAX + 1];

@@ -68,7 +68,7 @@ static void data_abort(struct vcpu *v, struct guest_regs *regs, uint64_t esr)
 			stop_for(v, regs, "MMIO access by an instruction without ISV syndrome (not emulated)", esr);
 		uint64_t value = access.reg == 31 ? 0 : regs->x[access.reg];
 		if (!vuart_access(&vm->uart, ipa - VM_UART_IPA, access.write, &value)) {
-			vm_stop(vm, "stopped", "console flood: more than 8 MiB written to the UART");
+			vm_stop(vm, "stopped", "console flood: more than 512 KiB written to the UART");
 			vcpu_park();
 		}
 		if (!access.write && access.reg != 31)

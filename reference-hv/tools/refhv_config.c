@@ -87,7 +87,7 @@ int main(int argc, char **argv)
 	static struct hv_config cfg;
 	char err[200];
 	if (config_parse(text, &cfg, err, sizeof(err))) {
-		fprintf(stderr, "%s:%s\n", config, err + 4);   /* "line N: ..." -> "file:N: ..." */
+		fprintf(stderr, "%s:%s\n", config, err + 5);   /* "line N: ..." -> "file:N: ..." */
 		return 2;
 	}
 	int max_pcpu = 0;
