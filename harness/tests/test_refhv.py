@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import struct
 import subprocess
 from pathlib import Path
@@ -137,3 +138,78 @@ def test_every_fault_switch_control_fails_its_case_for_its_reason(refhv_tools: t
             assert reason in json.dumps(case), f"{name}: {case_id} failed without '{reason}': {case}"
             checked += 1
     assert checked >= 15
+
+
+ISOLATION_GUEST = r"""
+    .globl _start
+_start:
+    b       code
+    .long   0
+    .quad   0, 0x10000, 0xa, 0, 0, 0
+    .ascii  "ARM\x64"
+    .long   0
+code:
+    adr     x0, vectors
+    msr     vbar_el1, x0
+    isb
+    movz    x3, #0x0900, lsl #16        /* the VM's PL011 */
+    movz    x1, #0x5020, lsl #16        /* IPA 0x50200000: right after this VM's 256 MiB */
+    ldr     w2, [x1, #56]               /* the next VM's Image magic, if stage 2 lets it through */
+    mov     w4, #4
+1:  strb    w2, [x3]
+    lsr     w2, w2, #8
+    subs    w4, w4, #1
+    b.ne    1b
+    mov     w2, #'\n'
+    strb    w2, [x3]
+off:
+    movz    x0, #0x8400, lsl #16
+    add     x0, x0, #8                  /* SYSTEM_OFF */
+    hvc     #0
+    b       .
+    .balign 2048
+vectors:
+    .rept   16
+    .balign 128
+    b       aborted
+    .endr
+aborted:
+    mrs     x5, esr_el1
+    lsr     x5, x5, #26                 /* EC 0x25: data abort at EL1 */
+    add     w2, w5, #('a' - 0x25)       /* 'a' for the expected class */
+    strb    w2, [x3]
+    mov     w2, #'\n'
+    strb    w2, [x3]
+    b       off
+"""
+
+
+def _isolation_guest(tmp_path: Path) -> Path:
+    source = tmp_path / "isolation.S"
+    source.write_text(ISOLATION_GUEST)
+    elf = tmp_path / "isolation.elf"
+    subprocess.run(["aarch64-linux-gnu-gcc", "-nostdlib", "-static", "-Wl,-Ttext=0", "-Wl,--build-id=none",
+                    str(source), "-o", str(elf)], check=True)
+    image = tmp_path / "isolation.img"
+    subprocess.run(["aarch64-linux-gnu-objcopy", "-O", "binary", str(elf), str(image)], check=True)
+    return image
+
+
+@pytest.mark.parametrize("faults, guest_line", [([], "a"), (["stage2-hole"], "ARMd")])
+def test_one_vm_cannot_read_another_unless_stage2_has_a_hole(refhv_tools: tuple[Path, Path], tmp_path: Path,
+                                                             faults: list[str], guest_line: str) -> None:
+    config = profiles.load("refhv", "two-vms")
+    config.options["faults"] = faults
+    target = RefhvTarget(config, refhv_tools[0].parent.parent / "run" / f"refhv-test-isolation-{len(faults)}")
+    image = _isolation_guest(tmp_path)
+    log = tmp_path / "console-isolation.log"
+    out = target.boot(BootImage(kind="probe", kernel=image, name="isolation"), log, 120)
+    assert out.lines == [guest_line], out.lines
+    assert out.host_evidence["shutdown_reason"] == "guest-shutdown"
+    refhv_log = "\n".join(out.host_evidence["refhv_log"])
+    injected = "vm guest: vCPU 0: data abort at IPA 0x50200038"
+    assert (injected in refhv_log) == (not faults), refhv_log
+    assert ("fault stage2-hole: vm neighbour's RAM (physical 0x58000000) readable at IPA 0x50000000" in refhv_log) == bool(faults)
+    # The neighbour ran its own probe to the end beside it.
+    neighbour = (log.parent / "console-isolation.vm-neighbour.log").read_text()
+    assert re.search(r"^(not )?ok 1 psci$", neighbour, re.M), neighbour[-500:]

@@ -11,6 +11,10 @@
 void vcpu_park(void) __attribute__((noreturn));
 void vcpu_restart(uint64_t entry, uint64_t context_id) __attribute__((noreturn));
 
+/* Injected aborts a VM may take before it counts as faulting in a loop; the first few are logged. */
+#define ABORT_LIMIT 1000
+#define ABORTS_LOGGED 8
+
 static const char *const vector_names[16] = {
 	"sync (EL2, SP0)", "IRQ (EL2, SP0)", "FIQ (EL2, SP0)", "SError (EL2, SP0)",
 	"sync (EL2)", "IRQ (EL2)", "FIQ (EL2)", "SError (EL2)",
@@ -56,6 +60,17 @@ static void smccc_call(struct vcpu *v, struct guest_regs *regs)
 	}
 }
 
+/* Injects an external abort, unless the VM is faulting in a loop (then it is stopped). */
+static void inject_abort(struct vcpu *v, struct guest_regs *regs, bool instruction, uint64_t far, uint64_t esr)
+{
+	uint64_t vbar = read_sysreg(vbar_el1);
+	if (instruction && regs->elr >= vbar && regs->elr < vbar + 0x800)
+		stop_for(v, regs, "its exception vectors are outside its memory (fault loop)", esr);
+	if (++v->vm->aborts_injected > ABORT_LIMIT)
+		stop_for(v, regs, "faulting in a loop (more than 1000 external aborts injected)", esr);
+	inject_external_abort(regs, instruction, far);
+}
+
 static void data_abort(struct vcpu *v, struct guest_regs *regs, uint64_t esr)
 {
 	struct vm *vm = v->vm;
@@ -76,9 +91,10 @@ static void data_abort(struct vcpu *v, struct guest_regs *regs, uint64_t esr)
 		regs->elr += 4;
 		return;
 	}
-	hv_log("vm %s: vCPU %d: data abort at IPA 0x%llx (ELR 0x%llx), outside the VM: external abort injected",
-	       vm->cfg->name, v->index, (unsigned long long)ipa, (unsigned long long)regs->elr);
-	inject_external_abort(regs, false, far);
+	if (vm->aborts_injected < ABORTS_LOGGED)
+		hv_log("vm %s: vCPU %d: data abort at IPA 0x%llx (ELR 0x%llx), outside the VM: external abort injected",
+		       vm->cfg->name, v->index, (unsigned long long)ipa, (unsigned long long)regs->elr);
+	inject_abort(v, regs, false, far, esr);
 }
 
 void trap_from_guest(struct guest_regs *regs, uint64_t kind)
@@ -103,9 +119,10 @@ void trap_from_guest(struct guest_regs *regs, uint64_t kind)
 		data_abort(v, regs, esr);
 		return;
 	case ESR_EC_IABT_LOWER:
-		hv_log("vm %s: vCPU %d: instruction fetch at 0x%llx outside the VM: external abort injected",
-		       v->vm->cfg->name, v->index, (unsigned long long)regs->elr);
-		inject_external_abort(regs, true, read_sysreg(far_el2));
+		if (v->vm->aborts_injected < ABORTS_LOGGED)
+			hv_log("vm %s: vCPU %d: instruction fetch at 0x%llx outside the VM: external abort injected",
+			       v->vm->cfg->name, v->index, (unsigned long long)regs->elr);
+		inject_abort(v, regs, true, read_sysreg(far_el2), esr);
 		return;
 	default:
 		stop_for(v, regs, "unexpected exception", esr);

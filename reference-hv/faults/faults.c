@@ -32,6 +32,8 @@ const struct fault_switch fault_switches[FAULT_COUNT] = {
 		"SYSTEM_RESET powers the VM off instead of resetting it" },
 	[FAULT_DT_NO_PSCI_NODE] = { "dt-no-psci-node",
 		"the guest device tree has no /psci node, so the guest finds no PSCI conduit" },
+	[FAULT_STAGE2_HOLE] = { "stage2-hole",
+		"stage 2 maps the next VM's RAM right after this VM's RAM: one VM reads another's memory" },
 };
 
 int fault_by_name(const char *name, unsigned len)

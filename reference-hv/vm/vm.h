@@ -42,6 +42,8 @@ struct vm {
 	struct stage2 stage2;
 	uint64_t entry_ipa, dtb_ipa;
 	struct vuart uart;
+	unsigned aborts_injected;  /* a VM that faults in a loop is stopped (exceptions/trap.c) */
+	struct vm *hole_to;        /* FAULT_STAGE2_HOLE: whose RAM is mapped after this VM's */
 };
 
 /* The vCPU of vm with this MPIDR (affinity fields), or NULL. */

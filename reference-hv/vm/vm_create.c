@@ -72,8 +72,30 @@ int vm_create(int index, const struct vm_config *cfg, char *err, unsigned err_si
 	return 0;
 }
 
+/* FAULT_STAGE2_HOLE: the next VM's RAM becomes visible right after this VM's own RAM. */
+static void open_stage2_hole(struct vm *vm, struct vm *neighbour)
+{
+	const struct vm_config *c = vm->cfg, *n = neighbour->cfg;
+	uint64_t ipa = c->ram_ipa + c->ram_size;
+	if (stage2_map(&vm->stage2, ipa, n->ram_pa, n->ram_size, STAGE2_NORMAL_RW)) {
+		hv_log("vm %s: fault stage2-hole: could not map vm %s's RAM (no room in the tables)", c->name, n->name);
+		return;
+	}
+	vm->hole_to = neighbour;
+	hv_log("vm %s: fault stage2-hole: vm %s's RAM (physical 0x%llx) readable at IPA 0x%llx", c->name, n->name,
+	       (unsigned long long)n->ram_pa, (unsigned long long)ipa);
+}
+
 void vms_assign_pcpus(void)
 {
+	for (int v = 0; v < n_vms; v++) {
+		if (!fault_on(vms[v].faults, FAULT_STAGE2_HOLE))
+			continue;
+		if (n_vms < 2)
+			hv_log("vm %s: fault stage2-hole: there is no other VM to expose", vms[v].cfg->name);
+		else
+			open_stage2_hole(&vms[v], &vms[(v + 1) % n_vms]);
+	}
 	for (int v = 0; v < n_vms; v++)
 		for (int i = 0; i < vms[v].n_vcpus; i++)
 			pcpus[vms[v].vcpus[i].pcpu].vcpu = &vms[v].vcpus[i];

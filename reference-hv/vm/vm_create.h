@@ -11,7 +11,7 @@ extern int n_vms;
 /* Creates VM index from cfg; 0, or -1 with "line N: ..." in err. */
 int vm_create(int index, const struct vm_config *cfg, char *err, unsigned err_size);
 
-/* Pins every vCPU to its physical CPU (pcpus[].vcpu). */
+/* Opens the stage-2 holes fault switches ask for, and pins every vCPU to its physical CPU (pcpus[].vcpu). */
 void vms_assign_pcpus(void);
 
 /* Stops a VM for a reason (logged); powers the machine off once no VM is left. */

@@ -31,6 +31,8 @@ class RefhvTarget:
         self.scenario = str(config.options.get("scenario", "one-vm"))
         self.faults = [str(f) for f in config.options.get("faults", []) or []]
         self.image_vm = str(config.options.get("image_vm", "guest"))
+        # Further ${NAME} paths of the scenario (a neighbour VM's image), relative to the build folder.
+        self.sets = {str(k): str(v) for k, v in (config.options.get("sets") or {}).items()}
         self.host_memory_mib = int(config.options.get("host_memory_mib", 2048))
 
     def platform_facts(self) -> dict[str, object]:
@@ -56,13 +58,18 @@ class RefhvTarget:
         return build / "refhv" / "refhv.bin", build / "refhv" / "refhv-config"
 
     def effective_config(self, image: BootImage) -> Path:
-        """The scenario file, plus one 'fault' line per switch the profile names (for the last VM)."""
+        """The scenario file, plus one 'fault' line per switch the profile names, in the image's VM."""
         source = CONFIG_DIR / f"{self.scenario}.conf"
         if not source.exists():
             raise ConfigRejected(f"{source}: no such scenario")
-        text = source.read_text()
+        lines = source.read_text().splitlines(keepends=True)
         if self.faults:
-            text += f"# added by profile {self.config.profile}\n" + "".join(f"fault {f}\n" for f in self.faults)
+            starts = [n for n, line in enumerate(lines) if line.split("#")[0].split() == ["vm", self.image_vm]]
+            if not starts:
+                raise ConfigRejected(f"{source}: no 'vm {self.image_vm}' for the profile's fault switches")
+            added = [f"fault {f}   # added by profile {self.config.profile}\n" for f in self.faults]
+            lines[starts[0] + 1:starts[0] + 1] = added
+        text = "".join(lines)
         self.scratch.mkdir(parents=True, exist_ok=True)
         path = self.scratch / f"refhv-{image.name}.conf"
         path.write_text(text)
@@ -72,6 +79,8 @@ class RefhvTarget:
         hypervisor, tool = self._hypervisor()
         config = self.effective_config(image)
         sets = ["--set", f"IMAGE={image.kernel}"]
+        for name, path in self.sets.items():
+            sets += ["--set", f"{name}={self.build.resolve() / path}"]
         if image.initrd is not None:
             sets += ["--set", f"INITRD={image.initrd}"]
         proc = subprocess.run([str(tool), *sets, str(config)], capture_output=True, text=True)
