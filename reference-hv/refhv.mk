@@ -1,7 +1,7 @@
 # Reference hypervisor: the EL2 image (build/refhv/refhv.bin), its host config tool, its host unit tests.
 REFHV_DIR := reference-hv
 REFHV_OUT := $(BUILD)/refhv
-REFHV_PARTS := boot exceptions stage2 psci console config faults vm
+REFHV_PARTS := boot exceptions stage2 psci vgic console config faults vm
 REFHV_LIBFDT := $(AVPS_CACHE)/arm64/libfdt/usr
 # Shared with the probes: the runtime's leaf layer (string functions, PL011 console, fatal stop) and the formatter.
 REFHV_SHARED_SRC := $(addprefix guest-tests/probe-runtime/,string.c console.c panic.c) guest-tests/lib/text_format.c
@@ -42,7 +42,7 @@ $(REFHV_OUT)/refhv-config: $(REFHV_TOOL_SRC) $(REFHV_HEADERS)
 # Host unit tests: the hypervisor's logic, compiled for the host with ASan/UBSan.
 REFHV_TEST_LOGIC := $(REFHV_DIR)/config/config.c $(REFHV_DIR)/faults/faults.c $(REFHV_DIR)/psci/psci.c \
 	$(REFHV_DIR)/vm/vm_lookup.c $(REFHV_DIR)/stage2/stage2.c $(REFHV_DIR)/exceptions/esr.c \
-	$(REFHV_DIR)/console/vuart.c guest-tests/lib/text_format.c
+	$(REFHV_DIR)/console/vuart.c $(REFHV_DIR)/vgic/vgic_mmio.c guest-tests/lib/text_format.c
 REFHV_HOST_TESTS := $(patsubst $(REFHV_DIR)/tests/%.c,$(REFHV_OUT)/host-tests/%,$(wildcard $(REFHV_DIR)/tests/*.c))
 $(REFHV_OUT)/host-tests/%: $(REFHV_DIR)/tests/%.c $(REFHV_TEST_LOGIC) $(REFHV_HEADERS) | $(BOOTSTRAP_STAMP)
 	@mkdir -p $(@D)

@@ -35,6 +35,15 @@ int host_dt_read(const void *fdt, struct machine *m)
 	node = fdt_node_offset_by_prop_value(fdt, -1, "device_type", "memory", sizeof("memory"));
 	if (node >= 0)
 		first_reg(fdt, node, &m->ram_base, &m->ram_size);
+	node = fdt_node_offset_by_compatible(fdt, -1, "arm,gic-v3");
+	if (node >= 0) {
+		int len = 0;
+		const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+		if (reg && len >= 32) {
+			m->gicd = read_cells(reg, 2);
+			m->gicr = read_cells(reg + 4, 2);
+		}
+	}
 	int cpus = fdt_path_offset(fdt, "/cpus");
 	if (cpus < 0)
 		return cpus;

@@ -9,6 +9,7 @@
 struct machine {
 	uint64_t uart;
 	uint64_t ram_base, ram_size;
+	uint64_t gicd, gicr;           /* 0 when the machine has no GICv3 */
 	int n_cpus;
 	uint64_t cpu_mpidr[REFHV_MAX_PCPUS];
 };

@@ -3,6 +3,7 @@
 
 #include "arch.h"
 #include "firmware.h"
+#include "gic_phys.h"
 #include "host_dt.h"
 #include "log.h"
 #include "pcpu.h"
@@ -59,6 +60,13 @@ void hv_main(const void *host_fdt)
 	}
 	n_pcpus = machine.n_cpus;
 	pcpu_init(0);
+	gic_phys_set_base(machine.gicd, machine.gicr);
+	if (gic_phys_present()) {
+		gic_phys_init_distributor();
+		gic_phys_init_cpu(0, pcpus[0].mpidr);
+	} else {
+		hv_log("the machine has no GICv3: VMs get no interrupt controller");
+	}
 	hv_log("avps-cts reference hypervisor at EL2, %d physical CPUs, RAM 0x%llx+0x%llx%s", n_pcpus,
 	       (unsigned long long)machine.ram_base, (unsigned long long)machine.ram_size,
 	       dt_err ? " (machine DT unreadable: QEMU virt defaults)" : "");
@@ -87,5 +95,7 @@ void hv_secondary_main(uint64_t index) __attribute__((noreturn));
 void hv_secondary_main(uint64_t index)
 {
 	pcpu_init((int)index);
+	if (gic_phys_present())
+		gic_phys_init_cpu((int)index, pcpus[index].mpidr);
 	pcpu_restart_on_fresh_stack(vcpu_run_loop);
 }

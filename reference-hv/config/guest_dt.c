@@ -6,6 +6,7 @@
 #include "text_format.h"
 
 #define PHANDLE_CLOCK 1
+#define PHANDLE_GIC 2
 
 #define CHECK(call) do { int err_ = (call); if (err_) return err_; } while (0)
 
@@ -80,6 +81,20 @@ static int uart_nodes(void *fdt)
 	return fdt_end_node(fdt);
 }
 
+static int gic_node(void *fdt, const struct vm *vm)
+{
+	fdt64_t reg[4] = { cpu_to_fdt64(VGIC_DIST_IPA), cpu_to_fdt64(VGIC_DIST_SIZE), cpu_to_fdt64(VGIC_REDIST_IPA),
+			   cpu_to_fdt64(VGIC_REDIST_STRIDE * (uint64_t)vm->n_vcpus) };
+	CHECK(fdt_begin_node(fdt, "intc@8000000"));
+	CHECK(fdt_property_string(fdt, "compatible", "arm,gic-v3"));
+	CHECK(fdt_property_u32(fdt, "#interrupt-cells", 3));
+	CHECK(fdt_property(fdt, "interrupt-controller", NULL, 0));
+	CHECK(fdt_property_u32(fdt, "#redistributor-regions", 1));
+	CHECK(fdt_property(fdt, "reg", reg, sizeof(reg)));
+	CHECK(fdt_property_u32(fdt, "phandle", PHANDLE_GIC));
+	return fdt_end_node(fdt);
+}
+
 static int chosen_node(void *fdt, const struct vm *vm)
 {
 	const struct vm_config *c = vm->cfg;
@@ -107,6 +122,8 @@ int guest_dt_build(void *buf, unsigned size, const struct vm *vm)
 	CHECK(fdt_property_string(fdt, "compatible", "avps-cts,refhv-vm"));
 	text_format(name, sizeof(name), "refhv VM %s", vm->cfg->name);
 	CHECK(fdt_property_string(fdt, "model", name));
+	if (vm->has_vgic)
+		CHECK(fdt_property_u32(fdt, "interrupt-parent", PHANDLE_GIC));
 	CHECK(chosen_node(fdt, vm));
 	text_format(name, sizeof(name), "memory@%llx", (unsigned long long)vm->cfg->ram_ipa);
 	CHECK(fdt_begin_node(fdt, name));
@@ -116,6 +133,8 @@ int guest_dt_build(void *buf, unsigned size, const struct vm *vm)
 	CHECK(cpus_node(fdt, vm));
 	if (!fault_on(vm->faults, FAULT_DT_NO_PSCI_NODE))
 		CHECK(psci_node(fdt));
+	if (vm->has_vgic)
+		CHECK(gic_node(fdt, vm));
 	CHECK(timer_node(fdt));
 	CHECK(uart_nodes(fdt));
 	CHECK(fdt_end_node(fdt));

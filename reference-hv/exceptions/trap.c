@@ -6,6 +6,7 @@
 #include "pcpu.h"
 #include "psci.h"
 #include "text_format.h"
+#include "vgic_inject.h"
 #include "vm_create.h"
 
 void vcpu_park(void) __attribute__((noreturn));
@@ -47,6 +48,10 @@ static void smccc_call(struct vcpu *v, struct guest_regs *regs)
 		dsb_sy();
 		sev();
 		return;
+	case PSCI_ACTION_STANDBY:
+		vgic_wait_for_interrupt(v);
+		regs->x[0] = (uint64_t)r.value;
+		return;
 	case PSCI_ACTION_VCPU_OFF:
 		vcpu_park();
 	case PSCI_ACTION_VCPU_RESTART:
@@ -71,18 +76,63 @@ static void inject_abort(struct vcpu *v, struct guest_regs *regs, bool instructi
 	inject_external_abort(regs, instruction, far);
 }
 
+/* Which emulated device an IPA falls in. */
+enum mmio_device { MMIO_NONE, MMIO_UART, MMIO_GICD, MMIO_GICR };
+
+static enum mmio_device mmio_device_at(const struct vm *vm, uint64_t ipa)
+{
+	if (ipa >= VM_UART_IPA && ipa < VM_UART_IPA + VM_UART_SIZE)
+		return MMIO_UART;
+	if (vm->has_vgic && ipa >= VGIC_DIST_IPA && ipa < VGIC_DIST_IPA + VGIC_DIST_SIZE)
+		return MMIO_GICD;
+	if (vm->has_vgic && ipa >= VGIC_REDIST_IPA && ipa < VGIC_REDIST_IPA + VGIC_REDIST_STRIDE * (uint64_t)vm->n_vcpus)
+		return MMIO_GICR;
+	return MMIO_NONE;
+}
+
+/* One emulated register access; false if the VM has to stop (console flood). */
+static bool mmio_emulate(struct vcpu *v, enum mmio_device device, uint64_t ipa, const struct mmio_access *access,
+			 uint64_t *value)
+{
+	struct vm *vm = v->vm;
+	struct vgic_access a = { .size = access->size, .write = access->write, .value = *value };
+
+	switch (device) {
+	case MMIO_UART:
+		return vuart_access(&vm->uart, ipa - VM_UART_IPA, access->write, value);
+	case MMIO_GICD:
+		a.offset = ipa - VGIC_DIST_IPA;
+		vgic_dist_access(&vm->vgic, &a);
+		break;
+	case MMIO_GICR: {
+		int index = (int)((ipa - VGIC_REDIST_IPA) / VGIC_REDIST_STRIDE);
+		struct vcpu *owner = &vm->vcpus[index];
+		a.offset = (ipa - VGIC_REDIST_IPA) % VGIC_REDIST_STRIDE;
+		uint32_t changed = vgic_redist_access(&owner->vgic, index, vm->n_vcpus, owner->mpidr, &a);
+		if (changed)
+			vgic_enables_changed(owner, changed);
+		break;
+	}
+	case MMIO_NONE:
+		break;
+	}
+	*value = a.value;
+	return true;
+}
+
 static void data_abort(struct vcpu *v, struct guest_regs *regs, uint64_t esr)
 {
 	struct vm *vm = v->vm;
 	uint64_t far = read_sysreg(far_el2);
 	uint64_t ipa = ((read_sysreg(hpfar_el2) >> 4) << 12) | (far & 0xfff);
+	enum mmio_device device = esr_abort_is_translation(esr) ? mmio_device_at(vm, ipa) : MMIO_NONE;
 	struct mmio_access access;
 
-	if (ipa >= VM_UART_IPA && ipa < VM_UART_IPA + VM_UART_SIZE && esr_abort_is_translation(esr)) {
+	if (device != MMIO_NONE) {
 		if (!esr_decode_data_abort(esr, &access))
 			stop_for(v, regs, "MMIO access by an instruction without ISV syndrome (not emulated)", esr);
 		uint64_t value = access.reg == 31 ? 0 : regs->x[access.reg];
-		if (!vuart_access(&vm->uart, ipa - VM_UART_IPA, access.write, &value)) {
+		if (!mmio_emulate(v, device, ipa, &access, &value)) {
 			vm_stop(vm, "stopped", "console flood: more than 512 KiB written to the UART");
 			vcpu_park();
 		}
@@ -104,6 +154,10 @@ void trap_from_guest(struct guest_regs *regs, uint64_t kind)
 
 	if (__atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_STOPPED)
 		vcpu_park();
+	if (kind == 9) {
+		vgic_physical_irq(v);
+		return;
+	}
 	if (kind != 8)
 		stop_for(v, regs, vector_names[kind & 15], kind == 11 ? esr : 0);
 	switch (esr_class(esr)) {

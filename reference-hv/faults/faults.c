@@ -34,6 +34,8 @@ const struct fault_switch fault_switches[FAULT_COUNT] = {
 		"the guest device tree has no /psci node, so the guest finds no PSCI conduit" },
 	[FAULT_STAGE2_HOLE] = { "stage2-hole",
 		"stage 2 maps the next VM's RAM right after this VM's RAM: one VM reads another's memory" },
+	[FAULT_CPU_SUSPEND_REJECTS_STANDBY] = { "cpu-suspend-rejects-standby",
+		"CPU_SUSPEND answers INVALID_PARAMETERS for the valid standby power_state 0" },
 };
 
 int fault_by_name(const char *name, unsigned len)

@@ -129,9 +129,13 @@ static void cpu_suspend(struct vcpu *caller, uint64_t power_state, uint64_t entr
 		r->value = PSCI_INVALID_PARAMETERS;     /* only power level 0 (this core) exists */
 		return;
 	}
+	if (!(power_state & POWER_STATE_TYPE_POWERDOWN) && fault_on(caller->vm->faults, FAULT_CPU_SUSPEND_REJECTS_STANDBY)) {
+		r->value = PSCI_INVALID_PARAMETERS;
+		return;
+	}
 	if (!(power_state & POWER_STATE_TYPE_POWERDOWN)) {
-		/* Standby: may return as soon as a wake-up event is possible (PSCI 1.1 5.4.1);
-		 * this implementation returns at once, like a WFI that a pending event ends. */
+		/* Standby: returns when a wake-up event (an interrupt for this vCPU) is pending. */
+		r->action = PSCI_ACTION_STANDBY;
 		r->value = PSCI_SUCCESS;
 		return;
 	}

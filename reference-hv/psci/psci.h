@@ -20,6 +20,7 @@
 enum psci_action {
 	PSCI_ACTION_RETURN,        /* x0 = value, resume the caller */
 	PSCI_ACTION_WAKE,          /* x0 = value, and a vCPU was asked to start: signal it */
+	PSCI_ACTION_STANDBY,       /* CPU_SUSPEND standby: wait for an interrupt, then x0 = value */
 	PSCI_ACTION_VCPU_OFF,      /* the caller is off: park its physical CPU */
 	PSCI_ACTION_VCPU_RESTART,  /* power-down suspend: restart at entry with x0 = context_id */
 	PSCI_ACTION_VM_OFF,        /* SYSTEM_OFF */

@@ -83,7 +83,7 @@ int main(void)
 	CHECK(vcpu_take_start(&vm.vcpus[1], &entry, &context) && entry == ENTRY, "cpu_on32_entry_truncated");
 
 	r = call(0, CPU_SUSPEND64, 0, ENTRY, 0);
-	CHECK(r.action == PSCI_ACTION_RETURN && r.value == 0, "suspend_standby_returns_success");
+	CHECK(r.action == PSCI_ACTION_STANDBY && r.value == 0, "suspend_standby_waits_then_succeeds");
 	r = call(0, CPU_SUSPEND64, 1u << 16, ENTRY, 99);
 	CHECK(r.action == PSCI_ACTION_VCPU_RESTART && r.entry == ENTRY && r.context_id == 99,
 	      "suspend_powerdown_restarts_at_entry");
@@ -129,8 +129,12 @@ int main(void)
 	      call(0, 0x84000009, 0, 0, 0).action == PSCI_ACTION_VM_OFF, "fault_system_off_ignored_reset_is_off");
 	reset_vm(1u << FAULT_PSCI_FEATURES_UNKNOWN_SUCCEEDS | 1u << FAULT_PSCI_FEATURES_NO_CPU_SUSPEND |
 		 1u << FAULT_SMCCC_ARCH_FEATURES_UNKNOWN_SUCCEEDS);
+	CHECK(value(0, CPU_SUSPEND64, 0, ENTRY, 0) == 0, "standby_unaffected_by_other_faults");
 	CHECK(value(0, 0x8400000a, 0x8400001f, 0, 0) == 0 && value(0, 0x8400000a, 0xc4000001, 0, 0) == -1 &&
 	      value(0, 0x80000001, 0x80001234, 0, 0) == 0, "fault_features_answers");
+	reset_vm(1u << FAULT_CPU_SUSPEND_REJECTS_STANDBY);
+	CHECK(value(0, CPU_SUSPEND64, 0, ENTRY, 0) == PSCI_INVALID_PARAMETERS &&
+	      call(0, CPU_SUSPEND64, 1u << 16, ENTRY, 0).action == PSCI_ACTION_VCPU_RESTART, "fault_standby_rejected_only");
 	printf("1..%d\n", unit_checks_run);
 	return unit_checks_failed != 0;
 }

@@ -5,6 +5,7 @@
 #include "log.h"
 #include "pcpu.h"
 #include "psci.h"
+#include "vgic_inject.h"
 #include "vm_create.h"
 
 #define HCR_VM   (1ULL << 0)
@@ -50,6 +51,7 @@ static void vcpu_enter(struct pcpu *p, uint64_t entry, uint64_t argument)
 	write_sysreg(sctlr_el1, SCTLR_EL1_RESET);
 	write_sysreg(cntv_ctl_el0, 0);
 	isb();
+	vgic_reset_lrs(p->vcpu);
 	guest_enter(frame);
 }
 

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "stage2.h"
+#include "vgic.h"
 #include "vuart.h"
 
 enum vcpu_power {
@@ -25,6 +26,7 @@ struct vcpu {
 	int power;                 /* enum vcpu_power, changed atomically */
 	int start_requested;       /* set after entry/context_id are written */
 	uint64_t entry, context_id;
+	struct vgic_cpu vgic;      /* its redistributor */
 };
 
 enum vm_state {
@@ -42,6 +44,8 @@ struct vm {
 	struct stage2 stage2;
 	uint64_t entry_ipa, dtb_ipa;
 	struct vuart uart;
+	bool has_vgic;             /* the machine has a GICv3, so the VM gets a virtual one */
+	struct vgic_dist vgic;
 	unsigned aborts_injected;  /* a VM that faults in a loop is stopped (exceptions/trap.c) */
 	struct vm *hole_to;        /* FAULT_STAGE2_HOLE: whose RAM is mapped after this VM's */
 };

@@ -3,6 +3,7 @@
 
 #include "faults.h"
 #include "firmware.h"
+#include "gic_phys.h"
 #include "guest_dt.h"
 #include "log.h"
 #include "pcpu.h"
@@ -37,6 +38,7 @@ int vm_create(int index, const struct vm_config *cfg, char *err, unsigned err_si
 		vm->vcpus[i] = (struct vcpu){ .vm = vm, .index = i, .pcpu = cfg->pcpu[i], .mpidr = (uint64_t)i,
 					      .power = VCPU_OFF };
 	}
+	vm->has_vgic = gic_phys_present();
 	vm->uart.emit_line = vm_console_line;
 	vm->uart.ctx = (void *)cfg->name;
 	if (!image_present(cfg)) {

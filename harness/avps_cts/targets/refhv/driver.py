@@ -45,7 +45,7 @@ class RefhvTarget:
         if image.kernel.suffix == ".efi":
             return "refhv boots arm64 Images; it has no UEFI firmware for an EFI application"
         if image.kind == "linux":
-            return "refhv has no vGIC yet, so the Linux image cannot boot on it (reference-hv/README.md)"
+            return "refhv's vGIC has no SGIs or SPIs yet, so the Linux image cannot boot on it (reference-hv/README.md)"
         return None
 
     def _hypervisor(self) -> tuple[Path, Path]:
