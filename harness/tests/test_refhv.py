@@ -115,6 +115,21 @@ def test_spinning_guest_is_stopped_after_the_timeout(refhv_tools: tuple[Path, Pa
     assert out.timed_out and any("did not finish within the timeout" in p for p in out.problems)
 
 
+def test_spinning_guest_is_stopped_by_its_budget_and_the_other_vm_goes_on(refhv_tools: tuple[Path, Path],
+                                                                         tmp_path: Path) -> None:
+    config = profiles.load("refhv", "two-vms")
+    config.options["budget_s"] = 6
+    target = RefhvTarget(config, refhv_tools[0].parent.parent / "run" / "refhv-test-budget")
+    image = _raw_image(tmp_path / "spin.img", [0x14000000])   # b .
+    log = tmp_path / "console-spin.log"
+    out = target.boot(BootImage(kind="probe", kernel=image, name="spin"), log, 120)
+    assert not out.timed_out
+    assert any("refhv stopped VM guest: ran past its budget of 6 s" in p for p in out.problems), out.problems
+    neighbour = (log.parent / "console-spin.vm-neighbour.log").read_text()
+    assert re.search(r"^(not )?ok 1 psci$", neighbour, re.M), neighbour[-500:]
+    assert "refhv: every VM has ended; powering off" in log.read_text()
+
+
 def test_psci_probe_passes_on_the_default_config(refhv_tools: tuple[Path, Path], tmp_path: Path) -> None:
     image = refhv_tools[0].parent.parent / "probes" / "psci.img"
     out = _target(tmp_path).boot(BootImage(kind="probe", kernel=image, name="psci"), tmp_path / "console-psci.log")

@@ -251,6 +251,13 @@ static int parse_statement(struct cursor *c, struct hv_config *cfg)
 		vm->bootargs[n] = '\0';
 		return 0;
 	}
+	if (word_is(w, len, "budget")) {
+		if (expect_number(c, "seconds", &vm->budget_s) || expect_end(c))
+			return -1;
+		if (vm->budget_s == 0 || vm->budget_s > 86400)
+			return fail(c, c->line, "budget must be 1..86400 seconds", NULL);
+		return 0;
+	}
 	if (word_is(w, len, "fault")) {
 		if (!next_word(c, &w, &len))
 			return fail(c, c->line, "fault needs a name", NULL);

@@ -34,6 +34,7 @@ struct vm_config {
 	uint64_t initrd_offset, initrd_size;
 	int initrd_line;
 	char bootargs[CONFIG_BOOTARGS_MAX];
+	uint64_t budget_s;              /* `budget <seconds>`: the VM is stopped after this long (0: no limit) */
 	uint32_t faults;                /* bit per enum fault_id */
 };
 

@@ -1,6 +1,7 @@
 /* Guest traps: SMCCC calls, MMIO data aborts, aborts outside the VM, and everything unexpected (reported, VM stopped). */
 #include "arch.h"
 #include "esr.h"
+#include "gic_phys.h"
 #include "inject.h"
 #include "log.h"
 #include "pcpu.h"
@@ -155,7 +156,14 @@ void trap_from_guest(struct guest_regs *regs, uint64_t kind)
 	if (__atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_STOPPED)
 		vcpu_park();
 	if (kind == 9) {
-		vgic_physical_irq(v);
+		uint32_t intid = vgic_physical_irq(v);
+		if (intid == GIC_PPI_HYP_TIMER && v->vm->deadline && read_sysreg(cntpct_el0) >= v->vm->deadline) {
+			char reason[64];
+			text_format(reason, sizeof(reason), "ran past its budget of %llu s",
+				    (unsigned long long)v->vm->cfg->budget_s);
+			vm_stop(v->vm, "stopped", reason);
+			vcpu_park();
+		}
 		return;
 	}
 	if (kind != 8)

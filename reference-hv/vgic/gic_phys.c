@@ -53,6 +53,7 @@ void gic_phys_init_cpu(int pcpu, uint64_t mpidr)
 	mmio_write32(rd + GICR_IGROUPR0, 0xffffffff);          /* every SGI/PPI in group 1 */
 	for (unsigned i = 0; i < 8; i++)
 		mmio_write32(rd + GICR_IPRIORITYR + 4 * i, PRIORITY_DEFAULT * 0x01010101u);
+	mmio_write32(rd + GICR_ISENABLER0, (1u << GIC_SGI_KICK) | (1u << GIC_PPI_HYP_TIMER));
 	write_sysreg(S3_4_C12_C9_5, 0xf);                       /* ICC_SRE_EL2: SRE, DFB, DIB, Enable (EL1 too) */
 	isb();
 	write_sysreg(S3_0_C4_C6_0, 0xff);                       /* ICC_PMR_EL1 */
@@ -67,6 +68,16 @@ void gic_phys_set_enabled(int pcpu, unsigned intid, bool enabled)
 	if (!redist_of[pcpu] || intid > 31)
 		return;
 	mmio_write32(redist_of[pcpu] + (enabled ? GICR_ISENABLER0 : GICR_ICENABLER0), 1u << intid);
+}
+
+void gic_phys_send_sgi(uint64_t mpidr, unsigned intid)
+{
+	/* ICC_SGI1R_EL1: Aff3 [55:48], Aff2 [39:32], INTID [27:24], Aff1 [23:16], TargetList [15:0]. */
+	uint64_t value = (((mpidr >> 32) & 0xff) << 48) | (((mpidr >> 16) & 0xff) << 32) | ((uint64_t)(intid & 0xf) << 24) |
+			 (((mpidr >> 8) & 0xff) << 16) | (1ULL << (mpidr & 0xf));
+	dsb_sy();
+	write_sysreg(S3_0_C12_C11_5, value);
+	isb();
 }
 
 uint32_t gic_phys_acknowledge(void)

@@ -47,11 +47,11 @@ static unsigned usable_lrs(void)
 	return n > 4 ? 4 : n;
 }
 
-void vgic_physical_irq(struct vcpu *v)
+uint32_t vgic_physical_irq(struct vcpu *v)
 {
 	uint32_t intid = gic_phys_acknowledge();
 	if (intid >= 1020)
-		return;                                   /* spurious */
+		return 1023;                              /* spurious */
 	gic_phys_priority_drop(intid);
 	bool wanted = v && v->vm->has_vgic && intid == VGIC_VTIMER_PPI &&
 		      (v->vgic.enabled0 & (1u << VGIC_VTIMER_PPI));
@@ -62,9 +62,10 @@ void vgic_physical_irq(struct vcpu *v)
 		gic_phys_deactivate(intid);
 		if (intid == VGIC_VTIMER_PPI && !wanted && v)
 			gic_phys_set_enabled(v->pcpu, intid, false);
-		return;
+		return intid;
 	}
 	lr_write((unsigned)lr, vgic_lr_value(intid, intid, v->vgic.priority[intid], true));
+	return 1023;
 }
 
 void vgic_enables_changed(struct vcpu *v, uint32_t changed)

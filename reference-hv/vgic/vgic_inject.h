@@ -6,8 +6,9 @@
 
 struct vcpu;
 
-/* A physical IRQ reached EL2 while v ran: forward the virtual timer, drop everything else. */
-void vgic_physical_irq(struct vcpu *v);
+/* A physical IRQ reached EL2 while v ran: the virtual timer is forwarded (returns 1023); anything
+ * else is deactivated and its INTID returned for the hypervisor itself (kick, budget timer). */
+uint32_t vgic_physical_irq(struct vcpu *v);
 
 /* The guest changed enable bits of its SGIs/PPIs: mirror the virtual timer's on the physical GIC. */
 void vgic_enables_changed(struct vcpu *v, uint32_t changed);

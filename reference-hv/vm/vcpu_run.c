@@ -52,6 +52,11 @@ static void vcpu_enter(struct pcpu *p, uint64_t entry, uint64_t argument)
 	write_sysreg(cntv_ctl_el0, 0);
 	isb();
 	vgic_reset_lrs(p->vcpu);
+	if (p->vcpu->vm->deadline) {
+		write_sysreg(S3_4_C14_C2_2, p->vcpu->vm->deadline);   /* CNTHP_CVAL_EL2 */
+		write_sysreg(S3_4_C14_C2_1, 1);                       /* CNTHP_CTL_EL2: enabled, not masked */
+		isb();
+	}
 	guest_enter(frame);
 }
 

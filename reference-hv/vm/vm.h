@@ -46,6 +46,7 @@ struct vm {
 	struct vuart uart;
 	bool has_vgic;             /* the machine has a GICv3, so the VM gets a virtual one */
 	struct vgic_dist vgic;
+	uint64_t deadline;         /* counter value at which the VM's budget ends (0: none) */
 	unsigned aborts_injected;  /* a VM that faults in a loop is stopped (exceptions/trap.c) */
 	struct vm *hole_to;        /* FAULT_STAGE2_HOLE: whose RAM is mapped after this VM's */
 };

@@ -1,6 +1,7 @@
 /* VM construction from the config (stage 2, image check, guest DT) and VM stop, at EL2. */
 #include <string.h>
 
+#include "arch.h"
 #include "faults.h"
 #include "firmware.h"
 #include "gic_phys.h"
@@ -53,6 +54,8 @@ int vm_create(int index, const struct vm_config *cfg, char *err, unsigned err_si
 			    cfg->name);
 		return -1;
 	}
+	if (cfg->budget_s)
+		vm->deadline = read_sysreg(cntpct_el0) + cfg->budget_s * read_sysreg(cntfrq_el0);
 	vm->entry_ipa = cfg->ram_ipa + cfg->image_offset;
 	vm->dtb_ipa = cfg->ram_ipa + cfg->ram_size - VM_DTB_SPACE;
 	void *dtb = (void *)(uintptr_t)(cfg->ram_pa + cfg->ram_size - VM_DTB_SPACE);
@@ -110,6 +113,10 @@ void vm_stop(struct vm *vm, const char *event, const char *reason)
 					 __ATOMIC_ACQUIRE))
 		return;
 	vuart_flush(&vm->uart);
+	/* Its vCPUs on other physical CPUs trap at the kick and park (exceptions/trap.c). */
+	for (int i = 0; i < vm->n_vcpus; i++)
+		if (gic_phys_present() && vm->vcpus[i].pcpu != this_pcpu()->index)
+			gic_phys_send_sgi(pcpus[vm->vcpus[i].pcpu].mpidr, GIC_SGI_KICK);
 	if (reason)
 		hv_log("vm %s: %s: %s", vm->cfg->name, event, reason);
 	else

@@ -34,6 +34,9 @@ class RefhvTarget:
         # Further ${NAME} paths of the scenario (a neighbour VM's image), relative to the build folder.
         self.sets = {str(k): str(v) for k, v in (config.options.get("sets") or {}).items()}
         self.host_memory_mib = int(config.options.get("host_memory_mib", 2048))
+        # refhv stops the image's VM itself after this budget, so a spinning guest ends with a
+        # reason while any other VM goes on; the run's timeout stays the last resort.
+        self.budget_s = int(config.options.get("budget_s", max(5, int(config.timeout_s * 0.8))))
 
     def platform_facts(self) -> dict[str, object]:
         facts: dict[str, object] = dict(self.config.to_json())
@@ -58,17 +61,17 @@ class RefhvTarget:
         return build / "refhv" / "refhv.bin", build / "refhv" / "refhv-config"
 
     def effective_config(self, image: BootImage) -> Path:
-        """The scenario file, plus one 'fault' line per switch the profile names, in the image's VM."""
+        """The scenario file, plus the image VM's budget and one 'fault' line per switch the profile names."""
         source = CONFIG_DIR / f"{self.scenario}.conf"
         if not source.exists():
             raise ConfigRejected(f"{source}: no such scenario")
         lines = source.read_text().splitlines(keepends=True)
-        if self.faults:
-            starts = [n for n, line in enumerate(lines) if line.split("#")[0].split() == ["vm", self.image_vm]]
-            if not starts:
-                raise ConfigRejected(f"{source}: no 'vm {self.image_vm}' for the profile's fault switches")
-            added = [f"fault {f}   # added by profile {self.config.profile}\n" for f in self.faults]
-            lines[starts[0] + 1:starts[0] + 1] = added
+        starts = [n for n, line in enumerate(lines) if line.split("#")[0].split() == ["vm", self.image_vm]]
+        if not starts:
+            raise ConfigRejected(f"{source}: no 'vm {self.image_vm}' to run the image in")
+        added = [f"budget {self.budget_s}   # added by the harness (run timeout)\n"]
+        added += [f"fault {f}   # added by profile {self.config.profile}\n" for f in self.faults]
+        lines[starts[0] + 1:starts[0] + 1] = added
         text = "".join(lines)
         self.scratch.mkdir(parents=True, exist_ok=True)
         path = self.scratch / f"refhv-{image.name}.conf"
