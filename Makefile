@@ -63,8 +63,8 @@ $(KSFT_DIR)/kselftest-list.txt: $(LINUX_TESTS) $(KSFT_DIR)/avps-runner
 guest: $(KSFT_DIR)/kselftest-list.txt
 
 # Probes and integration pieces (LAVA, UEFI probes, Xen) bring their own make fragments:
-# guest-tests/<area>/*.mk (probes.mk appends to PROBES) and harness/*.mk.
--include $(wildcard guest-tests/*/*.mk harness/*.mk)
+# guest-tests/<area>/*.mk (probes.mk appends to PROBES), harness/*.mk and reference-hv/refhv.mk.
+-include $(wildcard guest-tests/*/*.mk harness/*.mk reference-hv/*.mk)
 
 # The manifest check: every requirement ID a test names must be in the catalogue, so the
 # build fails on an unknown ID (the manifest is read from the built binaries).
@@ -73,7 +73,7 @@ $(BUILD)/.manifest-ok: $(LINUX_TESTS) $(PROBES) $(wildcard requirements/*.yaml r
 	@touch $@
 
 .PHONY: all trace reqif
-all: guest $(PROBES) $(BUILD)/.manifest-ok
+all: guest $(PROBES) $(BUILD)/.manifest-ok refhv
 
 trace: all
 	$(AVPS) requirements trace --build $(BUILD)
@@ -104,7 +104,7 @@ $(BUILD)/host-tests/probe-runtime/%: guest-tests/probe-runtime/tests/%.c $(wildc
 		guest-tests/probe-runtime/virtq.c guest-tests/probe-runtime/vmmio.c -o $@
 HOST_TESTS += $(PROBE_RT_TESTS)
 
-unit-c: $(HOST_TESTS)
+unit-c: $(HOST_TESTS) unit-refhv
 	@set -e; for t in $(HOST_TESTS); do echo "== $$t"; $$t; done
 
 test: all unit-c

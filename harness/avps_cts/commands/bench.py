@@ -56,7 +56,25 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print(f"{name:14} {len(row['total']):>4} {_median(row['boot']):>13.2f} {_median(row['tests']):>9.2f} "
               f"{total:>9.2f} {total / linux_total:>12.3f}")
     print("(medians; this machine is shared and noisy: compare ratios from one run, not absolute seconds)")
+    _refhv_ratio(build, [i for i in probe_images(build, manifest) if i.name == "psci"], args.target)
     return 0
+
+
+def _refhv_ratio(build: Path, images: list, target_name: str) -> None:
+    """The PSCI probe on the reference hypervisor against the same probe on the default target, one run each.
+    (Linux does not boot on refhv yet, so the Linux ratio is not measured.)"""
+    from ..targets.refhv import RefhvTarget
+    if not images:
+        return
+    with tempfile.TemporaryDirectory(prefix="avps-bench-refhv-") as tmp:
+        qemu = QemuTarget(profiles.load(target_name, "default"), Path(tmp) / "qemu")
+        refhv = RefhvTarget(profiles.load("refhv", "default"), build / "run" / "refhv-bench")
+        totals = {}
+        for name, target in (("qemu", qemu), ("refhv", refhv)):
+            out = target.boot(images[0], Path(tmp) / f"psci-{name}.log")
+            totals[name] = out.duration_s
+    print(f"psci probe, one run each: {target_name} {totals['qemu']:.2f} s, refhv {totals['refhv']:.2f} s, "
+          f"ratio refhv/{target_name} {totals['refhv'] / totals['qemu']:.2f}")
 
 
 def register(sub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None]) -> None:
