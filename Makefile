@@ -93,7 +93,7 @@ HOST_TEST_SRC := $(wildcard guest-tests/lib/tests/*.c)
 HOST_TESTS := $(patsubst guest-tests/lib/tests/%.c,$(BUILD)/host-tests/%,$(HOST_TEST_SRC))
 $(BUILD)/host-tests/%: guest-tests/lib/tests/%.c $(wildcard guest-tests/lib/*.c guest-tests/lib/*.h) | $(BOOTSTRAP_STAMP)
 	@mkdir -p $(@D)
-	gcc $(HOST_CFLAGS) $< guest-tests/lib/ktap.c guest-tests/lib/text_format.c guest-tests/lib/kernel_cmdline.c guest-tests/lib/case_outcome.c -o $@
+	gcc $(HOST_CFLAGS) $< guest-tests/lib/ktap.c guest-tests/lib/text_format.c guest-tests/lib/kernel_cmdline.c guest-tests/lib/case_outcome.c guest-tests/lib/entropy_checks.c -o $@
 
 # The probe runtime's virtio driver core also builds for the host (ring arithmetic, device models).
 PROBE_RT_TEST_SRC := $(wildcard guest-tests/probe-runtime/tests/*.c)
