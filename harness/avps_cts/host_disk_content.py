@@ -96,7 +96,7 @@ def apply(cases: list[CaseResult], lines: Sequence[str], evidence: Mapping[str, 
             continue
         seen = (evidence or {}).get(case.case_id)
         if not isinstance(seen, dict) or "error" in seen:
-            why = seen["error"] if isinstance(seen, dict) else "this target gives no reading of its disk images"
+            why = seen["error"] if isinstance(seen, dict) else "no host reading of the disk image is available here"
             note = f"host: no evidence that the written data reached the disk image ({why})"
             if case.status is Status.PASS:
                 case.status = Status.NOT_RUN

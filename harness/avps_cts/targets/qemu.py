@@ -11,6 +11,7 @@ from typing import Iterator
 
 from ..cache import require_program
 from .. import host_disk_content
+from ..cmdline_digest import close_command_line, new_nonce
 from ..console_echo import EchoResponder, RequestHandler
 from ..host_files import SharedDirectories
 from ..host_input import HostInput
@@ -40,14 +41,6 @@ def accelerator() -> list[str]:
     return ["-accel", "tcg"]
 
 
-def cmdline_digest(text: str) -> str:
-    """FNV-1a 64 of the command line's bytes, 16 hex digits (guest-tests/boot/dt.c computes the same)."""
-    h = 0xCBF29CE484222325
-    for byte in text.encode():
-        h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return f"{h:016x}"
-
-
 class QemuTarget:
     """Boots one image on QEMU under one platform profile."""
 
@@ -64,7 +57,7 @@ class QemuTarget:
         # {nonce:DISK} in params: one random 64-bit nonce per disk image for this target's run;
         # the guest derives what it writes from it and the host checks the image after the boot.
         self.disk_nonces: dict[str, str] = {}
-        self.boot_nonce = secrets.token_hex(8)  # makes each run's command line (and its digest) unique
+        self.boot_nonce = new_nonce()  # makes each run's command line (and its digest) unique
 
     def platform_facts(self) -> dict[str, object]:
         facts: dict[str, object] = dict(self.config.to_json())
@@ -127,8 +120,7 @@ class QemuTarget:
             # declare another digest: params cmdline_digest).
             declared_digest = params.pop("cmdline_digest", None)
             append = c.append + "".join(f" avps.{k}={self._substitute_param(v)}" for k, v in params.items())
-            append += f" avps.boot_nonce={self.boot_nonce}"
-            cmd += ["-append", f"{append} avps.cmdline_digest={declared_digest or cmdline_digest(append)}"]
+            cmd += ["-append", close_command_line(append, self.boot_nonce, declared_digest)]
         for dev in c.devices:
             cmd += [self._substitute(a) for a in dev.args]
         return cmd
