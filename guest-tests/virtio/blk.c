@@ -2,6 +2,7 @@
 #define AVPS_SUITE "virtio.blk"
 #include "avps_kselftest.h"
 #include "disk_pattern.h"
+#include "host_request.h"
 #include "kernel_cmdline.h"
 #include "platform_offers.h"
 #include "virtio_sysfs.h"
@@ -141,6 +142,7 @@ static const struct {
 	{ 24 << 20, 1 << 20 }, /* multi_queue: 64 KiB per queue */
 };
 #define FLUSH_OFFSET 0ULL
+#define HOST_DISK_TIMEOUT_MS 5000
 #define FLUSH_BYTES (64 * 1024)
 #define MULTI_QUEUE_OFFSET (24ULL << 20)
 #define MULTI_QUEUE_MAX 16
@@ -272,7 +274,7 @@ AVPS_TEST(data_integrity,
  */
 AVPS_TEST(flush,
 	  AVPS_CHECKS("with FLUSH negotiated, 64 KiB written through the page cache and fdatasync'd (write + FLUSH) "
-		      "are found by the host in its disk image after power-off"),
+		      "are in the host's disk image right after the flush completed (AVPS-DISK) and after power-off"),
 	  "AVPS.STORAGE.1", "VIRTIO-1.2: Device Types / Block Device / Device Operation #11")
 {
 	struct virtio_sysfs_device dev;
@@ -290,6 +292,18 @@ AVPS_TEST(flush,
 	ASSERT_EQ((ssize_t)sizeof(block), pwrite(fd, block, sizeof(block), (off_t)offset))
 		TH_LOG("write: %s", strerror(errno));
 	EXPECT_EQ(0, fdatasync(fd)) TH_LOG("flush request failed: %s", strerror(errno));
+	/* The flush completed: the host reads its image now, while the platform still runs. */
+	char request[96], prefix[48], reply[160];
+	snprintf(request, sizeof(request), "AVPS-DISK %016llx %d %llu", (unsigned long long)seed, FLUSH_BYTES, offset);
+	snprintf(prefix, sizeof(prefix), "AVPS-DISK-REPLY %llu ", offset);
+	if (host_request(request, prefix, reply, sizeof(reply), HOST_DISK_TIMEOUT_MS)) {
+		EXPECT_STREQ("match", reply + strlen(prefix))
+			TH_LOG("right after the FLUSH completed, the host's disk image does not hold the data: %s "
+			       "(not in the disk image)", reply + strlen(prefix));
+		TH_LOG("host read its disk image right after the FLUSH completed: %s", reply + strlen(prefix));
+	} else {
+		TH_LOG("no host reading while running (%s): only the reading after power-off judges", reply);
+	}
 	request_host_disk_check(AVPS_SUITE ".flush", seed, FLUSH_BYTES, &offset, 1);
 	close(fd);
 }

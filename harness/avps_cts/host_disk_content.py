@@ -55,6 +55,33 @@ def _describe(data: bytes) -> str:
     return f"other data (first bytes {data[:8].hex()})"
 
 
+def _region_state(image: Path, nonce: str, offset: int, length: int) -> str:
+    """'match', or what the image holds instead ('zeroes' / 'other data (...)')."""
+    with image.open("rb") as f:
+        f.seek(offset)
+        data = f.read(length)
+    return "match" if data == disk_pattern(int(nonce, 16), offset, length) else _describe(data)
+
+
+def handle_request(arguments: str, images: Mapping[str, Path]) -> str:
+    """'AVPS-DISK <nonce> <bytes> <offset>' while the platform runs (e.g. right after a guest's
+    FLUSH completed) -> 'AVPS-DISK-REPLY <offset> match|zeroes|other data (...)|unknown-nonce|refused'.
+    The host says what its image holds now; the guest gives the verdict."""
+    parts = arguments.split()
+    if len(parts) != 3 or not all(p.isalnum() for p in parts) or not parts[1].isdigit() or not parts[2].isdigit():
+        return "AVPS-DISK-REPLY ? refused"
+    nonce, length, offset = parts[0], int(parts[1]), int(parts[2])
+    image = images.get(nonce)
+    if image is None:
+        return f"AVPS-DISK-REPLY {offset} unknown-nonce"
+    if length <= 0 or length % 8 or length > _MAX_REGION:
+        return f"AVPS-DISK-REPLY {offset} refused"
+    try:
+        return f"AVPS-DISK-REPLY {offset} {_region_state(image, nonce, offset, length)}"
+    except (OSError, ValueError):
+        return f"AVPS-DISK-REPLY {offset} refused"
+
+
 def observe(lines: Sequence[str], images: Mapping[str, Path]) -> dict[str, dict[str, object]]:
     """What the host finds in its disk images (nonce -> image file) for each host-disk-check line."""
     evidence: dict[str, dict[str, object]] = {}
@@ -71,14 +98,12 @@ def observe(lines: Sequence[str], images: Mapping[str, Path]) -> dict[str, dict[
             seen["error"] = f"region length {length} is not a multiple of 8 up to {_MAX_REGION}"
             continue
         try:
-            with image.open("rb") as f:
-                for offset in req["at"]:  # type: ignore[union-attr]
-                    f.seek(offset)
-                    data = f.read(length)
-                    if data != disk_pattern(int(nonce, 16), offset, length):
-                        seen["mismatch"] = (f"{image.name} at byte {offset}: {length} bytes the guest wrote are "
-                                            f"not in the disk image, it holds {_describe(data)}")
-                        break
+            for offset in req["at"]:  # type: ignore[union-attr]
+                state = _region_state(image, nonce, offset, length)
+                if state != "match":
+                    seen["mismatch"] = (f"{image.name} at byte {offset}: {length} bytes the guest wrote are "
+                                        f"not in the disk image, it holds {state}")
+                    break
         except OSError as exc:
             seen["error"] = f"cannot read {image}: {exc}"
     return evidence

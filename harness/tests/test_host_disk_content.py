@@ -70,3 +70,12 @@ def test_an_unknown_case_is_a_problem() -> None:
     problems: list[str] = []
     host_disk_content.apply([], LINES, {}, problems)
     assert problems == [f"host-disk-check names unknown case {CASE}"]
+
+
+def test_a_request_while_running_says_what_the_image_holds_now(tmp_path: Path) -> None:
+    images = {NONCE: image(tmp_path, True)}
+    assert host_disk_content.handle_request(f"{NONCE} 4096 1048576", images) == "AVPS-DISK-REPLY 1048576 match"
+    assert host_disk_content.handle_request(f"{NONCE} 4096 8192", images) == "AVPS-DISK-REPLY 8192 zeroes"
+    assert host_disk_content.handle_request("ffffffffffffffff 4096 0", images) == "AVPS-DISK-REPLY 0 unknown-nonce"
+    assert host_disk_content.handle_request("../etc 4096 0", images) == "AVPS-DISK-REPLY ? refused"
+    assert host_disk_content.handle_request(f"{NONCE} 4095 0", images) == "AVPS-DISK-REPLY 0 refused"

@@ -152,7 +152,13 @@ class QemuTarget:
             handlers["AVPS-SCREEN"] = self.host_screen.handle_request
         if self.shares.seeds:
             handlers["AVPS-FILE"] = self.shares.handle_request
+        if self._placeholders("nonce"):
+            handlers["AVPS-DISK"] = lambda arguments: host_disk_content.handle_request(arguments, self.disk_images())
         return handlers, monitors
+
+    def disk_images(self) -> dict[str, Path]:
+        """nonce -> the image file of the disk it was issued for ({nonce:DISK} in params)."""
+        return {n: self.scratch / f"{disk}.img" for disk, n in self.disk_nonces.items()}
 
     @contextlib.contextmanager
     def host_services(self) -> Iterator[list[EchoResponder]]:
@@ -205,8 +211,7 @@ class QemuTarget:
             if watcher.error:
                 out.problems.append(f"host could not watch QMP events: {watcher.error}")
             # The platform has stopped: what the guest wrote is in the image files or nowhere.
-            images = {n: self.scratch / f"{disk}.img" for disk, n in self.disk_nonces.items()}
-            out.host_evidence["disk_content"] = host_disk_content.observe(out.lines, images)
+            out.host_evidence["disk_content"] = host_disk_content.observe(out.lines, self.disk_images())
         out.host_evidence.update(self.host_evidence(responders))
         return out
 
