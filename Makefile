@@ -16,7 +16,9 @@ KSELFTEST := $(AVPS_CACHE)/kselftest
 WARN := -Wall -Wextra -Werror
 # snprintf truncation is how the C code bounds strings on purpose.
 WARN += -Wno-format-truncation
-GUEST_CFLAGS := -std=gnu11 -O2 $(WARN) -Iguest-tests/lib -isystem $(KSELFTEST) -D_GNU_SOURCE
+# libfdt (Debian's arm64 libfdt-dev, unpacked by bootstrap) checks the blob boot.dt reads.
+GUEST_LIBFDT := $(AVPS_CACHE)/arm64/libfdt/usr
+GUEST_CFLAGS := -std=gnu11 -O2 $(WARN) -Iguest-tests/lib -isystem $(KSELFTEST) -isystem $(GUEST_LIBFDT)/include -D_GNU_SOURCE
 GUEST_LDFLAGS := -static
 HOST_CFLAGS := -std=c11 -O1 -g $(WARN) -Iguest-tests/lib -D_DEFAULT_SOURCE -fsanitize=address,undefined
 
@@ -45,7 +47,8 @@ KSFT_DIR := $(BUILD)/guest/kselftest
 LINUX_TESTS := $(patsubst guest-tests/%.c,$(KSFT_DIR)/%,$(LINUX_TEST_SRC))
 $(KSFT_DIR)/%: guest-tests/%.c $(BUILD)/guest/libavps.a $(wildcard guest-tests/lib/*.h guest-tests/*/*.h)
 	@mkdir -p $(@D)
-	$(CROSS)gcc $(GUEST_CFLAGS) $(GUEST_LDFLAGS) $< $(BUILD)/guest/libavps.a -lm -o $@
+	$(CROSS)gcc $(GUEST_CFLAGS) $(GUEST_LDFLAGS) $< $(BUILD)/guest/libavps.a \
+		$(GUEST_LIBFDT)/lib/aarch64-linux-gnu/libfdt.a -lm -o $@
 
 RUNNER_SRC := $(wildcard guest-tests/runner/*.c)
 $(KSFT_DIR)/avps-runner: $(RUNNER_SRC) $(wildcard guest-tests/runner/*.h) $(BUILD)/guest/libavps.a
@@ -93,7 +96,7 @@ HOST_TEST_SRC := $(wildcard guest-tests/lib/tests/*.c)
 HOST_TESTS := $(patsubst guest-tests/lib/tests/%.c,$(BUILD)/host-tests/%,$(HOST_TEST_SRC))
 $(BUILD)/host-tests/%: guest-tests/lib/tests/%.c $(wildcard guest-tests/lib/*.c guest-tests/lib/*.h) | $(BOOTSTRAP_STAMP)
 	@mkdir -p $(@D)
-	gcc $(HOST_CFLAGS) $< guest-tests/lib/ktap.c guest-tests/lib/text_format.c guest-tests/lib/kernel_cmdline.c guest-tests/lib/case_outcome.c -o $@
+	gcc $(HOST_CFLAGS) $< guest-tests/lib/ktap.c guest-tests/lib/text_format.c guest-tests/lib/kernel_cmdline.c guest-tests/lib/case_outcome.c guest-tests/lib/entropy_checks.c guest-tests/lib/disk_pattern.c -o $@
 
 # The probe runtime's virtio driver core also builds for the host (ring arithmetic, device models).
 PROBE_RT_TEST_SRC := $(wildcard guest-tests/probe-runtime/tests/*.c)

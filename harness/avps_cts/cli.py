@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from . import case_review, host_checks, ktap, profiles
+from . import case_review, host_checks, host_disk_content, ktap, profiles
 from .cache import MissingToolError
 from .collect import collect_flat, collect_nested
 from .kernel import GuestKernel, debian_kernel, user_kernel
@@ -122,6 +122,7 @@ def results_from_log(lines: list[str], manifest: Manifest) -> tuple[list[CaseRes
         names = {t.name for t in doc.tests}
         if names & linux or (not names and not doc.unfinished and doc.plan and doc.plan > 1):
             got, more = collect_nested(doc, manifest, manifest.linux_programs())
+            host_disk_content.apply(got, doc_lines, None, more)  # a log holds no reading of the disk images
             seen_programs |= linux
         else:
             probes = set(manifest.probes())

@@ -4,11 +4,14 @@ from __future__ import annotations
 import contextlib
 import platform
 import re
+import secrets
 import subprocess
 from pathlib import Path
 from typing import Iterator
 
 from ..cache import require_program
+from .. import host_disk_content
+from ..cmdline_digest import close_command_line, new_nonce
 from ..console_echo import EchoResponder, RequestHandler
 from ..host_files import SharedDirectories
 from ..host_input import HostInput
@@ -51,6 +54,10 @@ class QemuTarget:
         self.shares = SharedDirectories(scratch)
         self.tcp_echo: dict[str, TcpEchoServer] = {}
         self.monitors: list[QmpClient] = []
+        # {nonce:DISK} in params: one random 64-bit nonce per disk image for this target's run;
+        # the guest derives what it writes from it and the host checks the image after the boot.
+        self.disk_nonces: dict[str, str] = {}
+        self.boot_nonce = new_nonce()  # makes each run's command line (and its digest) unique
 
     def platform_facts(self) -> dict[str, object]:
         facts: dict[str, object] = dict(self.config.to_json())
@@ -82,6 +89,10 @@ class QemuTarget:
         def seed(match: re.Match[str]) -> str:
             return self.shares.seeds.get(match.group(1), "none")
 
+        def nonce(match: re.Match[str]) -> str:
+            return self.disk_nonces.setdefault(match.group(1), secrets.token_hex(8))
+
+        value = re.sub(r"\{nonce:(\w+)\}", nonce, value)
         return re.sub(r"\{seed:(\w+)\}", seed, re.sub(r"\{port:(\w+)\}", port, value))
 
     def _placeholders(self, kind: str) -> list[str]:
@@ -104,8 +115,12 @@ class QemuTarget:
             params = {"cpus": str(c.smp), "mem_mib": str(c.memory_mib), **c.params, **image.params}
             if image.initrd is not None:
                 params.setdefault("initrd_bytes", str(image.initrd.stat().st_size))
+            # The last token digests everything before it, so boot.dt.chosen_bootargs can check
+            # that the boot path hands over the command line byte for byte (a control may
+            # declare another digest: params cmdline_digest).
+            declared_digest = params.pop("cmdline_digest", None)
             append = c.append + "".join(f" avps.{k}={self._substitute_param(v)}" for k, v in params.items())
-            cmd += ["-append", append]
+            cmd += ["-append", close_command_line(append, self.boot_nonce, declared_digest)]
         for dev in c.devices:
             cmd += [self._substitute(a) for a in dev.args]
         return cmd
@@ -137,7 +152,13 @@ class QemuTarget:
             handlers["AVPS-SCREEN"] = self.host_screen.handle_request
         if self.shares.seeds:
             handlers["AVPS-FILE"] = self.shares.handle_request
+        if self._placeholders("nonce"):
+            handlers["AVPS-DISK"] = lambda arguments: host_disk_content.handle_request(arguments, self.disk_images())
         return handlers, monitors
+
+    def disk_images(self) -> dict[str, Path]:
+        """nonce -> the image file of the disk it was issued for ({nonce:DISK} in params)."""
+        return {n: self.scratch / f"{disk}.img" for disk, n in self.disk_nonces.items()}
 
     @contextlib.contextmanager
     def host_services(self) -> Iterator[list[EchoResponder]]:
@@ -189,6 +210,8 @@ class QemuTarget:
             out.host_evidence["shutdown_reason"] = watcher.reason
             if watcher.error:
                 out.problems.append(f"host could not watch QMP events: {watcher.error}")
+            # The platform has stopped: what the guest wrote is in the image files or nowhere.
+            out.host_evidence["disk_content"] = host_disk_content.observe(out.lines, self.disk_images())
         out.host_evidence.update(self.host_evidence(responders))
         return out
 
