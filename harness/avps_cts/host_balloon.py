@@ -1,0 +1,35 @@
+"""Host side of the probe's config-change cases: sets the virtio-balloon target through QMP when the guest asks, so the device really changes its configuration."""
+from __future__ import annotations
+
+from .host_qmp import QmpClient, QmpError
+
+MIB = 1024 * 1024
+
+
+class HostBalloon:
+    """Answers 'AVPS-BALLOON <nonce> <MiB>' by asking QEMU for a balloon of that size.
+
+    The balloon target is the guest RAM the host wants left: memory_mib - MiB. QEMU then
+    sets the device's num_pages to MiB * 256 (4 KiB pages) and raises a configuration
+    change, which is what the guest observes.
+    """
+
+    def __init__(self, qmp: QmpClient, memory_mib: int) -> None:
+        self.qmp = qmp
+        self.memory_mib = memory_mib
+        self.requested: list[str] = []  # evidence: 'nonce MiB' per target the host set
+
+    def handle_request(self, arguments: str) -> str:
+        """'<nonce> <MiB>' -> 'AVPS-BALLOON-REPLY <nonce> <MiB> <ok|error:...>'."""
+        parts = arguments.split()
+        if len(parts) != 2 or not parts[1].isdigit():
+            return "AVPS-BALLOON-REPLY ? ? malformed-request"
+        nonce, mib = parts[0], int(parts[1])
+        if mib >= self.memory_mib:
+            return f"AVPS-BALLOON-REPLY {nonce} {mib} error:larger-than-guest-ram"
+        try:
+            self.qmp.execute("balloon", {"value": (self.memory_mib - mib) * MIB})
+        except QmpError as exc:
+            return f"AVPS-BALLOON-REPLY {nonce} {mib} error:{str(exc).replace(' ', '_')[:80]}"
+        self.requested.append(f"{nonce} {mib}")
+        return f"AVPS-BALLOON-REPLY {nonce} {mib} ok"

@@ -1,0 +1,37 @@
+"""The host's balloon service: the guest's 'AVPS-BALLOON <nonce> <MiB>' line becomes one QMP 'balloon' command and one reply line."""
+from __future__ import annotations
+
+from typing import Any
+
+from avps_cts.host_balloon import HostBalloon
+from avps_cts.host_qmp import QmpError
+
+
+class RecordingMonitor:
+    """Stands in for QEMU's monitor socket: records commands, optionally refuses them."""
+
+    def __init__(self, error: str | None = None) -> None:
+        self.commands: list[tuple[str, Any]] = []
+        self.error = error
+
+    def execute(self, command: str, arguments: dict[str, Any] | None = None) -> Any:
+        self.commands.append((command, arguments))
+        if self.error:
+            raise QmpError(self.error)
+        return {}
+
+
+def test_balloon_request_sets_the_target_left_to_the_guest() -> None:
+    monitor = RecordingMonitor()
+    balloon = HostBalloon(monitor, memory_mib=1024)  # type: ignore[arg-type]
+    assert balloon.handle_request("7 16") == "AVPS-BALLOON-REPLY 7 16 ok"
+    assert monitor.commands == [("balloon", {"value": 1008 * 1024 * 1024})]
+    assert balloon.requested == ["7 16"]
+
+
+def test_balloon_request_errors_are_replies_not_exceptions() -> None:
+    balloon = HostBalloon(RecordingMonitor("No balloon device has been activated"), memory_mib=1024)  # type: ignore[arg-type]
+    assert balloon.handle_request("3 16") == "AVPS-BALLOON-REPLY 3 16 error:No_balloon_device_has_been_activated"
+    assert balloon.handle_request("3 2048") == "AVPS-BALLOON-REPLY 3 2048 error:larger-than-guest-ram"
+    assert balloon.handle_request("garbage") == "AVPS-BALLOON-REPLY ? ? malformed-request"
+    assert balloon.requested == []
