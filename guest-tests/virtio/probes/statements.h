@@ -36,4 +36,6 @@
 #define CRYPTO_DESTROY(n) DT "Crypto Device / Device Operation / Control Virtqueue / Session operation / Session operation: destroy session #" #n
 #define CRYPTO_SYM(n) DT "Crypto Device / Device Operation / Symmetric algorithms Operation #" #n
 
+#define NET_OP(n) DT "Network Device / Device Operation / " n
+
 #endif
