@@ -11,7 +11,7 @@ from typing import Iterator
 from ..cache import require_program
 from ..console_echo import EchoResponder, RequestHandler
 from ..host_files import SharedDirectories
-from ..host_balloon import HostBalloon
+from ..host_device_changes import HostAnnounce, HostBalloon
 from ..host_input import HostInput
 from ..host_qmp import QmpClient
 from ..host_screen import HostScreen
@@ -138,6 +138,8 @@ class QemuTarget:
             handlers["AVPS-SCREEN"] = self.host_screen.handle_request
             self.host_balloon = HostBalloon(monitors[0], self.config.memory_mib)
             handlers["AVPS-BALLOON"] = self.host_balloon.handle_request
+            self.host_announce = HostAnnounce(monitors[0])
+            handlers["AVPS-ANNOUNCE"] = self.host_announce.handle_request
         if self.shares.seeds:
             handlers["AVPS-FILE"] = self.shares.handle_request
         return handlers, monitors
@@ -176,6 +178,7 @@ class QemuTarget:
             evidence["input_injected"] = self.host_input.injected
             evidence["screen_seen"] = self.host_screen.seen
             evidence["balloon_targets_set"] = self.host_balloon.requested
+            evidence["announcements_requested"] = self.host_announce.requested
         return evidence
 
     def boot(self, image: BootImage, log_path: Path, timeout_s: float | None = None) -> BootOutput:

@@ -1,9 +1,9 @@
-"""The host's balloon service: the guest's 'AVPS-BALLOON <nonce> <MiB>' line becomes one QMP 'balloon' command and one reply line."""
+"""The host's device-change services: a guest request line becomes one QMP command and one reply line."""
 from __future__ import annotations
 
 from typing import Any
 
-from avps_cts.host_balloon import HostBalloon
+from avps_cts.host_device_changes import HostAnnounce, HostBalloon
 from avps_cts.host_qmp import QmpError
 
 
@@ -35,3 +35,11 @@ def test_balloon_request_errors_are_replies_not_exceptions() -> None:
     assert balloon.handle_request("3 2048") == "AVPS-BALLOON-REPLY 3 2048 error:larger-than-guest-ram"
     assert balloon.handle_request("garbage") == "AVPS-BALLOON-REPLY ? ? malformed-request"
     assert balloon.requested == []
+
+
+def test_announce_request_runs_one_announce_round() -> None:
+    monitor = RecordingMonitor()
+    announce = HostAnnounce(monitor)  # type: ignore[arg-type]
+    assert announce.handle_request("9") == "AVPS-ANNOUNCE-REPLY 9 ok"
+    assert monitor.commands[0][0] == "announce-self" and monitor.commands[0][1]["rounds"] == 1
+    assert announce.handle_request("9 extra") == "AVPS-ANNOUNCE-REPLY ? malformed-request"

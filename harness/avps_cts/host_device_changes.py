@@ -1,4 +1,4 @@
-"""Host side of the probe's config-change cases: sets the virtio-balloon target through QMP when the guest asks, so the device really changes its configuration."""
+"""Host side of the probe's config-change cases: device changes made through QMP when the guest asks (balloon target, network announcement), so the device really changes its configuration."""
 from __future__ import annotations
 
 from .host_qmp import QmpClient, QmpError
@@ -33,3 +33,25 @@ class HostBalloon:
             return f"AVPS-BALLOON-REPLY {nonce} {mib} error:{str(exc).replace(' ', '_')[:80]}"
         self.requested.append(f"{nonce} {mib}")
         return f"AVPS-BALLOON-REPLY {nonce} {mib} ok"
+
+
+class HostAnnounce:
+    """Answers 'AVPS-ANNOUNCE <nonce>' with one QMP announce-self round: a virtio-net device
+    that negotiated GUEST_ANNOUNCE sets VIRTIO_NET_S_ANNOUNCE and raises a config change."""
+
+    def __init__(self, qmp: QmpClient) -> None:
+        self.qmp = qmp
+        self.requested: list[str] = []
+
+    def handle_request(self, arguments: str) -> str:
+        """'<nonce>' -> 'AVPS-ANNOUNCE-REPLY <nonce> <ok|error:...>'."""
+        parts = arguments.split()
+        if len(parts) != 1:
+            return "AVPS-ANNOUNCE-REPLY ? malformed-request"
+        nonce = parts[0]
+        try:
+            self.qmp.execute("announce-self", {"initial": 50, "max": 550, "rounds": 1, "step": 100})
+        except QmpError as exc:
+            return f"AVPS-ANNOUNCE-REPLY {nonce} error:{str(exc).replace(' ', '_')[:80]}"
+        self.requested.append(nonce)
+        return f"AVPS-ANNOUNCE-REPLY {nonce} ok"
