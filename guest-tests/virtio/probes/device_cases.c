@@ -238,3 +238,42 @@ static void scsi_status_codes(void)
 	}
 	vs_close(&s);
 }
+
+#define GPU_CMD_GET_DISPLAY_INFO 0x0100
+#define GPU_RESP_OK_DISPLAY_INFO 0x1101
+#define GPU_FLAG_FENCE 1u
+
+struct gpu_hdr {
+	uint32_t type, flags;
+	uint64_t fence_id;
+	uint32_t ctx_id;
+	uint8_t ring_idx, padding[3];
+};
+
+static struct gpu_hdr gpu_req __attribute__((aligned(16)));
+static struct { struct gpu_hdr hdr; uint8_t pmodes[16 * 24]; } gpu_resp __attribute__((aligned(16)));
+
+PROBE_CASE(gpu_fence, "virtio.gpu.fenced_command_completed", AVPS_CHECKS("a GET_DISPLAY_INFO sent with VIRTIO_GPU_FLAG_FENCE comes back as a complete OK_DISPLAY_INFO response carrying the fence flag and fence_id"),
+	   DT "GPU Device / Device Operation / Device Operation: Command lifecycle and fencing #2")
+static void gpu_fence(void)
+{
+	struct vdev *d = vs_device(VIRTIO_ID_GPU, "GPU device");
+	struct vsession s;
+	struct virtq_used u;
+	if (!d || !vs_open(&s, d, 0, 2, VIRTQ_SPLIT, 8, VS_DRIVER_OK))
+		return;
+	gpu_req = (struct gpu_hdr){ GPU_CMD_GET_DISPLAY_INFO, GPU_FLAG_FENCE, 0xfe9ce0001ULL, 0, 0, { 0, 0, 0 } };
+	gpu_resp.hdr = (struct gpu_hdr){ 0xffffffffu, 0, 0, 0, 0, { 0, 0, 0 } };
+	struct vbuf e[2] = { { &gpu_req, sizeof(gpu_req), false }, { &gpu_resp, sizeof(gpu_resp), true } };
+	if (vs_call(&s, 0, e, 2, VIRTQ_CHAIN_DIRECT, &u, "fenced GET_DISPLAY_INFO")) {
+		uint32_t w = 0;
+		for (int i = 0; i < 16; i++)   /* pmodes[i].r.width */
+			w |= (uint32_t)gpu_resp.pmodes[i * 24 + 8] | (uint32_t)gpu_resp.pmodes[i * 24 + 9] << 8;
+		probe_check(gpu_resp.hdr.type == GPU_RESP_OK_DISPLAY_INFO && (gpu_resp.hdr.flags & GPU_FLAG_FENCE) &&
+			    gpu_resp.hdr.fence_id == gpu_req.fence_id && u.len >= sizeof(gpu_resp) && w != 0,
+			    "%s: fenced GET_DISPLAY_INFO returned type 0x%x flags 0x%x fence_id 0x%llx, used len %u, %s",
+			    vdev_name(d), gpu_resp.hdr.type, gpu_resp.hdr.flags, (unsigned long long)gpu_resp.hdr.fence_id,
+			    u.len, w ? "modes filled" : "no display mode filled in");
+	}
+	vs_close(&s);
+}
