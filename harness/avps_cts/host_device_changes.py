@@ -55,3 +55,38 @@ class HostAnnounce:
             return f"AVPS-ANNOUNCE-REPLY {nonce} error:{str(exc).replace(' ', '_')[:80]}"
         self.requested.append(nonce)
         return f"AVPS-ANNOUNCE-REPLY {nonce} ok"
+
+
+class HostBalloonStats:
+    """Answers 'AVPS-BALLOONSTATS <nonce>' with what QEMU recorded from the guest's last
+    statistics buffer (QOM property guest-stats of the virtio-balloon device), so the guest
+    can compare it with what it sent."""
+
+    def __init__(self, qmp: QmpClient) -> None:
+        self.qmp = qmp
+        self.seen: list[str] = []
+
+    def _balloon_path(self) -> str | None:
+        for parent in ("/machine/peripheral-anon", "/machine/peripheral"):
+            for child in self.qmp.execute("qom-list", {"path": parent}) or []:
+                if "virtio-balloon-device" in str(child.get("type", "")):
+                    return f"{parent}/{child['name']}"
+        return None
+
+    def handle_request(self, arguments: str) -> str:
+        """'<nonce>' -> 'AVPS-BALLOONSTATS-REPLY <nonce> last-update=N <stat>=V ...' or '... error:...'."""
+        parts = arguments.split()
+        if len(parts) != 1:
+            return "AVPS-BALLOONSTATS-REPLY ? malformed-request"
+        nonce = parts[0]
+        try:
+            path = self._balloon_path()
+            if path is None:
+                return f"AVPS-BALLOONSTATS-REPLY {nonce} error:no-balloon-device"
+            stats = self.qmp.execute("qom-get", {"path": path, "property": "guest-stats"})
+        except QmpError as exc:
+            return f"AVPS-BALLOONSTATS-REPLY {nonce} error:{str(exc).replace(' ', '_')[:80]}"
+        values = " ".join(f"{k}={v}" for k, v in sorted(stats.get("stats", {}).items()) if 0 <= v < 2**64 - 1)
+        line = f"AVPS-BALLOONSTATS-REPLY {nonce} last-update={stats.get('last-update', 0)} {values}".rstrip()
+        self.seen.append(line)
+        return line

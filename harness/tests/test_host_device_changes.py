@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from avps_cts.host_device_changes import HostAnnounce, HostBalloon
+from avps_cts.host_device_changes import HostAnnounce, HostBalloon, HostBalloonStats
 from avps_cts.host_qmp import QmpError
 
 
@@ -43,3 +43,26 @@ def test_announce_request_runs_one_announce_round() -> None:
     assert announce.handle_request("9") == "AVPS-ANNOUNCE-REPLY 9 ok"
     assert monitor.commands[0][0] == "announce-self" and monitor.commands[0][1]["rounds"] == 1
     assert announce.handle_request("9 extra") == "AVPS-ANNOUNCE-REPLY ? malformed-request"
+
+
+class QomMonitor(RecordingMonitor):
+    """Answers qom-list / qom-get like QEMU with one virtio-balloon device plugged."""
+
+    def execute(self, command: str, arguments: dict[str, Any] | None = None) -> Any:
+        super().execute(command, arguments)
+        if command == "qom-list":
+            if arguments == {"path": "/machine/peripheral-anon"}:
+                return [{"name": "device[0]", "type": "child<virtio-rng-device>"},
+                        {"name": "device[3]", "type": "child<virtio-balloon-device>"}]
+            return []
+        assert command == "qom-get" and arguments == {"path": "/machine/peripheral-anon/device[3]",
+                                                      "property": "guest-stats"}
+        return {"stats": {"stat-swap-in": 4581, "stat-free-memory": 276176896,
+                          "stat-total-memory": 2**64 - 1, "stat-disk-caches": -1}, "last-update": 1796170295}
+
+
+def test_balloon_stats_reply_lists_only_values_the_guest_set() -> None:
+    stats = HostBalloonStats(QomMonitor())  # type: ignore[arg-type]
+    assert stats.handle_request("1") == ("AVPS-BALLOONSTATS-REPLY 1 last-update=1796170295 "
+                                         "stat-free-memory=276176896 stat-swap-in=4581")
+    assert HostBalloonStats(RecordingMonitor("down")).handle_request("2") == "AVPS-BALLOONSTATS-REPLY 2 error:down"  # type: ignore[arg-type]

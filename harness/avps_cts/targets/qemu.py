@@ -11,7 +11,7 @@ from typing import Iterator
 from ..cache import require_program
 from ..console_echo import EchoResponder, RequestHandler
 from ..host_files import SharedDirectories
-from ..host_device_changes import HostAnnounce, HostBalloon
+from ..host_device_changes import HostAnnounce, HostBalloon, HostBalloonStats
 from ..host_input import HostInput
 from ..host_qmp import QmpClient
 from ..host_screen import HostScreen
@@ -140,6 +140,8 @@ class QemuTarget:
             handlers["AVPS-BALLOON"] = self.host_balloon.handle_request
             self.host_announce = HostAnnounce(monitors[0])
             handlers["AVPS-ANNOUNCE"] = self.host_announce.handle_request
+            self.host_balloon_stats = HostBalloonStats(monitors[0])
+            handlers["AVPS-BALLOONSTATS"] = self.host_balloon_stats.handle_request
         if self.shares.seeds:
             handlers["AVPS-FILE"] = self.shares.handle_request
         return handlers, monitors
