@@ -53,7 +53,7 @@ static void console_device_add(void)
 		goto out;
 	uint64_t added = 0;
 	int adds = 0;
-	/* Collect the device's control messages for 200 ms. */
+	/* Collect the device's control messages: up to 200 ms, or 30 ms after the last one. */
 	uint64_t end = vmmio_now_us(s.t) + 200000;
 	while (vmmio_now_us(s.t) < end) {
 		enum virtq_result r = vmmio_wait_used(s.t, &s.q[C_IVQ], 10000, &u);
@@ -73,6 +73,9 @@ static void console_device_add(void)
 		}
 		post_control_buffer(&s, slot);
 		vmmio_notify(s.t, &s.q[C_IVQ]);
+		uint64_t quiet = vmmio_now_us(s.t) + 30000;
+		if (quiet < end)
+			end = quiet;
 	}
 	probe_diag("%s: %d DEVICE_ADD messages, max_nr_ports %u", vdev_name(d), adds, max_ports);
 	probe_check(adds > 0, "%s: no DEVICE_ADD within 200 ms of DEVICE_READY: nothing to check", vdev_name(d));
