@@ -277,3 +277,72 @@ static void gpu_fence(void)
 	}
 	vs_close(&s);
 }
+
+#define VIRTIO_NET_F_HASH_REPORT 57
+#define VIRTIO_NET_F_RSS 60
+#define VIRTIO_NET_F_SPEED_DUPLEX 63
+
+PROBE_CASE(net_rss_limits, "virtio.net.rss_limits", AVPS_CHECKS("a network device offering RSS or HASH_REPORT reports rss_max_key_size >= 40, and with RSS rss_max_indirection_table_length >= 128"),
+	   NET_CONFIG(7), NET_CONFIG(8))
+static void net_rss_limits(void)
+{
+	struct vdev *d = vs_device(VIRTIO_ID_NET, "network device");
+	if (!d)
+		return;
+	bool rss = d->t.offered & VIRTIO_BIT(VIRTIO_NET_F_RSS), hash = d->t.offered & VIRTIO_BIT(VIRTIO_NET_F_HASH_REPORT);
+	if (!rss && !hash) {
+		probe_skip("%s offers neither VIRTIO_NET_F_RSS nor VIRTIO_NET_F_HASH_REPORT", vdev_name(d));
+		return;
+	}
+	uint32_t key = cfg8(d, 17), table = cfg16(d, 18);
+	probe_diag("%s: rss_max_key_size %u, rss_max_indirection_table_length %u", vdev_name(d), key, table);
+	probe_check(key >= 40, "%s: rss_max_key_size %u, below 40", vdev_name(d), key);
+	if (rss)
+		probe_check(table >= 128, "%s: rss_max_indirection_table_length %u, below 128", vdev_name(d), table);
+}
+
+PROBE_CASE(net_speed_duplex, "virtio.net.speed_duplex_values", AVPS_CHECKS("with VIRTIO_NET_F_SPEED_DUPLEX negotiated, speed is 0..0x7fffffff or 0xffffffff and duplex is 0x00, 0x01 or 0xff"),
+	   NET_CONFIG(10), NET_CONFIG(11))
+static void net_speed_duplex(void)
+{
+	struct vdev *d = vs_device(VIRTIO_ID_NET, "network device");
+	struct vsession s;
+	if (!d)
+		return;
+	if (!(d->t.offered & VIRTIO_BIT(VIRTIO_NET_F_SPEED_DUPLEX))) {
+		probe_skip("%s does not offer VIRTIO_NET_F_SPEED_DUPLEX", vdev_name(d));
+		return;
+	}
+	if (!vs_open(&s, d, VIRTIO_BIT(VIRTIO_NET_F_SPEED_DUPLEX), 0, VIRTQ_SPLIT, 8, VS_DRIVER_OK))
+		return;
+	uint32_t speed = cfg32(d, 12), duplex = cfg8(d, 16);
+	probe_diag("%s: speed %u Mbit/s, duplex 0x%x", vdev_name(d), speed, duplex);
+	probe_check(speed <= 0x7fffffffu || speed == 0xffffffffu, "%s: speed 0x%x is neither 0..0x7fffffff nor unknown",
+		    vdev_name(d), speed);
+	probe_check(duplex == 0 || duplex == 1 || duplex == 0xff, "%s: duplex 0x%x is not 0x00, 0x01 or 0xff",
+		    vdev_name(d), duplex);
+	vs_close(&s);
+}
+
+PROBE_CASE(net_mtu_stable, "virtio.net.mtu_unchanged", AVPS_CHECKS("the mtu a network device offering VIRTIO_NET_F_MTU reports is the same before negotiation, after DRIVER_OK with MTU negotiated, and after a reset"),
+	   NET_CONFIG(4))
+static void net_mtu_stable(void)
+{
+	struct vdev *d = vs_device(VIRTIO_ID_NET, "network device");
+	struct vsession s;
+	if (!d)
+		return;
+	if (!(d->t.offered & VIRTIO_BIT(VIRTIO_NET_F_MTU))) {
+		probe_skip("%s does not offer VIRTIO_NET_F_MTU", vdev_name(d));
+		return;
+	}
+	uint32_t seen[3];
+	seen[0] = cfg16(d, 10);
+	if (!vs_open(&s, d, VIRTIO_BIT(VIRTIO_NET_F_MTU), 0, VIRTQ_SPLIT, 8, VS_DRIVER_OK))
+		return;
+	seen[1] = cfg16(d, 10);
+	vs_close(&s);
+	seen[2] = cfg16(d, 10);
+	probe_check(seen[0] == seen[1] && seen[1] == seen[2], "%s: mtu %u, then %u with MTU negotiated, then %u after "
+		    "reset", vdev_name(d), seen[0], seen[1], seen[2]);
+}
