@@ -164,3 +164,25 @@ static void blk_write_zeroes(void)
 	blk_call(&s, VIRTIO_BLK_T_OUT, sector, saved, BLK_SECTOR, BLK_PLAIN);
 	vs_close(&s);
 }
+
+#define VIRTIO_BLK_F_LIFETIME 15
+#define VIRTIO_BLK_T_GET_LIFETIME 10
+
+static struct { uint16_t pre_eol_info, est_a, est_b; } lifetime __attribute__((aligned(16)));
+
+PROBE_CASE(blk_lifetime, "virtio.blk.lifetime_values_defined", AVPS_CHECKS("a block device offering VIRTIO_BLK_F_LIFETIME answers GET_LIFETIME with pre_eol_info 0..3 and both lifetime estimates 0..11 (no reserved values)"),
+	   BLK_OPERATION(15))
+static void blk_lifetime(void)
+{
+	struct vsession s;
+	struct vdev *d = blk_with(&s, VIRTIO_BLK_F_LIFETIME, "VIRTIO_BLK_F_LIFETIME");
+	if (!d)
+		return;
+	lifetime.pre_eol_info = lifetime.est_a = lifetime.est_b = 0xffff;
+	int st = blk_call(&s, VIRTIO_BLK_T_GET_LIFETIME, 0, &lifetime, sizeof(lifetime), BLK_PLAIN);
+	if (st >= 0)
+		probe_check(st == VIRTIO_BLK_S_OK && lifetime.pre_eol_info <= 3 && lifetime.est_a <= 11 && lifetime.est_b <= 11,
+			    "%s: GET_LIFETIME status %d: pre_eol_info %u, device_lifetime_est_typ_a %u, _b %u", vdev_name(d),
+			    st, lifetime.pre_eol_info, lifetime.est_a, lifetime.est_b);
+	vs_close(&s);
+}
