@@ -3,7 +3,7 @@
 #include "session.h"
 #include "statements.h"
 
-PROBE_CASE(core_driver_ok_gate, "virtio.core.no_buffer_use_before_driver_ok", AVPS_CHECKS("a buffer made available on an enabled queue before DRIVER_OK is neither used nor notified for 50 ms, and is used once DRIVER_OK is set and the queue notified"),
+PROBE_CASE(core_driver_ok_gate, "virtio.core.no_buffer_use_before_driver_ok", AVPS_CHECKS("a buffer made available on an enabled queue before DRIVER_OK is neither used nor notified for 20 ms, and is used once DRIVER_OK is set and the queue notified"),
 	   DEVICE_STATUS(1))
 static void core_driver_ok_gate(void)
 {
@@ -18,7 +18,7 @@ static void core_driver_ok_gate(void)
 	struct vbuf e = { b, sizeof(b), true };
 	uint16_t id;
 	virtq_add(&s.q[0], &e, 1, VIRTQ_CHAIN_DIRECT, &id);   /* no notification: §3.1.1 forbids it here */
-	enum virtq_result r = vmmio_wait_used(s.t, &s.q[0], 50000, &u);
+	enum virtq_result r = vmmio_wait_used(s.t, &s.q[0], 20000, &u);
 	int touched = 0;
 	for (int i = 0; i < 32; i++)
 		touched += b[i] != 0x5a;
@@ -161,7 +161,7 @@ static void core_no_sr_iov(void)
 		probe_check(false, "no device on a version-2 virtio-mmio transport");
 }
 
-PROBE_CASE(core_silent_after_reset, "virtio.core.silent_after_reset", AVPS_CHECKS("a buffer made available just before a reset is not used, and no interrupt is raised, for 50 ms after Status reads 0, even when the old queue is notified"),
+PROBE_CASE(core_silent_after_reset, "virtio.core.silent_after_reset", AVPS_CHECKS("a buffer made available just before a reset is not used, and no interrupt is raised, for 20 ms after Status reads 0, even when the old queue is notified"),
 	   DEVICE_RESET(2))
 static void core_silent_after_reset(void)
 {
@@ -180,7 +180,7 @@ static void core_silent_after_reset(void)
 	if (!probe_check(vmmio_reset(s.t, 100000, &st), "%s: Status reads 0x%x after writing 0", vdev_name(d), st))
 		return;
 	vmmio_notify(s.t, &s.q[0]);
-	enum virtq_result r = vmmio_wait_used(s.t, &s.q[0], 50000, &u);
+	enum virtq_result r = vmmio_wait_used(s.t, &s.q[0], 20000, &u);
 	int touched = 0;
 	for (int i = 0; i < 32; i++)
 		touched += b[i] != 0x5a;

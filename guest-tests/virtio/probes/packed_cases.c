@@ -34,7 +34,7 @@ static volatile struct pvirtq_desc *slot(struct vsession *s, uint16_t i)
 	return (volatile struct pvirtq_desc *)&s->q[0].mem->desc[i];
 }
 
-PROBE_CASE(packed_avail_gate, "virtio.packed.avail_flag_gate", AVPS_CHECKS("a packed descriptor whose AVAIL/USED flags still say 'not available' is not used for 50 ms despite a notification; with the right flags it is"),
+PROBE_CASE(packed_avail_gate, "virtio.packed.avail_flag_gate", AVPS_CHECKS("a packed descriptor whose AVAIL/USED flags still say 'not available' is not used for 20 ms despite a notification; with the right flags it is"),
 	   PACKED("The Virtqueue Descriptor Table #3"))
 static void packed_avail_gate(void)
 {
@@ -53,7 +53,7 @@ static void packed_avail_gate(void)
 	virtq_mb();
 	p->flags = VIRTQ_DESC_F_WRITE;
 	vmmio_notify(s.t, &s.q[0]);
-	uint64_t end = vmmio_now_us(s.t) + 50000;
+	uint64_t end = vmmio_now_us(s.t) + 20000;
 	while (vmmio_now_us(s.t) < end)
 		;
 	int touched = 0;
