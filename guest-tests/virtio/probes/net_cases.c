@@ -194,3 +194,84 @@ static void net_rx_num_buffers(void)
 			    "device never wrote it)", vdev_name(s.d), x.bad_count_packet, x.bad_count.num_buffers);
 	vs_close(&s);
 }
+
+#define VIRTIO_NET_F_MRG_RXBUF 15
+#define SMALL_RX 32
+#define SMALL_SLOTS 8
+
+static uint8_t small_rx[SMALL_SLOTS][SMALL_RX] __attribute__((aligned(16)));
+static int small_slot_of[VIRTQ_MAX_SIZE];
+
+static void post_small_rx(struct vsession *s, int slot)
+{
+	uint16_t id;
+	struct vbuf b = { small_rx[slot], SMALL_RX, true };
+	if (virtq_add(&s->q[0], &b, 1, VIRTQ_CHAIN_DIRECT, &id) == VIRTQ_OK)
+		small_slot_of[id] = slot;
+}
+
+PROBE_CASE(net_rx_mergeable, "virtio.net.rx_mergeable_buffers", AVPS_CHECKS("with MRG_RXBUF negotiated and 32-byte receive buffers, each received packet's num_buffers counts the buffers it fills, all but its last buffer are full, and all of them are used together"),
+	   NET_OP("Processing of Incoming Packets #2"), NET_OP("Processing of Incoming Packets #3"),
+	   NET_OP("Processing of Incoming Packets #4"))
+static void net_rx_mergeable(void)
+{
+	struct vdev *d = vs_device(VIRTIO_ID_NET, "network device");
+	struct vsession s;
+	struct virtq_used u;
+	if (!d)
+		return;
+	uint64_t need = VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF);
+	if ((d->t.offered & need) != need) {
+		probe_skip("%s does not offer VIRTIO_NET_F_MAC and VIRTIO_NET_F_MRG_RXBUF", vdev_name(d));
+		return;
+	}
+	if (!vs_open(&s, d, need, 2, VIRTQ_SPLIT, 8, VS_DRIVER_OK))
+		return;
+	uint8_t mac[6];
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)vmmio_config(&d->t, (uint32_t)i, 1);
+	for (int i = 0; i < SMALL_SLOTS; i++)
+		post_small_rx(&s, i);
+	vmmio_notify(s.t, &s.q[0]);
+	build_arp_request(mac);
+	tx_hdr = (struct net_hdr){ 0, 0, 0, 0, 0, 0, 0 };
+	struct vbuf e[2] = { { &tx_hdr, sizeof(tx_hdr), false }, { tx_frame, sizeof(tx_frame), false } };
+	if (!vs_call(&s, 1, e, 2, VIRTQ_CHAIN_DIRECT, &u, "ARP request on transmitq"))
+		goto out;
+	int packets = 0, spanning = 0;
+	uint64_t end = vmmio_now_us(s.t) + 2000000;
+	while (vmmio_now_us(s.t) < end && spanning == 0) {
+		enum virtq_result r = vmmio_wait_used(s.t, &s.q[0], 20000, &u);
+		if (r == VIRTQ_EMPTY)
+			continue;
+		if (!vdev_used_ok(d, r, &u, "receiveq"))
+			goto out;
+		int slot = small_slot_of[u.id];
+		uint16_t n = ((const struct net_hdr *)small_rx[slot])->num_buffers;
+		/* The rest of this packet's buffers must already be published with the first. */
+		uint16_t published = virtq_idx_distance(s.q[0].last_used, virtq_used_idx(&s.q[0]));
+		packets++;
+		if (!probe_check(n >= 1 && n <= SMALL_SLOTS, "%s: packet %d: num_buffers %u with 32-byte buffers",
+				 vdev_name(d), packets, n) ||
+		    !probe_check(published >= n - 1, "%s: packet %d spans %u buffers, but only %u more were used with its first",
+				 vdev_name(d), packets, n, published))
+			goto out;
+		uint32_t len = u.len;
+		post_small_rx(&s, slot);
+		for (uint16_t k = 1; k < n; k++) {
+			probe_check(len == SMALL_RX, "%s: packet %d: buffer %u of %u holds %u bytes, not full (%d)", vdev_name(d),
+				    packets, k, n, len, SMALL_RX);
+			if (!vdev_used_ok(d, virtq_get_used(&s.q[0], &u), &u, "receiveq (rest of a packet)"))
+				goto out;
+			len = u.len;
+			post_small_rx(&s, small_slot_of[u.id]);
+		}
+		if (n > 1 && spanning++ == 0)
+			probe_diag("%s: packet %d spanned %u buffers, the last holding %u bytes", vdev_name(d), packets, n, len);
+		vmmio_notify(s.t, &s.q[0]);
+	}
+	probe_check(spanning > 0, "%s: no received packet spanned more than one 32-byte buffer (%d packets)", vdev_name(d),
+		    packets);
+out:
+	vs_close(&s);
+}
