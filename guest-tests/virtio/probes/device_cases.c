@@ -52,7 +52,7 @@ static uint32_t input_size(const struct vdev *d, uint8_t select, uint8_t subsel)
 	return cfg8(d, 2);
 }
 
-PROBE_CASE(input_unsupported, "virtio.input.unsupported_query_size_zero", AVPS_CHECKS("every input device answers size 0 to select/subsel pairs it cannot support (undefined select, ID_NAME with a subsel, EV_BITS of EV_FF)"),
+PROBE_CASE(input_unsupported, "virtio.input.unsupported_query_size_zero", AVPS_CHECKS("every input device answers size 0 to select/subsel pairs it cannot support (undefined select, ID_NAME with a subsel, EV_BITS of undefined event type 0x0a)"),
 	   INPUT_INIT(1))
 static void input_unsupported(void)
 {
@@ -65,7 +65,8 @@ static void input_unsupported(void)
 		seen++;
 		uint32_t name = input_size(d, INPUT_CFG_ID_NAME, 0);
 		probe_check(name > 0, "%s: ID_NAME reports size 0: the query mechanism itself does not answer", vdev_name(d));
-		static const uint8_t bad[][2] = { { 0x7e, 0 }, { INPUT_CFG_ID_NAME, 1 }, { INPUT_CFG_EV_BITS, 0x15 } };
+		/* 0x0a is no Linux input event type, so no device can have EV_BITS for it. */
+		static const uint8_t bad[][2] = { { 0x7e, 0 }, { INPUT_CFG_ID_NAME, 1 }, { INPUT_CFG_EV_BITS, 0x0a } };
 		for (unsigned i = 0; i < 3; i++) {
 			uint32_t size = input_size(d, bad[i][0], bad[i][1]);
 			probe_check(size == 0, "%s: select 0x%02x subsel 0x%02x (not supported): size %u, expected 0",
@@ -206,7 +207,7 @@ static bool sam_status(uint8_t s)
 	return false;
 }
 
-PROBE_CASE(scsi_status_codes, "virtio.scsi.response_and_status_codes", AVPS_CHECKS("INQUIRY to target 0 and to an absent target come back with a defined VIRTIO_SCSI_S_* response and, when it is OK, a SAM status"),
+PROBE_CASE(scsi_status_codes, "virtio.scsi.response_and_status_codes", AVPS_CHECKS("INQUIRY to target 0 and to target 200 come back with a defined VIRTIO_SCSI_S_* response and, when it is OK, a SAM status"),
 	   SCSI_REQUESTQ(1), SCSI_REQUESTQ(2))
 static void scsi_status_codes(void)
 {
@@ -216,6 +217,7 @@ static void scsi_status_codes(void)
 	if (!d || !vs_open(&s, d, 0, 3, VIRTQ_SPLIT, 8, VS_DRIVER_OK))
 		return;
 	static const uint8_t targets[] = { 0, 200 };
+	int answered_ok = 0;
 	for (int t = 0; t < 2; t++) {
 		cmd = (struct scsi_cmd){ { 1, targets[t], 0x40, 0, 0, 0, 0, 0 }, (uint64_t)(t + 1), 0, 0, 0,
 					 { 0x12, 0, 0, 0, sizeof(inquiry), 0 } };
@@ -232,10 +234,10 @@ static void scsi_status_codes(void)
 		if (resp.response == 0)
 			probe_check(sam_status(resp.status), "%s: INQUIRY target %u: status 0x%x is not a SAM status code",
 				    vdev_name(d), targets[t], resp.status);
-		if (t == 0)
-			probe_check(resp.response == 0 && resp.status == 0, "%s: INQUIRY to the attached disk: response %u "
-				    "status 0x%x, expected OK/GOOD", vdev_name(d), resp.response, resp.status);
+		answered_ok += resp.response == 0;
 	}
+	if (!answered_ok)
+		probe_skip("%s: no target answered INQUIRY with VIRTIO_SCSI_S_OK, so no SAM status to check", vdev_name(d));
 	vs_close(&s);
 }
 
