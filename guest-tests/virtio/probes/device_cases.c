@@ -348,3 +348,25 @@ static void net_mtu_stable(void)
 	probe_check(seen[0] == seen[1] && seen[1] == seen[2], "%s: mtu %u, then %u with MTU negotiated, then %u after "
 		    "reset", vdev_name(d), seen[0], seen[1], seen[2]);
 }
+
+PROBE_CASE(scsi_reset_completes, "virtio.scsi.reset_completes_outstanding", AVPS_CHECKS("an INQUIRY notified right before a device reset is completed by the time Status reads 0: its used entry is in the ring with response OK, ABORTED or FAILURE"),
+	   SCSI_REQUESTQ(4))
+static void scsi_reset_completes(void)
+{
+	struct vdev *d = vs_device(VIRTIO_ID_SCSI, "SCSI host device");
+	struct vsession s;
+	if (!d || !vs_open(&s, d, 0, 3, VIRTQ_SPLIT, 8, VS_DRIVER_OK))
+		return;
+	cmd = (struct scsi_cmd){ { 1, 0, 0x40, 0, 0, 0, 0, 0 }, 77, 0, 0, 0, { 0x12, 0, 0, 0, sizeof(inquiry), 0 } };
+	resp.response = 0xee;
+	struct vbuf e[3] = { { &cmd, sizeof(cmd), false }, { &resp, sizeof(resp), true }, { inquiry, sizeof(inquiry), true } };
+	uint16_t id;
+	virtq_add(&s.q[2], e, 3, VIRTQ_CHAIN_DIRECT, &id);
+	vmmio_notify(s.t, &s.q[2]);
+	uint32_t st = 0;
+	vmmio_reset(s.t, 1000000, &st);   /* right away: the command is outstanding unless already done */
+	uint16_t used = virtq_used_idx(&s.q[2]);
+	probe_check(st == 0 && used == 1 && (resp.response == 0 || resp.response == 2 || resp.response == 9),
+		    "%s: after reset (Status 0x%x) the INQUIRY notified before it has used idx %u, response %u (expected "
+		    "1 and OK, ABORTED or FAILURE)", vdev_name(d), st, used, resp.response);
+}
