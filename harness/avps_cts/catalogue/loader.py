@@ -38,8 +38,11 @@ AVPS_KEYS = {
 }
 VIRTIO_KEYS = {
     "id": True, "label": True, "side": True, "n": True, "keyword": True, "release": True,
-    "source": True, "summary": True, "avps": True,
+    "source": True, "summary": True, "avps": True, "verify": False, "reason": False,
 }
+# A VIRTIO statement no guest-side observation can decide says so, with the reason, so that
+# coverage counts stay honest (absent: observable).
+VIRTIO_VERIFY = ("not-observable",)
 
 
 class CatalogueError(ValueError):
@@ -108,10 +111,16 @@ class VirtioStatement:
     summary: str
     avps: tuple[str, ...]
     line: int = 0
+    verify: str = ""      # "not-observable", or "" (observable)
+    reason: str = ""      # why not observable
 
     @property
     def layer(self) -> str:
         return "virtio"
+
+    @property
+    def observable(self) -> bool:
+        return self.verify != "not-observable"
 
     @property
     def chapter(self) -> str:
@@ -371,6 +380,16 @@ def _load_virtio(path: Path, ctx: _Ctx) -> dict[str, VirtioStatement]:
             ctx.err(n("source"), f"{where}: source must be 'file.tex:line'")
             ok = False
         ok &= _str(ctx, n("summary"), d.get("summary"), f"{where}: summary")
+        verify, reason = d.get("verify"), d.get("reason")
+        if verify is not None and verify not in VIRTIO_VERIFY:
+            ctx.err(n("verify"), f"{where}: bad verify {verify!r} (expected {', '.join(VIRTIO_VERIFY)} or no verify key)")
+            ok = False
+        elif verify is not None and not (isinstance(reason, str) and reason.strip()):
+            ctx.err(n("verify"), f"{where}: verify: {verify} needs a reason")
+            ok = False
+        elif verify is None and reason is not None:
+            ctx.err(n("reason"), f"{where}: reason without verify: not-observable")
+            ok = False
         if _str_list(ctx, n("avps"), d.get("avps"), f"{where}: avps"):
             for a in d["avps"]:
                 if not AVPS_ID_RE.match(a):
@@ -382,6 +401,7 @@ def _load_virtio(path: Path, ctx: _Ctx) -> dict[str, VirtioStatement]:
             out[rid] = VirtioStatement(
                 id=rid, label=label, side="device", n=num, keyword=d["keyword"], release=rel,
                 source=src, summary=d["summary"], avps=tuple(d["avps"]), line=node.start_mark.line + 1,
+                verify=verify or "", reason=reason or "",
             )
     return out
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import tempfile
 import time
@@ -16,12 +17,25 @@ from ..targets.base import BootOutput
 from ..targets.qemu import QemuTarget
 
 
+# A probe boot with all its cases must stay under 2 s of QEMU time (issue 16).
+PROBE_GUEST_BUDGET_MS = 2000
+
+
 def phase_times(out: BootOutput) -> tuple[float | None, float | None]:
     """(seconds from start to the first KTAP header, seconds from there to the last line)."""
     start = next((t for line, t in zip(out.lines, out.times) if "KTAP version 1" in line), None)
     if start is None or not out.times:
         return None, None
     return start, out.times[-1] - start
+
+
+def guest_ms(out: BootOutput) -> float | None:
+    """A probe's own boot-to-verdict time on the guest counter ('# probe: boot-to-verdict N ms')."""
+    for line in out.lines:
+        m = re.search(r"probe: boot-to-verdict (\d+) ms", line)
+        if m:
+            return float(m.group(1))
+    return None
 
 
 def _median(values: list[float]) -> float:
@@ -43,8 +57,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
             for image in images:
                 out = target.boot(image, Path(tmp) / f"{image.name}.log")
                 boot, tests = phase_times(out)
-                row = rows.setdefault(image.name, {"boot": [], "tests": [], "total": []})
+                row = rows.setdefault(image.name, {"boot": [], "tests": [], "total": [], "guest_ms": []})
                 row["total"].append(out.duration_s)
+                ms = guest_ms(out)
+                if ms is not None:
+                    row["guest_ms"].append(ms)
                 if boot is not None and tests is not None:
                     row["boot"].append(boot)
                     row["tests"].append(tests)
@@ -56,6 +73,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print(f"{name:14} {len(row['total']):>4} {_median(row['boot']):>13.2f} {_median(row['tests']):>9.2f} "
               f"{total:>9.2f} {total / linux_total:>12.3f}")
     print("(medians; this machine is shared and noisy: compare ratios from one run, not absolute seconds)")
+    for name, row in rows.items():
+        if row["guest_ms"]:
+            ms = _median(row["guest_ms"])
+            verdict = "within" if ms < PROBE_GUEST_BUDGET_MS else "OVER"
+            print(f"{name}: all cases in {ms:.0f} ms of guest (QEMU) time, {verdict} the "
+                  f"{PROBE_GUEST_BUDGET_MS} ms budget")
     _refhv_ratio(build, [i for i in probe_images(build, manifest) if i.name == "psci"], args.target)
     return 0
 

@@ -14,6 +14,7 @@ from .. import host_disk_content
 from ..cmdline_digest import close_command_line, new_nonce
 from ..console_echo import EchoResponder, RequestHandler
 from ..host_files import SharedDirectories
+from ..host_device_changes import HostAnnounce, HostBalloon, HostBalloonStats
 from ..host_input import HostInput
 from ..host_qmp import QmpClient
 from ..host_screen import HostScreen
@@ -150,6 +151,12 @@ class QemuTarget:
             self.host_screen = HostScreen(monitors[0], self.scratch)
             handlers["AVPS-INPUT"] = self.host_input.handle_request
             handlers["AVPS-SCREEN"] = self.host_screen.handle_request
+            self.host_balloon = HostBalloon(monitors[0], self.config.memory_mib)
+            handlers["AVPS-BALLOON"] = self.host_balloon.handle_request
+            self.host_announce = HostAnnounce(monitors[0])
+            handlers["AVPS-ANNOUNCE"] = self.host_announce.handle_request
+            self.host_balloon_stats = HostBalloonStats(monitors[0])
+            handlers["AVPS-BALLOONSTATS"] = self.host_balloon_stats.handle_request
         if self.shares.seeds:
             handlers["AVPS-FILE"] = self.shares.handle_request
         if self._placeholders("nonce"):
@@ -193,6 +200,8 @@ class QemuTarget:
         if self.monitors:
             evidence["input_injected"] = self.host_input.injected
             evidence["screen_seen"] = self.host_screen.seen
+            evidence["balloon_targets_set"] = self.host_balloon.requested
+            evidence["announcements_requested"] = self.host_announce.requested
         return evidence
 
     def boot(self, image: BootImage, log_path: Path, timeout_s: float | None = None) -> BootOutput:
