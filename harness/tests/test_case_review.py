@@ -180,8 +180,8 @@ def test_manifest_check_fails_the_build_on_a_bad_declaration(repo: Path, tmp_pat
     source.write_text('#include "avps_case.h"\n'
                       'AVPS_CASE_RECORD(a, "virtio.demo.no_contract", "global.no_contract", "AVPS.RNG.1")\n'
                       'AVPS_CASE_RECORD(b, "virtio.demo.unknown", "global.unknown", AVPS_CHECKS("x"), "AVPS.NOPE.9")\n'
-                      'AVPS_CASE_RECORD(c, "virtio.blk.data_integrity", "global.data_integrity", AVPS_CHECKS("x"),\n'
-                      '                 "AVPS.STORAGE.1", "VIRTIO-1.2: Device Types / Block Device / Device Operation #11")\n'
+                      'AVPS_CASE_RECORD(c, "virtio.mmio.status_handshake", "virtio.mmio.status_handshake", AVPS_CHECKS("x"),\n'
+                      '                 "AVPS.VIRTIO.1", "VIRTIO-1.2: Basic Facilities of a Virtio Device / Feature Bits #3")\n'
                       'int main(void) { return 0; }\n')
     ksft = tmp_path / "build" / "guest" / "kselftest"
     (ksft / "virtio").mkdir(parents=True)
@@ -195,5 +195,5 @@ def test_manifest_check_fails_the_build_on_a_bad_declaration(repo: Path, tmp_pat
     errors = proc.stderr.splitlines()
     assert any(e.startswith(f"{source}:2: case virtio.demo.no_contract has no AVPS_CHECKS") for e in errors), errors
     assert any(e.startswith(f"{source}:3: unknown requirement ID 'AVPS.NOPE.9'") for e in errors), errors
-    assert any(e.startswith(f"{source}:4: case virtio.blk.data_integrity cites 'VIRTIO-1.2: Device Types / Block "
-                            "Device / Device Operation #11', which it was reviewed not to exercise") for e in errors), errors
+    assert any(e.startswith(f"{source}:4: case virtio.mmio.status_handshake cites 'VIRTIO-1.2: Basic Facilities of a "
+                            "Virtio Device / Feature Bits #3', which it was reviewed not to exercise") for e in errors), errors
