@@ -1,4 +1,4 @@
-# PSCI/SMCCC bare-metal probes: psci (every PSCI function, ends in SYSTEM_OFF) and psci-reset (SYSTEM_RESET once).
+# Bare-metal probes: psci (every PSCI function, ends in SYSTEM_OFF), psci-reset (SYSTEM_RESET once), vbsa (timers, vGIC, wake-up).
 include guest-tests/probe-runtime/runtime.mk
 PSCI_PROBE_DIR := guest-tests/psci/probes
 # Cases run in this order; psci_common/psci_ids/smccc_regs hold no cases.
@@ -13,3 +13,7 @@ $(BUILD)/host-tests/psci/%: guest-tests/psci/tests/%.c $(PSCI_PROBE_DIR)/psci_id
 	@mkdir -p $(@D)
 	gcc $(HOST_CFLAGS) $< $(PSCI_PROBE_DIR)/psci_ids.c -o $@
 EXTRA_HOST_TESTS += $(patsubst guest-tests/psci/tests/%.c,$(BUILD)/host-tests/psci/%,$(wildcard guest-tests/psci/tests/*.c))
+
+# vbsa: what a guest can check of the Arm VBSA 1.0 rules (timers, vGIC, wake-up); ends in SYSTEM_OFF.
+VBSA_PROBE_SRC := $(addprefix $(PSCI_PROBE_DIR)/,vbsa_timer.c vbsa_gic.c psci_common.c psci_ids.c)
+$(eval $(call PROBE_IMAGE,vbsa,$(VBSA_PROBE_SRC)))
