@@ -7,7 +7,7 @@ const char probe_name[] = "vbsa";
 
 #define write_sysreg(reg, v) __asm__ volatile("msr " #reg ", %0" : : "r"((uint64_t)(v)))
 #define SAMPLES 200000
-#define PING_PONGS 2000
+#define PING_PONGS 500
 
 static uint64_t virtual_count(void) { isb(); return read_sysreg(cntvct_el0); }
 static uint64_t physical_count(void) { isb(); return read_sysreg(cntpct_el0); }
