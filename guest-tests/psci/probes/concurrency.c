@@ -317,3 +317,4 @@ static void mass_off_on(void)
 	}
 	probe_diag("%d rounds of %d CPUs off at once and on again", rounds, n);
 }
+

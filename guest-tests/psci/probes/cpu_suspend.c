@@ -192,3 +192,55 @@ static void cpu_suspend_powerdown(void)
 	probe_check(!(s->entry_sctlr & 5), "resume with SCTLR 0x%llx (MMU or data cache on)",
 		    (unsigned long long)s->entry_sctlr);
 }
+
+PROBE_CASE(cpu_suspend_reserved_bits32, "psci.cpu_suspend.smc32_invalid_power_state",
+	   AVPS_CHECKS("CPU_SUSPEND32 (DEN0022D CPU_SUSPEND; DEN0028 SMC32) rejects a power_state with a reserved bit of the selected format: INVALID_PARAMETERS"),
+	   "AVPS.POWER.1")
+static void cpu_suspend_reserved_bits32(void)
+{
+	uint32_t fid = psci_function_table[PSCI_CPU_SUSPEND].fid32;
+	if (psci_features(fid) < 0) {
+		probe_skip("PSCI_FEATURES does not offer CPU_SUSPEND32");
+		return;
+	}
+	bool ext = extended_format();
+	uint32_t value = ext ? 0x80000000u : 0x40000000u;
+	int64_t r;
+	bool reentered;
+	int slot;
+	if (!suspend_on_secondary(fid, value, &r, &reentered, &slot))
+		return;
+	probe_check(!reentered && r == PSCI_INVALID_PARAMETERS, "CPU_SUSPEND32(0x%08x, %s format): expected "
+		    "INVALID_PARAMETERS (-2), got %lld (%s)", value, ext ? "extended" : "original", (long long)r,
+		    psci_error_name(r));
+}
+
+PROBE_CASE(cpu_suspend_powerdown32, "psci.cpu_suspend.smc32_powerdown",
+	   AVPS_CHECKS("CPU_SUSPEND32 (DEN0022D CPU_SUSPEND; DEN0028 SMC32) to a power-down state wakes on the timer: resumes at the entry point with x0 = context_id, or returns SUCCESS"),
+	   "AVPS.POWER.1")
+static void cpu_suspend_powerdown32(void)
+{
+	uint32_t fid = psci_function_table[PSCI_CPU_SUSPEND].fid32;
+	if (psci_features(fid) < 0) {
+		probe_skip("PSCI_FEATURES does not offer CPU_SUSPEND32");
+		return;
+	}
+	struct psci_power_state want = { PSCI_STATE_POWERDOWN, 0, 0 };
+	uint32_t ps = psci_power_state_encode(extended_format(), &want);
+	int64_t r;
+	bool reentered;
+	int slot;
+	if (!suspend_on_secondary(fid, ps, &r, &reentered, &slot))
+		return;
+	struct secondary_slot *s = &secondary_slots[slot];
+	if (!reentered) {
+		probe_check(r == PSCI_SUCCESS || r == PSCI_INVALID_PARAMETERS, "CPU_SUSPEND32(power-down): expected "
+			    "the entry point, SUCCESS or INVALID_PARAMETERS, got %lld (%s)", (long long)r,
+			    psci_error_name(r));
+		return;
+	}
+	/* SMC32: context_id is 32 bits wide. */
+	probe_check((s->context_id & 0xffffffffULL) == ((context_for(slot) ^ 0xff) & 0xffffffffULL),
+		    "resume: x0 = 0x%llx, expected the low 32 bits of 0x%llx", (unsigned long long)s->context_id,
+		    (unsigned long long)(context_for(slot) ^ 0xff));
+}

@@ -136,3 +136,72 @@ static void unknown_called(void)
 			    (long long)r, psci_error_name(r));
 	}
 }
+
+#define SGI_WAKE_SUSPEND 6
+#define SGI_SAFETY_MS 3000   /* the sleeper's own timer, in case the SGI never comes */
+
+static volatile uint64_t sgi_sleeper_us;
+static volatile uint32_t sleeper_mask;   /* GICv2 target-list bit of the sleeper's CPU interface */
+
+/* On a secondary: CPU_SUSPEND standby with an SGI (and a SGI_SAFETY_MS timer as safety net) enabled;
+ * returns the SGI's INTID acknowledged after the call (1023: none), the call's result in slot. */
+static int64_t standby_until_sgi(uint64_t unused)
+{
+	(void)unused;
+	unsigned timer = gic_virtual_timer_intid();
+	if (!timer || !gic_enable_ppi(timer) || !gic_enable_ppi(SGI_WAKE_SUSPEND))
+		return -100;
+	sleeper_mask = gic_cpu_target_mask();
+	write_sysreg(cntv_tval_el0, timer_freq() / 1000 * SGI_SAFETY_MS);
+	write_sysreg(cntv_ctl_el0, 1);
+	isb();
+	uint64_t t0 = timer_count();
+	sleeper_in_call = 1;
+	dsb_sy();
+	int64_t r = smccc_call(PSCI_FN_CPU_SUSPEND64, 0, secondary_entry_address(), 0);
+	sgi_sleeper_us = timer_us(timer_count() - t0);
+	sleeper_in_call = 0;
+	write_sysreg(cntv_ctl_el0, 2);
+	isb();
+	uint32_t iar = gic_acknowledge();
+	if ((iar & 0x3ff) != 1023)
+		gic_end_of_interrupt(iar);
+	return r == PSCI_SUCCESS ? (int64_t)(iar & 0x3ff) : -200 + r;
+}
+
+PROBE_CASE(wake_by_sgi, "psci.cpu_suspend.woken_by_sgi",
+	   AVPS_CHECKS("CPU_SUSPEND standby (DEN0022D CPU_SUSPEND, wake-up events) returns SUCCESS when another CPU sends the sleeper an SGI, long before its own 3 s timer"),
+	   "AVPS.POWER.1")
+static void wake_by_sgi(void)
+{
+	find_secondaries();
+	int slot = pick_running(-1);
+	if (slot < 0) {
+		probe_skip("no secondary CPU to suspend");
+		return;
+	}
+	struct secondary_slot *s = &secondary_slots[slot];
+	uint64_t before = s->runs_done;
+	sleeper_in_call = 0;
+	s->run_fn = standby_until_sgi;
+	secondary_command(slot, SECONDARY_RUN, 0);
+	if (!probe_check(WAIT_FOR(sleeper_in_call, 500), "the secondary never reached CPU_SUSPEND"))
+		return;
+	WAIT_FOR(false, 10);
+	if (!gic_enable_ppi(SGI_WAKE_SUSPEND)) {
+		probe_error("no GIC to send an SGI with");
+		return;
+	}
+	gic_send_sgi(SGI_WAKE_SUSPEND, secondary_mpidr[slot], sleeper_mask);
+	if (!WAIT_FOR(s->runs_done != before, SGI_SAFETY_MS + CALL_TIMEOUT_MS)) {
+		secondary_lost[slot] = true;
+		probe_check(false, "the suspended CPU never returned from CPU_SUSPEND");
+		return;
+	}
+	probe_diag("CPU_SUSPEND on CPU 0x%llx returned after %llu us, acknowledged INTID %lld",
+		   (unsigned long long)secondary_mpidr[slot], (unsigned long long)sgi_sleeper_us, (long long)s->result);
+	probe_check(s->result == SGI_WAKE_SUSPEND, "expected SUCCESS with SGI %d pending, got %lld (-200-x: "
+		    "CPU_SUSPEND returned x; 1023: nothing pending)", SGI_WAKE_SUSPEND, (long long)s->result);
+	probe_check(sgi_sleeper_us < (SGI_SAFETY_MS - 500) * 1000ULL, "it slept %llu us: woken by its %d ms timer, "
+		    "not the SGI", (unsigned long long)sgi_sleeper_us, SGI_SAFETY_MS);
+}
