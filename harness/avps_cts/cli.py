@@ -217,7 +217,8 @@ def cmd_requirements(args: argparse.Namespace) -> int:
         from .catalogue.check_spec import main as check_spec_main
         return check_spec_main(args.rest)
     if args.action == "validate":
-        print(f"catalogue: {len(catalogue.avps)} AVPS areas, {len(catalogue.virtio)} VIRTIO statements: valid")
+        print(f"catalogue: {len(catalogue.avps)} AVPS areas, {len(catalogue.virtio)} VIRTIO statements, "
+              f"{len(catalogue.vbsa)} VBSA rules: valid")
         return 0
     pairs = [(c.case_id, list(c.requirements)) for c in _manifest(Path(args.build)).cases]
     if args.action == "trace":

@@ -9,10 +9,10 @@ import yaml
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
 _PROFILE_KEYS = {"description", "remove", "globals", "echo", "expect", "machine_options", "params",
-                 "device_args", "smp", "memory_mib", "add", "options", "append_extra"}
+                 "device_args", "smp", "memory_mib", "add", "options", "append_extra", "image_smp"}
 # Top-level keys every target file may have; anything else goes to PlatformConfig.options
 # for the target's driver (firmware paths, Xen settings, ...).
-_TARGET_KEYS = {"driver", "qemu", "machine", "machine_options", "cpu", "smp", "memory_mib", "append",
+_TARGET_KEYS = {"driver", "qemu", "machine", "machine_options", "cpu", "smp", "image_smp", "memory_mib", "append",
                 "timeout_s", "globals", "devices", "profiles"}
 
 
@@ -53,11 +53,16 @@ class PlatformConfig:
     driver: str = "qemu"  # harness/avps_cts/targets/<driver>.py boots it
     options: dict[str, Any] = dataclasses.field(default_factory=dict)  # driver-specific settings
     expect_lie: str = ""  # a control that only misdeclares a host fact: what it misdeclares
+    # vCPUs per boot image name where it differs from smp (e.g. the PSCI probe needs >= 4)
+    image_smp: dict[str, int] = dataclasses.field(default_factory=dict)
+
+    def smp_for(self, image_name: str) -> int:
+        return self.image_smp.get(image_name, self.smp)
 
     def to_json(self) -> dict[str, Any]:
         return {"target": self.target, "profile": self.profile, "description": self.description,
                 "machine": f"{self.machine}{(',' + self.machine_options) if self.machine_options else ''}",
-                "cpu": self.cpu, "smp": self.smp, "memory_mib": self.memory_mib,
+                "cpu": self.cpu, "smp": self.smp, "image_smp": self.image_smp, "memory_mib": self.memory_mib,
                 "globals": self.globals, "devices": [d.name for d in self.devices]}
 
 
@@ -114,6 +119,17 @@ def _expectations(target: str, profile: str, expect: Any) -> tuple[dict[str, str
     if not isinstance(lie, str):
         raise ProfileError(f"{where}: expect.lie must say in words what the control misdeclares")
     return dict(fail), lie
+def _image_smp(target: str, data: dict[str, Any], prof: dict[str, Any]) -> dict[str, int]:
+    """Per-image vCPU counts: the target's image_smp, overridden by the profile's."""
+    merged = {**(data.get("image_smp") or {}), **(prof.get("image_smp") or {})}
+    try:
+        out = {str(k): int(v) for k, v in merged.items()}
+    except (TypeError, ValueError) as exc:
+        raise ProfileError(f"{target}: image_smp must map image names to vCPU counts ({exc})") from exc
+    bad = sorted(k for k, v in out.items() if v < 1)
+    if bad:
+        raise ProfileError(f"{target}: image_smp needs at least 1 vCPU for {bad}")
+    return out
 
 
 def load(target: str, profile: str = "default") -> PlatformConfig:
@@ -157,5 +173,6 @@ def load(target: str, profile: str = "default") -> PlatformConfig:
         globals=glob, devices=devices, echo=bool(prof.get("echo", True)), params=params,
         expect_fail=expect_fail, expect_lie=expect_lie,
         driver=str(data.get("driver", "qemu")),
+        image_smp=_image_smp(target, data, prof),
         options={**{k: v for k, v in data.items() if k not in _TARGET_KEYS}, **(prof.get("options") or {})},
     )

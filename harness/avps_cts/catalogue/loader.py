@@ -13,6 +13,7 @@ from typing import Any, Iterable
 import yaml
 
 from avps_cts.catalogue.scope import RELEASES, device_type
+from avps_cts.catalogue.vbsa import DEFAULT_VBSA, VbsaRule, load_vbsa
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_AVPS = REPO_ROOT / "requirements" / "avps-v2.0.yaml"
@@ -139,7 +140,7 @@ class VirtioStatement:
         return self.keyword in GATING_KEYWORDS
 
 
-Requirement = AvpsRequirement | VirtioStatement
+Requirement = AvpsRequirement | VirtioStatement | VbsaRule
 
 
 @dataclasses.dataclass
@@ -148,21 +149,25 @@ class Catalogue:
     virtio: dict[str, VirtioStatement]
     avps_path: Path | None = None
     virtio_path: Path | None = None
+    vbsa: dict[str, VbsaRule] = dataclasses.field(default_factory=dict)  # layer 3: Arm VBSA rules
+    vbsa_path: Path | None = None
 
     def get(self, req_id: str) -> Requirement | None:
-        return self.avps.get(req_id) or self.virtio.get(req_id)
+        return self.avps.get(req_id) or self.virtio.get(req_id) or self.vbsa.get(req_id)
 
     def __contains__(self, req_id: object) -> bool:
-        return req_id in self.avps or req_id in self.virtio
+        return req_id in self.avps or req_id in self.virtio or req_id in self.vbsa
 
     def ids(self) -> list[str]:
-        return list(self.avps) + list(self.virtio)
+        return list(self.avps) + list(self.virtio) + list(self.vbsa)
 
     def level_of(self, req: Requirement) -> str:
         """mandatory | conditional.  A VIRTIO statement is mandatory when an AVPS area that
         requires its device is mandatory (e.g. the common facilities under AVPS.VIRTIO.1)."""
         if isinstance(req, AvpsRequirement):
             return req.level
+        if isinstance(req, VbsaRule):
+            return "conditional"   # reported per rule, never gating (requirements/README.md)
         if any(self.avps[a].level == "mandatory" for a in req.avps if a in self.avps):
             return "mandatory"
         return "conditional"
@@ -418,15 +423,20 @@ def _cross_check(cat: Catalogue, errors: list[str]) -> None:
                 errors.append(f"{cat.avps_path}:{r.line}: {r.id}: virtio names {v!r}, which matches no statement label in {cat.virtio_path}")
 
 
-def load_catalogue(avps_path: Path | str | None = None, virtio_path: Path | str | None = None) -> Catalogue:
-    """Load both layers, validate them and their cross-references; raise CatalogueError."""
+def load_catalogue(avps_path: Path | str | None = None, virtio_path: Path | str | None = None,
+                   vbsa_path: Path | str | None = None) -> Catalogue:
+    """Load the layers, validate them and their cross-references; raise CatalogueError.
+    The VBSA layer is loaded from vbsa_path, or from the repository's file when the default
+    AVPS layer is used (a custom AVPS file may not hold the areas VBSA rules map to)."""
     ap = Path(avps_path) if avps_path else DEFAULT_AVPS
     vp = Path(virtio_path) if virtio_path else DEFAULT_VIRTIO
     actx, vctx = _Ctx(ap), _Ctx(vp)
     avps = _load_avps(ap, actx)
     virtio = _load_virtio(vp, vctx)
     errors = actx.errors + vctx.errors
-    cat = Catalogue(avps=avps, virtio=virtio, avps_path=ap, virtio_path=vp)
+    bp = Path(vbsa_path) if vbsa_path else (DEFAULT_VBSA if avps_path is None else None)
+    vbsa = load_vbsa(bp, set(avps), errors) if bp is not None else {}
+    cat = Catalogue(avps=avps, virtio=virtio, avps_path=ap, virtio_path=vp, vbsa=vbsa, vbsa_path=bp)
     _cross_check(cat, errors)
     if errors:
         raise CatalogueError(errors)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from avps_cts.catalogue.loader import AvpsRequirement, Catalogue
+from avps_cts.catalogue.vbsa import VbsaRule
 from avps_cts.catalogue.verdict import Manifest, requirement_verdicts
 from avps_cts.results import RunResult
 
@@ -24,14 +25,16 @@ def build_trace(catalogue: Catalogue, manifest: Manifest, run: RunResult | None 
     """The matrix as a JSON-ready dict: layers -> requirements (cases, results) and chapter coverage."""
     verdicts = requirement_verdicts(catalogue, manifest, run)
     layers: dict[str, Any] = {}
-    for layer, reqs in (("avps", catalogue.avps), ("virtio", catalogue.virtio)):
+    for layer, reqs in (("avps", catalogue.avps), ("virtio", catalogue.virtio), ("vbsa", catalogue.vbsa)):
+        if layer == "vbsa" and not reqs:
+            continue
         rows: list[dict[str, Any]] = []
         chapters: dict[str, dict[str, int]] = {}
         for req in reqs.values():
             v = verdicts[req.id]
             if v.cases:
                 cov = COVERED
-            elif isinstance(req, AvpsRequirement) and not req.testable:
+            elif isinstance(req, (AvpsRequirement, VbsaRule)) and not req.testable:
                 cov = DOCUMENT_ONLY
             elif not isinstance(req, AvpsRequirement) and not req.observable:
                 cov = NOT_OBSERVABLE
@@ -47,6 +50,9 @@ def build_trace(catalogue: Catalogue, manifest: Manifest, run: RunResult | None 
             }
             if isinstance(req, AvpsRequirement):
                 row.update(title=req.title, verify=req.verify)
+            elif isinstance(req, VbsaRule):
+                row.update(title=req.title, verify=req.verify, vbsa_level=req.level, avps=list(req.avps),
+                           acs_status=req.acs_status, summary=req.summary)
             else:
                 row.update(keyword=req.keyword, summary=req.summary)
                 if not req.observable:
@@ -137,7 +143,10 @@ def render_markdown(trace: dict[str, Any], *, with_requirements: bool = True) ->
         lines += ["## IDs not in the catalogue", ""]
         lines += [f"- `{u['case_id']}` names `{u['id']}`" for u in trace["unknown_ids"]]
         lines.append("")
-    for layer, title, chname in (("avps", "AVPS v2.0 areas", "Area"), ("virtio", "VIRTIO device-side statements", "Device type / chapter")):
+    for layer, title, chname in (("avps", "AVPS v2.0 areas", "Area"), ("virtio", "VIRTIO device-side statements", "Device type / chapter"),
+                                 ("vbsa", "Arm VBSA 1.0 rules (reported, not gating)", "Rule group")):
+        if layer not in trace["layers"]:
+            continue
         d = trace["layers"][layer]
         t = d["totals"]
         lines += [f"## {title}", "", f"{t[COVERED]} of {t['total']} covered, {t[DOCUMENT_ONLY]} document-only, {t[NOT_COVERED]} not covered."]

@@ -103,7 +103,7 @@ class QemuTarget:
     def command(self, image: BootImage) -> list[str]:
         c = self.config
         machine = c.machine + ("," + c.machine_options if c.machine_options else "")
-        cmd = [self.binary, "-machine", machine, "-cpu", c.cpu, "-smp", str(c.smp), "-m", str(c.memory_mib),
+        cmd = [self.binary, "-machine", machine, "-cpu", c.cpu, "-smp", str(c.smp_for(image.name)), "-m", str(c.memory_mib),
                *accelerator(), "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot",
                "-nic", "none"]
         for key, value in c.globals.items():
@@ -113,7 +113,7 @@ class QemuTarget:
             if image.initrd is not None:
                 cmd += ["-initrd", str(image.initrd)]
             # What the host configured, for the tests that compare it with what the guest sees.
-            params = {"cpus": str(c.smp), "mem_mib": str(c.memory_mib), **c.params, **image.params}
+            params = {"cpus": str(c.smp_for(image.name)), "mem_mib": str(c.memory_mib), **c.params, **image.params}
             if image.initrd is not None:
                 params.setdefault("initrd_bytes", str(image.initrd.stat().st_size))
             # The last token digests everything before it, so boot.dt.chosen_bootargs can check
