@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from avps_cts.catalogue.loader import AvpsRequirement, Catalogue
+from avps_cts.catalogue.loader import AvpsRequirement, Catalogue, VirtioStatement
 from avps_cts.catalogue.vbsa import VbsaRule
 from avps_cts.catalogue.verdict import Manifest, requirement_verdicts
 from avps_cts.results import RunResult
@@ -36,7 +36,7 @@ def build_trace(catalogue: Catalogue, manifest: Manifest, run: RunResult | None 
                 cov = COVERED
             elif isinstance(req, (AvpsRequirement, VbsaRule)) and not req.testable:
                 cov = DOCUMENT_ONLY
-            elif not isinstance(req, AvpsRequirement) and not req.observable:
+            elif isinstance(req, VirtioStatement) and not req.observable:
                 cov = NOT_OBSERVABLE
             else:
                 cov = NOT_COVERED
