@@ -84,8 +84,8 @@ reqif: all
 # ---- main job and project tests ---------------------------------------------
 .PHONY: run report test unit-c pytest e2e bench clean
 # Exit status 1 is a verdict (some case failed; the table and report say which), not a
-# broken run: make succeeds. 2 means the harness could not do its job. For a CI gate,
-# call harness/avps-cts run directly and use its exit status.
+# broken run: make succeeds. 2 (bad input, nothing ran) and 3 (the run broke: results kept,
+# no verdict) fail make. For a CI gate, call harness/avps-cts run directly and use its exit status.
 run: all
 	@$(AVPS) run --target $(TARGET) $(if $(PROFILE),--profile $(PROFILE)) --build $(BUILD) || [ $$? -eq 1 ]
 

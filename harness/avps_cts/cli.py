@@ -16,8 +16,10 @@ from .kernel import GuestKernel, debian_kernel, user_kernel
 from .manifest import Manifest, ManifestError, contract_problems, load as load_manifest
 from .profiles import ProfileError
 from .reports import summary, writer
-from .results import CaseResult, RunResult, Status
-from .run import attach_checks, linux_image, probe_images, report_folder, run_images
+from .results import EXIT_BAD_INPUT, CaseResult, RunResult, Status
+from .run import Progress, attach_checks, linux_image, probe_images, report_folder, run_images, run_scratch
+from .selection import Selection, SelectionError
+from .waivers import WaiverError
 # Every case must carry its AVPS_CHECKS line and cite only what its review says it exercises:
 # 'manifest --check' (run by every build) fails with the declaration's file:line otherwise.
 CONTRACT_REQUIRED = True
@@ -62,7 +64,46 @@ def _finish(run: RunResult, folder: Path, manifest: Manifest | None) -> int:
         if len(lines) > 14:
             print(f"    ... ({len(lines) - 14} more lines in summary.md)")
     print(f"\nreport: {folder}/ ({', '.join(p.name for p in written)})")
-    return 0 if run.ok else 1
+    status = run.exit_status()
+    if status == 1:
+        print("verdict: some case failed (exit 1)")
+    elif status != 0:
+        print(f"the run broke ({len(run.problems)} problem(s) above): the results seen are kept in the report, "
+              f"but they are no verdict (exit {status})", file=sys.stderr)
+    return status
+
+
+def _known_requirements() -> set[str]:
+    from .catalogue.loader import load_catalogue
+    return set(load_catalogue().ids())
+
+
+def _selection(args: argparse.Namespace, manifest: Manifest) -> Selection:
+    from . import selection
+    return selection.from_options(
+        manifest, _known_requirements() if args.requirement else (),
+        only=getattr(args, "only", None), no_probes=getattr(args, "no_probes", False),
+        probes_only=getattr(args, "probes_only", False), requirements=args.requirement,
+        cases=args.case, skip=args.skip)
+
+
+def _apply_rules(run: RunResult, sel: Selection, manifest: Manifest, waiver_file: str | None) -> None:
+    """Cases selected out of the run are dropped (absent, not not-run); then waivers mark failures."""
+    if sel.active:
+        wanted = {c.case_id for c in sel.selected(manifest)}
+        known = {c.case_id for c in manifest.cases}
+        run.cases = [c for c in run.cases if c.case_id in wanted or c.case_id not in known]
+        run.platform["selection"] = sel.describe()
+    if waiver_file:
+        from . import waivers
+        waivers.apply(run, waivers.load(Path(waiver_file), manifest, _known_requirements()))
+
+
+def _check_waivers(args: argparse.Namespace, manifest: Manifest) -> None:
+    """A bad waiver file is refused before anything boots."""
+    if args.waivers:
+        from . import waivers
+        waivers.load(Path(args.waivers), manifest, _known_requirements())
 
 
 def _make_target(target: str, profile: str, scratch: Path):
@@ -78,15 +119,17 @@ def _make_target(target: str, profile: str, scratch: Path):
 def cmd_run(args: argparse.Namespace) -> int:
     build = Path(args.build)
     manifest = _manifest(build)
+    sel = _selection(args, manifest)
+    _check_waivers(args, manifest)
     label = args.target + ("" if args.profile == "default" else f"-{args.profile}")
-    target, config = _make_target(args.target, args.profile, build / "run" / label)
+    target, config = _make_target(args.target, args.profile, run_scratch(build, label))
+    wanted_images = set(sel.images(manifest))
     images = []
-    if not args.probes_only:
+    if "linux" in wanted_images:
         images.append(linux_image(build, _kernel(args)))
-    if not args.no_probes:
-        images += probe_images(build, manifest)
-    if args.only:
-        images = [i for i in images if i.name.startswith(args.only) or (i.kind == "linux" and args.only == "linux")]
+    images += [i for i in probe_images(build, manifest) if i.name in wanted_images]
+    if not images:
+        raise UsageError(f"the selection '{sel.describe()}' names no image that is built: run 'make' first")
     folder = report_folder(Path(args.reports), label)
     run = RunResult(target=args.target, started=datetime.datetime.now().isoformat(timespec="seconds"))
     run.platform = target.platform_facts()
@@ -94,7 +137,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         config.timeout_s = args.timeout
     print(f"avps-cts: {args.target} profile '{args.profile}': booting {', '.join(i.name for i in images)}; "
           f"console logs in {folder}/", flush=True)
-    run_images(target, images, manifest, folder, run)
+    run_images(target, images, manifest, folder, run, progress=Progress.for_terminal(len(images)))
+    _apply_rules(run, sel, manifest, args.waivers)
     return _finish(run, folder, manifest)
 
 
@@ -115,6 +159,7 @@ def results_from_log(lines: list[str], manifest: Manifest) -> tuple[list[CaseRes
     cases: list[CaseResult] = []
     problems: list[str] = []
     seen_programs: set[str] = set()
+    boots: dict[str, int] = {}  # image -> how many boots of it the log holds
     linux = set(manifest.linux_programs())
     probe_cases = {c.case_id: c.program for p in manifest.probes() for c in manifest.for_program(p)}
     for doc_lines in _split_documents(lines):
@@ -123,6 +168,7 @@ def results_from_log(lines: list[str], manifest: Manifest) -> tuple[list[CaseRes
         if names & linux or (not names and not doc.unfinished and doc.plan and doc.plan > 1):
             got, more = collect_nested(doc, manifest, manifest.linux_programs())
             seen_programs |= linux
+            image = "linux"
         else:
             probes = set(manifest.probes())
             probe = next((n for n in names if n in probes), None) or \
@@ -133,8 +179,18 @@ def results_from_log(lines: list[str], manifest: Manifest) -> tuple[list[CaseRes
             got, more = collect_flat(doc, manifest, probe)
             host_checks.apply(got, doc_lines, None, more, probe)
             seen_programs.add(probe)
+            image = probe
+        boots[image] = boots.get(image, 0) + 1
+        if boots[image] > 1:
+            # The later boot's result stands; each case is reported once.
+            replaced = {c.case_id for c in got}
+            cases = [c for c in cases if c.case_id not in replaced]
         cases.extend(got)
         problems.extend(more)
+    for image, count in boots.items():
+        if count > 1:
+            problems.append(f"the console log holds {count} boots of {image}: each case is reported once, "
+                            "with the result of the last boot")
     for program in manifest.programs():
         if program not in seen_programs:
             for c in manifest.for_program(program):
@@ -149,9 +205,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     source = Path(args.lava_results or args.console_log or "")
     if not (args.lava_results or args.console_log):
         raise UsageError("give a console log, or --lava-results FILE")
+    if source.is_dir():
+        raise UsageError(f"{source}: is a directory; give the console log file (or a LAVA results file) itself")
     if not source.is_file():
         raise UsageError(f"{source}: no such file")
     manifest = _manifest(Path(args.build))
+    sel = _selection(args, manifest)
+    _check_waivers(args, manifest)
     run = RunResult(target=args.target, started=datetime.datetime.now().isoformat(timespec="seconds"),
                     console_log=str(source))
     if args.lava_results:
@@ -162,6 +222,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         lines = source.read_bytes().decode("utf-8", "replace").splitlines()
         run.platform = {"source": f"console log {source}"}
         run.cases, run.problems = results_from_log(lines, manifest)
+    _apply_rules(run, sel, manifest, args.waivers)
     folder = Path(args.out) if args.out else report_folder(Path(args.reports), f"{args.target}-log")
     folder.mkdir(parents=True, exist_ok=True)
     return _finish(run, folder, manifest)
@@ -255,6 +316,15 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--build", default=str(REPO / "build"), help="build folder (default: build/)")
         sp.add_argument("--reports", default=str(REPO / "reports"), help="where report folders go")
 
+    def rules(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--requirement", action="append", default=[], metavar="ID",
+                        help="only the cases that verify this requirement ID (repeatable)")
+        sp.add_argument("--case", action="append", default=[], metavar="GLOB",
+                        help="only the cases whose ID matches this glob (repeatable)")
+        sp.add_argument("--skip", action="append", default=[], metavar="GLOB",
+                        help="leave out the cases whose ID matches this glob (repeatable)")
+        sp.add_argument("--waivers", metavar="FILE", help="waiver file: failures it accepts are reported as waived")
+
     r = sub.add_parser("run", help="boot the guest images on a target and report")
     common(r)
     r.add_argument("--target", default="qemu-arm64")
@@ -265,6 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-probes", action="store_true", help="boot only the Linux image")
     r.add_argument("--probes-only", action="store_true", help="boot only the bare-metal probes")
     r.add_argument("--only", help="boot only images whose name starts with this ('linux' or a probe)")
+    rules(r)
     r.set_defaults(func=cmd_run)
 
     rep = sub.add_parser("report", help="reports from a console log captured on any hypervisor")
@@ -273,6 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--lava-results", help="a LAVA job's results (the server's YAML/JSON, or lava-run's log)")
     rep.add_argument("--target", default="external", help="platform name for the report")
     rep.add_argument("--out", help="report folder (default: reports/<target>-log-<time>)")
+    rules(rep)
     rep.set_defaults(func=cmd_report)
 
     m = sub.add_parser("manifest", help="list the test cases and requirement IDs of the build")
@@ -303,9 +375,9 @@ def main(argv: list[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] = args.func
     try:
         return handler(args)
-    except (UsageError, MissingToolError, ProfileError, ManifestError) as exc:
+    except (UsageError, MissingToolError, ProfileError, ManifestError, SelectionError, WaiverError) as exc:
         print(f"avps-cts: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     except BrokenPipeError:  # output piped into head & co.
         sys.stderr.close()
         return 0
