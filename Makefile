@@ -72,11 +72,12 @@ $(BUILD)/.manifest-ok: $(LINUX_TESTS) $(PROBES) $(wildcard requirements/*.yaml r
 	@$(AVPS) manifest --build $(BUILD) --check --quiet
 	@touch $@
 
+# make trace [RESULTS=reports/<run>]: the matrix with titles and levels; RESULTS fills its verdicts.
 .PHONY: all trace reqif
 all: guest $(PROBES) $(BUILD)/.manifest-ok refhv
 
 trace: all
-	$(AVPS) requirements trace --build $(BUILD)
+	$(AVPS) requirements trace --build $(BUILD) $(if $(RESULTS),--results $(RESULTS))
 
 reqif: all
 	$(AVPS) requirements reqif --build $(BUILD)

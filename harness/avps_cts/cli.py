@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import importlib
+import json
 import pkgutil
 import sys
 from pathlib import Path
@@ -54,7 +55,10 @@ def _finish(run: RunResult, folder: Path, manifest: Manifest | None) -> int:
         extra_sections, extra_json = verdict_sections(run, manifest)
     except ImportError:
         pass
-    written = writer.write_all(run, folder, extra_sections, extra_json)
+    from .reports.metadata import run_metadata
+    known = profiles.known_nonconformance(run.target.split("/")[0])
+    checks = {c.case_id: c.checks for c in manifest.cases} if manifest else {}
+    written = writer.write_all(run, folder, extra_sections, extra_json, run_metadata(), known, checks)
     print(summary.terminal_table(run))
     for section in extra_sections[:1]:
         lines = section.splitlines()
@@ -281,7 +285,19 @@ def cmd_requirements(args: argparse.Namespace) -> int:
         return 0
     pairs = [(c.case_id, list(c.requirements)) for c in _manifest(Path(args.build)).cases]
     if args.action == "trace":
-        trace = build_trace(catalogue, pairs)
+        run = None
+        if args.rest:  # 'requirements trace --results X': options after the action land in rest
+            extra = argparse.ArgumentParser(prog="avps-cts requirements trace")
+            extra.add_argument("--results")
+            args.results = extra.parse_args(args.rest).results or args.results
+        if args.results:
+            from .reports.compare import CompareError, results_path
+            try:
+                source = results_path(Path(args.results))
+                run = RunResult.from_json(json.loads(source.read_text()))
+            except (CompareError, ValueError, KeyError) as exc:
+                raise UsageError(f"--results {args.results}: not an avps-cts results.json ({exc})") from exc
+        trace = build_trace(catalogue, pairs, run)
         out = Path(args.build) / "trace.md"
         out.write_text(render_markdown(trace))
         figures = coverage_figures(trace)
@@ -356,6 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     rq = sub.add_parser("requirements", help="the requirement catalogue: validate, trace, reqif, check-spec FILE")
     common(rq)
     rq.add_argument("action", choices=["validate", "trace", "reqif", "check-spec"])
+    rq.add_argument("--results", help="trace: fill the verdict column from this run (report folder or results.json)")
     rq.add_argument("rest", nargs=argparse.REMAINDER, help="check-spec: FILE [--write]")
     rq.set_defaults(func=cmd_requirements)
 
