@@ -80,7 +80,7 @@ trace: all
 	$(AVPS) requirements trace --build $(BUILD) $(if $(RESULTS),--results $(RESULTS))
 
 reqif: all
-	$(AVPS) requirements reqif --build $(BUILD)
+	$(AVPS) requirements reqif --build $(BUILD) $(if $(RESULTS),--results $(RESULTS))
 
 # ---- main job and project tests ---------------------------------------------
 .PHONY: run report test unit-c pytest e2e bench clean

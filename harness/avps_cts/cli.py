@@ -284,19 +284,19 @@ def cmd_requirements(args: argparse.Namespace) -> int:
         print(f"catalogue: {len(catalogue.avps)} AVPS areas, {len(catalogue.virtio)} VIRTIO statements: valid")
         return 0
     pairs = [(c.case_id, list(c.requirements)) for c in _manifest(Path(args.build)).cases]
+    run = None
+    if args.rest:  # 'requirements trace --results X': options after the action land in rest
+        extra = argparse.ArgumentParser(prog=f"avps-cts requirements {args.action}")
+        extra.add_argument("--results")
+        args.results = extra.parse_args(args.rest).results or args.results
+    if args.results:
+        from .reports.compare import CompareError, results_path
+        try:
+            source = results_path(Path(args.results))
+            run = RunResult.from_json(json.loads(source.read_text()))
+        except (CompareError, ValueError, KeyError) as exc:
+            raise UsageError(f"--results {args.results}: not an avps-cts results.json ({exc})") from exc
     if args.action == "trace":
-        run = None
-        if args.rest:  # 'requirements trace --results X': options after the action land in rest
-            extra = argparse.ArgumentParser(prog="avps-cts requirements trace")
-            extra.add_argument("--results")
-            args.results = extra.parse_args(args.rest).results or args.results
-        if args.results:
-            from .reports.compare import CompareError, results_path
-            try:
-                source = results_path(Path(args.results))
-                run = RunResult.from_json(json.loads(source.read_text()))
-            except (CompareError, ValueError, KeyError) as exc:
-                raise UsageError(f"--results {args.results}: not an avps-cts results.json ({exc})") from exc
         trace = build_trace(catalogue, pairs, run)
         out = Path(args.build) / "trace.md"
         out.write_text(render_markdown(trace))
@@ -309,8 +309,13 @@ def cmd_requirements(args: argparse.Namespace) -> int:
         return 0 if figures else 1
     if args.action == "reqif":
         from .catalogue.reqif import reqif_bytes
+        from .catalogue.verdict import requirement_verdicts
         out = Path(args.build) / "avps-cts.reqif"
-        out.write_bytes(reqif_bytes(catalogue, pairs))
+        verdicts = {r: v.verdict.value for r, v in requirement_verdicts(catalogue, pairs, run).items()} if run else None
+        previous = out.read_bytes() if out.exists() else None  # unchanged objects keep their LAST-CHANGE
+        tmp = out.with_name(f".{out.name}.tmp")
+        tmp.write_bytes(reqif_bytes(catalogue, pairs, previous, verdicts=verdicts))
+        tmp.replace(out)
         print(f"ReqIF 1.2 export: {out}")
         return 0
     raise UsageError(f"unknown requirements action {args.action}")
@@ -372,7 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     rq = sub.add_parser("requirements", help="the requirement catalogue: validate, trace, reqif, check-spec FILE")
     common(rq)
     rq.add_argument("action", choices=["validate", "trace", "reqif", "check-spec"])
-    rq.add_argument("--results", help="trace: fill the verdict column from this run (report folder or results.json)")
+    rq.add_argument("--results", help="trace/reqif: fill the verdicts from this run (report folder or results.json)")
     rq.add_argument("rest", nargs=argparse.REMAINDER, help="check-spec: FILE [--write]")
     rq.set_defaults(func=cmd_requirements)
 
