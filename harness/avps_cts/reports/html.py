@@ -228,10 +228,18 @@ def _requirement_tables(reqs: dict[str, dict[str, Any]], titles: dict[str, tuple
         verdict = str(r.get("verdict", ""))
         word = "waived" if r.get("waived") else verdict
         kind = " (platform failure)" if rid in failures else " (suite gap)" if rid in gaps else ""
-        cases = ", ".join(f"{c['case_id']}: {c['status']}" for c in r.get("cases", []))
+        listed = r.get("cases", [])
+        tally: dict[str, int] = {}
+        for c in listed:
+            tally[c["status"]] = tally.get(c["status"], 0) + 1
+        bad = [c["case_id"] for c in listed if c["status"] not in ("pass", "skip")]
+        cases = " ".join(f"{k} {v}" for k, v in sorted(tally.items())) + (f"; not passing: {e(', '.join(bad))}" if bad else "")
+        if listed:
+            cases = f"{cases}<details><summary>{len(listed)} case(s)</summary>" + "<br>".join(
+                f"{e(c['case_id'])}: {e(c['status'])}" for c in listed) + "</details>"
         return (f"<tr><td><code>{e(rid)}</code></td><td>{e(title)}</td><td>{e(level)}</td>"
                 f"<td>{_badge(word, verdict + (' (waived)' if r.get('waived') else '') + kind)}</td>"
-                f"<td class=ev>{e(cases)}</td><td class=ev>{e(str(r.get('reason', ''))[:400])}</td></tr>")
+                f"<td class=ev>{cases}</td><td class=ev>{e(str(r.get('reason', ''))[:400])}</td></tr>")
 
     def rank(rid: str) -> tuple[int, str]:
         return (0 if rid in failures else 1 if reqs[rid].get("waived") else 3 if rid in gaps else 2, rid)
