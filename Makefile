@@ -83,7 +83,11 @@ reqif: all
 	$(AVPS) requirements reqif --build $(BUILD) $(if $(RESULTS),--results $(RESULTS))
 
 # ---- main job and project tests ---------------------------------------------
-.PHONY: run report test unit-c pytest e2e bench clean
+.PHONY: run report test unit-c pytest e2e bench clean readme-facts
+# README's list of avps.* facts and host services, generated from guest-tests/ (checked by pytest).
+readme-facts:
+	$(AVPS) platform readme
+
 # Exit status 1 is a verdict (some case failed; the table and report say which), not a
 # broken run: make succeeds. 2 (bad input, nothing ran) and 3 (the run broke: results kept,
 # no verdict) fail make. For a CI gate, call harness/avps-cts run directly and use its exit status.

@@ -21,6 +21,7 @@ from .results import EXIT_BAD_INPUT, CaseResult, RunResult, Status
 from .run import Progress, attach_checks, linux_image, probe_images, report_folder, run_images, run_scratch
 from .selection import Selection, SelectionError
 from .waivers import WaiverError
+from .platform_decl import DeclarationError
 # Every case must carry its AVPS_CHECKS line and cite only what its review says it exercises:
 # 'manifest --check' (run by every build) fails with the declaration's file:line otherwise.
 CONTRACT_REQUIRED = True
@@ -91,8 +92,18 @@ def _selection(args: argparse.Namespace, manifest: Manifest) -> Selection:
         cases=args.case, skip=args.skip)
 
 
-def _apply_rules(run: RunResult, sel: Selection, manifest: Manifest, waiver_file: str | None) -> None:
-    """Cases selected out of the run are dropped (absent, not not-run); then waivers mark failures."""
+def _declaration(args: argparse.Namespace):
+    from . import platform_decl
+    return platform_decl.load(Path(args.platform)) if args.platform else None
+
+
+def _apply_rules(run: RunResult, sel: Selection, manifest: Manifest, waiver_file: str | None,
+                 declaration=None) -> None:
+    """Cases selected out of the run are dropped (absent, not not-run); the platform declaration
+    judges skips of declared features; then waivers mark failures."""
+    if declaration is not None:
+        from . import platform_decl
+        platform_decl.apply(run, declaration)
     if sel.active:
         wanted = {c.case_id for c in sel.selected(manifest)}
         known = {c.case_id for c in manifest.cases}
@@ -125,8 +136,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     manifest = _manifest(build)
     sel = _selection(args, manifest)
     _check_waivers(args, manifest)
+    declaration = _declaration(args)
     label = args.target + ("" if args.profile == "default" else f"-{args.profile}")
     target, config = _make_target(args.target, args.profile, run_scratch(build, label))
+    if declaration is not None:
+        for key, ours in (("cpus", getattr(config, "smp", None)), ("memory_mib", getattr(config, "memory_mib", None))):
+            if ours is not None and int(ours) != getattr(declaration, key):
+                raise UsageError(f"{declaration.path}: declares {key} {getattr(declaration, key)}, but target "
+                                 f"{args.target} profile {args.profile} gives the guest {ours}")
     wanted_images = set(sel.images(manifest))
     images = []
     if "linux" in wanted_images:
@@ -142,7 +159,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"avps-cts: {args.target} profile '{args.profile}': booting {', '.join(i.name for i in images)}; "
           f"console logs in {folder}/", flush=True)
     run_images(target, images, manifest, folder, run, progress=Progress.for_terminal(len(images)))
-    _apply_rules(run, sel, manifest, args.waivers)
+    _apply_rules(run, sel, manifest, args.waivers, declaration)
     return _finish(run, folder, manifest)
 
 
@@ -216,6 +233,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     manifest = _manifest(Path(args.build))
     sel = _selection(args, manifest)
     _check_waivers(args, manifest)
+    declaration = _declaration(args)
     run = RunResult(target=args.target, started=datetime.datetime.now().isoformat(timespec="seconds"),
                     console_log=str(source))
     if args.lava_results:
@@ -226,7 +244,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         lines = source.read_bytes().decode("utf-8", "replace").splitlines()
         run.platform = {"source": f"console log {source}"}
         run.cases, run.problems = results_from_log(lines, manifest)
-    _apply_rules(run, sel, manifest, args.waivers)
+    _apply_rules(run, sel, manifest, args.waivers, declaration)
+    if declaration is not None and args.target == "external":
+        run.target = declaration.name
     folder = Path(args.out) if args.out else report_folder(Path(args.reports), f"{args.target}-log")
     folder.mkdir(parents=True, exist_ok=True)
     return _finish(run, folder, manifest)
@@ -345,6 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--skip", action="append", default=[], metavar="GLOB",
                         help="leave out the cases whose ID matches this glob (repeatable)")
         sp.add_argument("--waivers", metavar="FILE", help="waiver file: failures it accepts are reported as waived")
+        sp.add_argument("--platform", metavar="FILE", help="the platform's declaration (what it offers; see README)")
 
     r = sub.add_parser("run", help="boot the guest images on a target and report")
     common(r)
@@ -397,7 +418,8 @@ def main(argv: list[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] = args.func
     try:
         return handler(args)
-    except (UsageError, MissingToolError, ProfileError, ManifestError, SelectionError, WaiverError) as exc:
+    except (UsageError, MissingToolError, ProfileError, ManifestError, SelectionError, WaiverError,
+            DeclarationError) as exc:
         print(f"avps-cts: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # output piped into head & co.
