@@ -1,6 +1,8 @@
 """Xen 4.17 (Debian's arm64 build) dom0less target on QEMU TCG: each image boots as a domU, its console demultiplexed."""
 from __future__ import annotations
 
+import gzip
+import re
 import subprocess
 from pathlib import Path
 from typing import Sequence
@@ -37,10 +39,24 @@ def fetch_xen() -> Path:
 
 
 def xen_version(binary: Path) -> str:
+    """Xen's real version: the Debian package's (its changelog, next to the unpacked binary), else
+    a version string compiled into the binary; never the banner's printf format."""
+    root = binary.parent.parent
+    for changelog in sorted(root.glob("usr/share/doc/xen-hypervisor-*/changelog.Debian.gz")):
+        try:
+            first = gzip.decompress(changelog.read_bytes()).decode("utf-8", "replace").splitlines()[0]
+        except (OSError, IndexError, EOFError):
+            continue
+        match = re.match(r"^xen \((?P<version>[^)]+)\)", first)
+        if match:
+            return f"Xen {match.group('version')} (Debian {changelog.parent.name})"
     data = binary.read_bytes()
-    marker = data.find(b"Xen version ")
-    if marker >= 0:
-        return data[marker:marker + 80].split(b"\0")[0].decode("ascii", "replace").strip()
+    series = re.search(rb"xen,xen-(\d+\.\d+)\0", data)
+    if series:
+        found = re.search(rb"\0(" + re.escape(series.group(1)) + rb"\.\d+[0-9A-Za-z.+~-]*)\0", data)
+        if found:
+            return f"Xen {found.group(1).decode('ascii')}"
+        return f"Xen {series.group(1).decode('ascii')}"
     return binary.name
 
 
