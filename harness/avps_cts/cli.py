@@ -73,7 +73,7 @@ def _finish(run: RunResult, folder: Path, manifest: Manifest | None) -> int:
     if status == 1:
         print("verdict: some case failed (exit 1)")
     elif status != 0:
-        print(f"the run broke ({len(run.problems)} problem(s) above): the results seen are kept in the report, "
+        print(f"the run broke ({len(run.broken_by())} problem(s) above): the results seen are kept in the report, "
               f"but they are no verdict (exit {status})", file=sys.stderr)
     return status
 

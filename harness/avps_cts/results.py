@@ -71,9 +71,21 @@ class RunResult:
     def exit_status(self) -> int:
         """0: every case passed; 1: a verdict, some case failed; 3: the run itself broke (problems),
         so its results are kept but are no verdict. 2 is left for bad input (nothing ran)."""
-        if self.problems:
+        if self.broken_by():
             return EXIT_BROKEN_RUN
         return 1 if any(c.counts_as_failure for c in self.cases) else 0
+
+    def broken_by(self) -> list[str]:
+        """The problems that break the run. A problem about one named case that is reported as
+        not-run (e.g. a host-judged case the platform gave no evidence for) is that case's
+        verdict, already counted as a failure, not a broken run."""
+        not_run = {c.case_id for c in self.cases if c.status is Status.NOT_RUN}
+
+        def about_a_not_run_case(problem: str) -> bool:
+            parts = problem.split(": ", 2)
+            return parts[0] in not_run or (len(parts) > 2 and parts[1] in not_run)
+
+        return [p for p in self.problems if not about_a_not_run_case(p)]
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Status}

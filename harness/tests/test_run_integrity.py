@@ -35,6 +35,9 @@ def test_exit_status_separates_verdict_from_broken_run() -> None:
     assert run.exit_status() == 1
     run.cases[-1].waived = "w.yaml:3, until 2099-01-01: known (me)"
     assert run.exit_status() == 0
+    run.cases.append(CaseResult("psci.system_reset", Status.NOT_RUN, detail="needs the host's observation"))
+    run.problems.append("psci-reset: psci.system_reset: the platform gave no evidence whether guest-reset happened")
+    assert run.exit_status() == 1, "a problem that is one not-run case's own verdict does not break the run"
     run.problems.append("linux: no end of run within 60 s: the guest hung; stopped it")
     assert run.exit_status() == EXIT_BROKEN_RUN >= 2
 

@@ -138,9 +138,14 @@ def render(run: RunResult, conformance: dict[str, Any] | None = None, folder: Pa
              f"<style>{_STYLE}</style><body>",
              f"<h1>avps-cts conformance report: {e(run.target)}</h1>",
              f"<p>started {e(run.started)}; cases {e(counts)}; suite {e(str(metadata.get('suite_revision', '?')))}</p>"]
-    if run.problems:
+    broken = run.broken_by()
+    if broken:
         parts.append("<div class=broken id=broken-run><b>The run broke: these results are no verdict.</b><ul>"
-                     + "".join(f"<li>{e(p)}</li>" for p in run.problems) + "</ul></div>")
+                     + "".join(f"<li>{e(p)}</li>" for p in broken) + "</ul></div>")
+    noted = [p for p in run.problems if p not in broken]
+    if noted:
+        parts.append("<h3>Cases the platform gave no evidence for</h3><ul>"
+                     + "".join(f"<li>{e(p)}</li>" for p in noted) + "</ul>")
     conf = conformance or {}
     reqs = {str(r["id"]): r for r in conf.get("requirements", [])}
     failures, gaps = list(conf.get("platform_failures", [])), list(conf.get("suite_gaps", []))
