@@ -91,8 +91,9 @@ readme-facts:
 # Exit status 1 is a verdict (some case failed; the table and report say which), not a
 # broken run: make succeeds. 2 (bad input, nothing ran) and 3 (the run broke: results kept,
 # no verdict) fail make. For a CI gate, call harness/avps-cts run directly and use its exit status.
+# RUN_ARGS passes further run options, e.g. RUN_ARGS="--requirement AVPS.POWER.1 --waivers w.yaml".
 run: all
-	@$(AVPS) run --target $(TARGET) $(if $(PROFILE),--profile $(PROFILE)) --build $(BUILD) || [ $$? -eq 1 ]
+	@$(AVPS) run --target $(TARGET) $(if $(PROFILE),--profile $(PROFILE)) --build $(BUILD) $(RUN_ARGS) || [ $$? -eq 1 ]
 
 HOST_TEST_SRC := $(wildcard guest-tests/lib/tests/*.c)
 HOST_TESTS := $(patsubst guest-tests/lib/tests/%.c,$(BUILD)/host-tests/%,$(HOST_TEST_SRC))

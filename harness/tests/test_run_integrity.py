@@ -162,3 +162,23 @@ def test_two_concurrent_runs_in_one_checkout_both_hold(qemu_ready: Path, repo: P
     assert results[0] == results[1]
     assert all(c.startswith("psci.") for c in results[0]), "selected-out cases are absent"
     assert results[0]["psci.version"] == "pass" and results[0]["psci.system_off"] == "pass"
+
+
+def test_make_run_passes_a_broken_run_on_and_keeps_a_verdict(qemu_ready: Path, repo: Path, tmp_path: Path) -> None:
+    """make run: a verdict (exit 1) is not a make error; a broken run (exit 3) and bad input (2) are."""
+    env = {"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "HOME": os.environ.get("HOME", "/root")}
+
+    def make_run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["make", "-s", "run", *args], cwd=repo, env=env, capture_output=True, text=True,
+                              timeout=600)
+
+    hung = make_run(f"RUN_ARGS=--only psci --timeout 0.2 --reports {tmp_path / 'a'}")
+    assert hung.returncode != 0 and "no verdict (exit 3)" in hung.stderr, hung.stdout + hung.stderr
+    assert make_run("TARGET=no-such-target").returncode != 0
+    from avps_cts import profiles
+    probes = {c.case_id: c.image for c in load_manifest(repo / "build").cases if c.image != "linux"}
+    known = [c for c in profiles.known_nonconformance("qemu-arm64") if c in probes]
+    case = known[0] if known else "psci.version"  # a failing case if QEMU has a known one in a probe
+    verdict = make_run(f"RUN_ARGS=--only {probes[case]} --case {case} --reports {tmp_path / 'b'}")
+    assert verdict.returncode == 0, verdict.stdout + verdict.stderr
+    assert ("verdict: some case failed (exit 1)" in verdict.stdout) == bool(known)
