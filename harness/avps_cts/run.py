@@ -136,6 +136,10 @@ def results_from_boot(image: BootImage, out: BootOutput, manifest: Manifest) -> 
         cases, problems = collect_flat(doc, manifest, image.name, out.times)
     observed = out.host_evidence.get("shutdown_reason")
     host_checks.apply(cases, out.lines, observed if isinstance(observed, str) else None, problems, image.name)
+    if isinstance(observed, str) and any("host-check:" in ktap.clean_line(line) for line in out.lines):
+        # The host saw the event the probe announced (whatever it was): the call itself ended
+        # the document, so a 'document stopped' problem says nothing more (pass or fail).
+        problems = [p for p in problems if "KTAP document stopped" not in p]
     problems = [f"{image.name}: {p}" for p in problems] + _boot_problems(image.name, out)
     if out.exit_code not in (0, None) and not out.timed_out:
         problems.append(f"{image.name}: the target exited with status {out.exit_code}")
