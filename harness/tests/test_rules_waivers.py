@@ -137,3 +137,5 @@ def test_report_with_waiver_in_every_format(build: Path, manifest: Manifest, tmp
     tc = next(t for t in ET.parse(out / "junit.xml").iter("testcase") if t.get("name") == "version")
     assert tc.find("skipped") is not None and tc.find("failure") is None
     assert "waived" in (out / "report.html").read_text()
+    from avps_cts.reports.compare import load_run
+    assert load_run(out).cases["psci.version"].status == "fail (waived)"  # the compare page too
