@@ -201,7 +201,7 @@ def render(run: RunResult, conformance: dict[str, Any] | None = None, folder: Pa
         if c.diagnostics:
             evidence += "<details><summary>diagnostics</summary><pre>" + e("\n".join(c.diagnostics)) + "</pre></details>"
         t = "" if c.duration_s is None else f"{c.duration_s:.2f}&nbsp;s"
-        parts.append(f"<tr><td><code>{e(c.case_id)}</code></td><td class=ev>{e(checks.get(c.case_id, ''))}</td>"
+        parts.append(f"<tr><td><code>{e(c.case_id)}</code></td><td class=ev>{e(getattr(c, 'checks', '') or checks.get(c.case_id, ''))}</td>"
                      f"<td>{'<br>'.join(e(r) for r in c.requirements)}</td>"
                      f"<td>{_badge(_status_word(c), c.status.value + (' (waived)' if c.waived else ''))}</td>"
                      f"<td class=num>{t}</td><td>{evidence}</td></tr>")
