@@ -6,6 +6,7 @@ import datetime
 import importlib
 import json
 import pkgutil
+import re
 import sys
 from pathlib import Path
 from typing import Callable
@@ -175,6 +176,18 @@ def _split_documents(lines: list[str]) -> list[list[str]]:
     return docs or [lines]
 
 
+_PROBE_BANNER = re.compile(r"# probe (?P<name>[\w.-]+):")
+
+
+def _probe_banner(lines: list[str], probes: set[str]) -> str | None:
+    """The probe a document belongs to, from the banner each probe prints first."""
+    for line in lines:
+        match = _PROBE_BANNER.search(ktap.clean_line(line))
+        if match and match.group("name") in probes:
+            return match.group("name")
+    return None
+
+
 def results_from_log(lines: list[str], manifest: Manifest) -> tuple[list[CaseResult], list[str]]:
     """Cases from a console log of any hypervisor: Linux documents nested, probe documents flat."""
     cases: list[CaseResult] = []
@@ -193,7 +206,8 @@ def results_from_log(lines: list[str], manifest: Manifest) -> tuple[list[CaseRes
         else:
             probes = set(manifest.probes())
             probe = next((n for n in names if n in probes), None) or \
-                next((probe_cases[n] for n in names if n in probe_cases), None)
+                next((probe_cases[n] for n in names if n in probe_cases), None) or \
+                _probe_banner(doc_lines, probes)  # a document that stopped before any result
             if probe is None:
                 problems.append("a KTAP document in the log matches no built program or probe")
                 continue

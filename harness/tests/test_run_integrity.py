@@ -182,3 +182,16 @@ def test_make_run_passes_a_broken_run_on_and_keeps_a_verdict(qemu_ready: Path, r
     verdict = make_run(f"RUN_ARGS=--only {probes[case]} --case {case} --reports {tmp_path / 'b'}")
     assert verdict.returncode == 0, verdict.stdout + verdict.stderr
     assert ("verdict: some case failed (exit 1)" in verdict.stdout) == bool(known)
+
+
+def test_a_probe_document_without_results_is_still_its_probes(build: Path) -> None:
+    """psci-reset calls SYSTEM_RESET before any result line: its banner still names the probe."""
+    manifest = load_manifest(build)
+    log = ["KTAP version 1", "1..1", "    KTAP version 1", "    1..1",
+           "    # probe psci-reset: EL1 entry, SMCCC conduit hvc, boot MPIDR 0x0",
+           "    # host-check: psci.system_reset expect=guest-reset"]
+    cases, problems = cli.results_from_log(log + probe_log(manifest, "psci"), manifest)
+    assert {c.case_id: c.status for c in cases}["psci.system_reset"] is Status.NOT_RUN
+    assert not any("matches no built program" in p for p in problems), problems
+    run = RunResult(target="log", cases=cases, problems=problems)
+    assert run.broken_by() == [p for p in problems if "psci.system_reset" not in p]
