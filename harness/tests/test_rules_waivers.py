@@ -139,3 +139,11 @@ def test_report_with_waiver_in_every_format(build: Path, manifest: Manifest, tmp
     assert "waived" in (out / "report.html").read_text()
     from avps_cts.reports.compare import load_run
     assert load_run(out).cases["psci.version"].status == "fail (waived)"  # the compare page too
+
+
+def test_readme_waiver_example_is_valid(repo: Path, manifest: Manifest, known: set[str], tmp_path: Path) -> None:
+    import re
+    block = re.search(r"```yaml\n(# waivers\.yaml.*?)```", (repo / "README.md").read_text(), re.S)
+    assert block, "README.md has no waivers.yaml example"
+    got = waivers.load(write(tmp_path, block.group(1)), manifest, known)
+    assert [w.case or w.requirement for w in got] == ["virtio.mmio.features_ok.unoffered_rejected", "AVPS.POWER.1"]
