@@ -99,12 +99,13 @@ def _declaration(args: argparse.Namespace):
 
 
 def _apply_rules(run: RunResult, sel: Selection, manifest: Manifest, waiver_file: str | None,
-                 declaration=None) -> None:
+                 declaration=None, build: Path | None = None) -> None:
     """Cases selected out of the run are dropped (absent, not not-run); the platform declaration
-    judges skips of declared features; then waivers mark failures."""
+    judges skips of declared features and UEFI-only cases; then waivers mark failures."""
     if declaration is not None:
         from . import platform_decl
-        platform_decl.apply(run, declaration)
+        efi = {p.stem for p in (build / "probes-uefi").glob("*.efi")} if build else set()
+        platform_decl.apply(run, declaration, efi_programs=efi)
     if sel.active:
         wanted = {c.case_id for c in sel.selected(manifest)}
         known = {c.case_id for c in manifest.cases}
@@ -160,7 +161,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"avps-cts: {args.target} profile '{args.profile}': booting {', '.join(i.name for i in images)}; "
           f"console logs in {folder}/", flush=True)
     run_images(target, images, manifest, folder, run, progress=Progress.for_terminal(len(images)))
-    _apply_rules(run, sel, manifest, args.waivers, declaration)
+    _apply_rules(run, sel, manifest, args.waivers, declaration, build)
     return _finish(run, folder, manifest)
 
 
@@ -258,7 +259,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         lines = source.read_bytes().decode("utf-8", "replace").splitlines()
         run.platform = {"source": f"console log {source}"}
         run.cases, run.problems = results_from_log(lines, manifest)
-    _apply_rules(run, sel, manifest, args.waivers, declaration)
+    _apply_rules(run, sel, manifest, args.waivers, declaration, Path(args.build))
     if declaration is not None and args.target == "external":
         run.target = declaration.name
     folder = Path(args.out) if args.out else report_folder(Path(args.reports), f"{args.target}-log")

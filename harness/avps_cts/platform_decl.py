@@ -146,15 +146,22 @@ def _program_of(source: str) -> str:
     return source.removesuffix(".c").replace("/", ".")
 
 
-def apply(run: Any, decl: PlatformDeclaration, needs: GuestNeeds | None = None) -> None:
+def apply(run: Any, decl: PlatformDeclaration, needs: GuestNeeds | None = None,
+          efi_programs: set[str] | frozenset[str] = frozenset()) -> None:
     """Judges the results against what the vendor declared: a declared feature whose cases
     skipped for want of the device fails; a failure in a program that needs a host service the
-    platform does not declare says so."""
+    platform does not declare says so; on a platform that declares no UEFI firmware, the cases
+    of EFI-application probes (efi_programs) do not apply (skip, as in a direct-boot run) instead
+    of counting as not-run."""
     needs = needs or scan()
     run.platform["declaration"] = decl.to_json()
     lacking = {_program_of(f): s for s, files in needs.services.items() if s not in decl.host_services for f in files}
     for case in run.cases:
-        if case.status.value == "skip":
+        if case.program in efi_programs and decl.firmware != "uefi" and case.status is Status.NOT_RUN:
+            case.status = Status.SKIP
+            case.detail = (f"not bootable on this boot path: the platform declares firmware '{decl.firmware}' "
+                           f"({decl.path}), an EFI application needs UEFI firmware")
+        elif case.status.value == "skip":
             for feature in decl.devices:
                 if f"conditional on the platform offering {feature}" in case.detail:
                     case.status = Status.FAIL

@@ -87,3 +87,26 @@ def test_run_refuses_a_declaration_the_target_contradicts(repo: Path, build: Pat
     assert cli.main(["run", "--platform", str(path), "--only", "psci", "--build", str(build),
                      "--reports", str(tmp_path / "r")]) == 2
     assert "declares cpus 4, but target qemu-arm64 profile default gives the guest 2" in capsys.readouterr().err
+
+
+def test_report_with_a_declaration_drops_uefi_cases_a_direct_boot_platform_cannot_run(
+        repo: Path, build: Path, tmp_path: Path) -> None:
+    import json
+
+    from avps_cts.manifest import load as load_manifest
+    from test_run_integrity import probe_log
+
+    manifest = load_manifest(build)
+    uefi = [c.case_id for c in manifest.cases if (build / "probes-uefi" / f"{c.image}.efi").exists()]
+    assert uefi, "the build has UEFI probe cases"
+    decl = tmp_path / "my-hv.yaml"
+    decl.write_text(readme_example(repo))
+    log = tmp_path / "psci.log"
+    log.write_text("\n".join(probe_log(manifest, "psci")) + "\n")
+    out = tmp_path / "out"
+    cli.main(["report", str(log), "--build", str(build), "--platform", str(decl), "--out", str(out)])
+    data = json.loads((out / "results.json").read_text())
+    status = {c["case_id"]: c for c in data["cases"]}
+    assert all(status[c]["status"] == "skip" and "declares firmware 'direct'" in status[c]["detail"] for c in uefi)
+    assert status["virtio.blk.flush"]["status"] == "not-run"  # not in this log: still not-run
+    assert data["target"].startswith("my-hv 3.1") and data["platform"]["declaration"]["cpus"] == 4
