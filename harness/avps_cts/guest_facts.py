@@ -86,7 +86,9 @@ def readme_section(needs: GuestNeeds | None = None) -> str:
         lines.append("| TCP echo | echoes every byte on `avps.net_host_ip`:`avps.net_echo_port`, reached over virtio-net | "
                      f"{', '.join(f'`{f}`' for f in needs.facts['net_echo_port']['read_by'])} |")  # type: ignore[union-attr]
     lines += ["", "Host observations (a probe prints `# host-check: <case> expect=<event>`; the host, not the guest, "
-              "judges it): " + ", ".join(f"`{e}`" for e in needs.host_events) + ".", "", README_END]
+              "judges it): " + ", ".join(f"`{e}`" for e in needs.host_events) + ".", "",
+              "In a platform declaration, `host_services` names them " + ", ".join(f"`{n}`" for n in needs.services)
+              + ", `tcp-echo` and `power-events` (the host tells a power-off from a reset).", "", README_END]
     return "\n".join(lines)
 
 
