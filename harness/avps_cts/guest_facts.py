@@ -27,6 +27,10 @@ SERVICE_TEXT = {
 }
 
 
+# Host services that are not console requests: the net echo; telling a power-off from a reset.
+OTHER_SERVICES = ("tcp-echo", "power-events")
+
+
 @dataclasses.dataclass
 class GuestNeeds:
     facts: dict[str, dict[str, object]]  # key -> {"kind": number|text, "read_by": [files]}
@@ -88,7 +92,8 @@ def readme_section(needs: GuestNeeds | None = None) -> str:
     lines += ["", "Host observations (a probe prints `# host-check: <case> expect=<event>`; the host, not the guest, "
               "judges it): " + ", ".join(f"`{e}`" for e in needs.host_events) + ".", "",
               "In a platform declaration, `host_services` names them " + ", ".join(f"`{n}`" for n in needs.services)
-              + ", `tcp-echo` and `power-events` (the host tells a power-off from a reset).", "", README_END]
+              + ", " + " and ".join(f"`{n}`" for n in OTHER_SERVICES)
+              + " (the last: the host tells a power-off from a reset).", "", README_END]
     return "\n".join(lines)
 
 

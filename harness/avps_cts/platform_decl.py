@@ -7,12 +7,11 @@ from typing import Any
 
 import yaml
 
-from .guest_facts import SERVICE_TEXT, GuestNeeds, scan
+from .guest_facts import OTHER_SERVICES, SERVICE_TEXT, GuestNeeds, scan
 from .results import Status
 
 FIRMWARE = ("direct", "uefi", "u-boot")  # how the platform starts a guest image
 CONDUITS = ("hvc", "smc")
-OTHER_SERVICES = ("tcp-echo", "power-events")  # besides the console requests: net echo; shutdown/reset seen by the host
 KEYS = {
     "platform": "name of the platform for the reports",
     "cpus": "virtual CPUs a guest gets",
