@@ -194,14 +194,16 @@ def render(run: RunResult, conformance: dict[str, Any] | None = None, folder: Pa
     if reqs:
         parts.append(_requirement_tables(reqs, titles, failures, gaps))
 
-    parts.append("<h2>Test cases</h2><table><tr><th>case</th><th>checks</th><th>requirements</th><th>status</th>"
+    parts.append("<h2>Test cases</h2><table><tr><th>case (and what it checks)</th><th>requirements</th><th>status</th>"
                  "<th class=num>time</th><th>evidence</th></tr>")
     for c in sorted(run.cases, key=lambda c: (not (c.status.is_failure and not c.waived), c.case_id)):
         evidence = e(c.detail)
         if c.diagnostics:
             evidence += "<details><summary>diagnostics</summary><pre>" + e("\n".join(c.diagnostics)) + "</pre></details>"
         t = "" if c.duration_s is None else f"{c.duration_s:.2f}&nbsp;s"
-        parts.append(f"<tr><td><code>{e(c.case_id)}</code></td><td class=ev>{e(getattr(c, 'checks', '') or checks.get(c.case_id, ''))}</td>"
+        says = c.checks or checks.get(c.case_id, "")
+        says = f"<div class=ev>checks: {e(says)}</div>" if says else ""
+        parts.append(f"<tr><td><code>{e(c.case_id)}</code>{says}</td>"
                      f"<td>{'<br>'.join(e(r) for r in c.requirements)}</td>"
                      f"<td>{_badge(_status_word(c), c.status.value + (' (waived)' if c.waived else ''))}</td>"
                      f"<td class=num>{t}</td><td>{evidence}</td></tr>")
