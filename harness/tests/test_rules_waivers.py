@@ -146,4 +146,4 @@ def test_readme_waiver_example_is_valid(repo: Path, manifest: Manifest, known: s
     block = re.search(r"```yaml\n(# waivers\.yaml.*?)```", (repo / "README.md").read_text(), re.S)
     assert block, "README.md has no waivers.yaml example"
     got = waivers.load(write(tmp_path, block.group(1)), manifest, known)
-    assert [w.case or w.requirement for w in got] == ["virtio.mmio.features_ok.unoffered_rejected", "AVPS.POWER.1"]
+    assert [w.case or w.requirement for w in got] == ["psci.affinity_info.on", "AVPS.POWER.1"]
