@@ -75,22 +75,28 @@ $(BUILD)/.manifest-ok: $(LINUX_TESTS) $(PROBES) $(wildcard requirements/*.yaml r
 	@$(AVPS) manifest --build $(BUILD) --check --quiet
 	@touch $@
 
+# make trace [RESULTS=reports/<run>]: the matrix with titles and levels; RESULTS fills its verdicts.
 .PHONY: all trace reqif
 all: guest $(PROBES) $(BUILD)/.manifest-ok refhv
 
 trace: all
-	$(AVPS) requirements trace --build $(BUILD)
+	$(AVPS) requirements trace --build $(BUILD) $(if $(RESULTS),--results $(RESULTS))
 
 reqif: all
-	$(AVPS) requirements reqif --build $(BUILD)
+	$(AVPS) requirements reqif --build $(BUILD) $(if $(RESULTS),--results $(RESULTS))
 
 # ---- main job and project tests ---------------------------------------------
-.PHONY: run report test unit-c pytest e2e bench clean
+.PHONY: run report test unit-c pytest e2e bench clean readme-facts
+# README's list of avps.* facts and host services, generated from guest-tests/ (checked by pytest).
+readme-facts:
+	$(AVPS) platform readme
+
 # Exit status 1 is a verdict (some case failed; the table and report say which), not a
-# broken run: make succeeds. 2 means the harness could not do its job. For a CI gate,
-# call harness/avps-cts run directly and use its exit status.
+# broken run: make succeeds. 2 (bad input, nothing ran) and 3 (the run broke: results kept,
+# no verdict) fail make. For a CI gate, call harness/avps-cts run directly and use its exit status.
+# RUN_ARGS passes further run options, e.g. RUN_ARGS="--requirement AVPS.POWER.1 --waivers w.yaml".
 run: all
-	@$(AVPS) run --target $(TARGET) $(if $(PROFILE),--profile $(PROFILE)) --build $(BUILD) || [ $$? -eq 1 ]
+	@$(AVPS) run --target $(TARGET) $(if $(PROFILE),--profile $(PROFILE)) --build $(BUILD) $(RUN_ARGS) || [ $$? -eq 1 ]
 
 HOST_TEST_SRC := $(wildcard guest-tests/lib/tests/*.c)
 HOST_TESTS := $(patsubst guest-tests/lib/tests/%.c,$(BUILD)/host-tests/%,$(HOST_TEST_SRC)) $(EXTRA_HOST_TESTS)

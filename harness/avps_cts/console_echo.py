@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-from .socket_loops import accept_until, receive_until
+from .socket_loops import StopSignal, accept_until, receive_until
 
 _REQUEST = re.compile(rb"AVPS-ECHO ([0-9a-fA-F]+)")
 _OTHER_REQUEST = re.compile(rb"(AVPS-[A-Z]+) (.*)")
@@ -39,8 +39,7 @@ class EchoResponder:
         path.unlink(missing_ok=True)
         self._server.bind(str(path))
         self._server.listen(1)
-        self._server.settimeout(0.5)
-        self._stop = threading.Event()
+        self._stop = StopSignal()
         self._thread = threading.Thread(target=self._serve, name=f"echo:{path.name}", daemon=True)
 
     def start(self) -> "EchoResponder":

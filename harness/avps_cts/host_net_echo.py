@@ -4,7 +4,7 @@ from __future__ import annotations
 import socket
 import threading
 
-from .socket_loops import accept_until, receive_until
+from .socket_loops import StopSignal, accept_until, receive_until
 
 
 class TcpEchoServer:
@@ -19,12 +19,11 @@ class TcpEchoServer:
         self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._server.bind(("127.0.0.1", 0))
         self._server.listen(4)
-        self._server.settimeout(0.5)
         self.port: int = self._server.getsockname()[1]
         self.connections = 0
         self.bytes_echoed = 0
         self._lock = threading.Lock()
-        self._stop = threading.Event()
+        self._stop = StopSignal()
         self._thread = threading.Thread(target=self._accept_loop, name=f"tcp-echo:{self.port}", daemon=True)
 
     def start(self) -> "TcpEchoServer":

@@ -70,6 +70,8 @@ class ShutdownWatcher:
                         continue
                     if message.get("event") == "SHUTDOWN":
                         self.reasons.append(str(message.get("data", {}).get("reason", "unknown")))
+            except ConnectionResetError:
+                return  # QEMU exited (e.g. right after SHUTDOWN with -no-reboot): the stream's end, not an error
             except OSError as exc:
                 self.error = str(exc)
 

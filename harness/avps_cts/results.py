@@ -6,6 +6,10 @@ import enum
 from typing import Any
 
 
+EXIT_BAD_INPUT = 2  # a bad option or input file: nothing ran
+EXIT_BROKEN_RUN = 3  # the run broke (hang, crash, cut log...): results kept, no verdict
+
+
 class Status(str, enum.Enum):
     """Outcome of one test case. A missing result is never a pass."""
 
@@ -33,6 +37,12 @@ class CaseResult:
     duration_s: float | None = None
     program: str = ""  # the test binary or probe that reported it
     checks: str = ""  # the case contract: what the case checks (from its declaration)
+    waived: str = ""  # a failure accepted by a waiver: "file:line, until DATE: reason (who)"
+
+    @property
+    def counts_as_failure(self) -> bool:
+        """A failure nobody accepted: waived failures are reported but do not fail the run."""
+        return self.status.is_failure and not self.waived
 
     def to_json(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -51,11 +61,31 @@ class RunResult:
     started: str = ""
     duration_s: float | None = None
     console_log: str = ""
+    waivers: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # each waiver and what it matched
 
     @property
     def ok(self) -> bool:
-        """True when the run itself completed cleanly and no case failed."""
-        return not self.problems and not any(c.status.is_failure for c in self.cases)
+        """True when the run itself completed cleanly and no case failed (waived failures aside)."""
+        return not self.problems and not any(c.counts_as_failure for c in self.cases)
+
+    def exit_status(self) -> int:
+        """0: every case passed; 1: a verdict, some case failed; 3: the run itself broke (problems),
+        so its results are kept but are no verdict. 2 is left for bad input (nothing ran)."""
+        if self.broken_by():
+            return EXIT_BROKEN_RUN
+        return 1 if any(c.counts_as_failure for c in self.cases) else 0
+
+    def broken_by(self) -> list[str]:
+        """The problems that break the run. A problem about one named case that is reported as
+        not-run (e.g. a host-judged case the platform gave no evidence for) is that case's
+        verdict, already counted as a failure, not a broken run."""
+        not_run = {c.case_id for c in self.cases if c.status is Status.NOT_RUN}
+
+        def about_a_not_run_case(problem: str) -> bool:
+            parts = problem.split(": ", 2)
+            return parts[0] in not_run or (len(parts) > 2 and parts[1] in not_run)
+
+        return [p for p in self.problems if not about_a_not_run_case(p)]
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Status}
@@ -72,6 +102,7 @@ class RunResult:
             "problems": self.problems,
             "counts": self.counts(),
             "console_log": self.console_log,
+            "waivers": self.waivers,
             "cases": [c.to_json() for c in self.cases],
         }
 
@@ -84,6 +115,7 @@ class RunResult:
             started=data.get("started", ""),
             duration_s=data.get("duration_s"),
             console_log=data.get("console_log", ""),
+            waivers=list(data.get("waivers", [])),
         )
         for c in data.get("cases", []):
             run.cases.append(
@@ -96,6 +128,7 @@ class RunResult:
                     duration_s=c.get("duration_s"),
                     program=c.get("program", ""),
                     checks=c.get("checks", ""),
+                    waived=c.get("waived", ""),
                 )
             )
         return run

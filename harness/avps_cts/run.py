@@ -2,9 +2,15 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+import os
+import re
 import shutil
+import sys
+import threading
 import time
 from pathlib import Path
+from typing import TextIO
 
 from . import host_checks, host_disk_content, ktap
 from .collect import collect_flat, collect_nested
@@ -20,19 +26,91 @@ def timestamp() -> str:
 
 
 def report_folder(reports: Path, label: str) -> Path:
-    folder = reports / f"{label}-{timestamp()}"
+    """A new folder per run; two runs started in the same second get different ones."""
+    reports.mkdir(parents=True, exist_ok=True)
+    stamp = timestamp()
     n = 1
-    while folder.exists():
-        n += 1
-        folder = reports / f"{label}-{timestamp()}-{n}"
-    folder.mkdir(parents=True)
+    while True:
+        folder = reports / (f"{label}-{stamp}" if n == 1 else f"{label}-{stamp}-{n}")
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            n += 1
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def run_scratch(build: Path, label: str) -> Path:
+    """This run's own working folder (disks, sockets, shared directories): build/run/<label>.<pid>.
+
+    Two runs in one checkout never share one. Folders of runs that ended are removed here, so
+    the last run's folder stays for inspection and they do not pile up."""
+    base = build / "run"
+    base.mkdir(parents=True, exist_ok=True)
+    for old in base.glob(f"{label}.*"):
+        match = re.fullmatch(re.escape(label) + r"\.(\d+)", old.name)
+        if match and int(match.group(1)) != os.getpid() and not _alive(int(match.group(1))):
+            shutil.rmtree(old, ignore_errors=True)
+    legacy = base / label  # the shared folder of earlier versions
+    if legacy.is_dir() and not any(base.glob(f"{label}.*")):
+        shutil.rmtree(legacy, ignore_errors=True)
+    folder = base / f"{label}.{os.getpid()}"
+    folder.mkdir(exist_ok=True)
     return folder
 
 
+def _tree_fingerprint(digest: "hashlib._Hash", root: Path) -> None:
+    for path in sorted(root.rglob("*")):
+        st = path.lstat()
+        digest.update(f"{path.relative_to(root)}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_mode}\n".encode())
+
+
+def initramfs_key(kernel: GuestKernel, ksft: Path) -> str:
+    """What the initramfs is made of: the builder's code, the kernel and its modules, busybox and
+    the test collection (names, sizes, times). Same key, same image."""
+    from . import cpio_newc, initramfs
+    from .cache import arm64_package_dir
+
+    digest = hashlib.sha256()
+    for module in (initramfs, cpio_newc):
+        digest.update(Path(module.__file__).read_bytes())
+    for path in (kernel.image, arm64_package_dir("busybox") / "bin" / "busybox"):
+        st = path.stat()
+        digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    digest.update(f"{kernel.version}\0{kernel.modules_dir}\n".encode())
+    if kernel.modules_dir is not None and kernel.modules_dir.exists():
+        digest.update(str(kernel.modules_dir.stat().st_mtime_ns).encode())
+    _tree_fingerprint(digest, ksft)
+    return digest.hexdigest()
+
+
 def linux_image(build: Path, kernel: GuestKernel) -> BootImage:
+    """The Linux boot image; the initramfs is rebuilt only when one of its inputs changed, and
+    replaced atomically, so a run booting the previous one is never handed a half-written file."""
     ksft = build / "guest" / "kselftest"
-    info = build_initramfs(kernel, ksft, build / "images" / "initramfs.cpio.gz")
-    return BootImage(kind="linux", kernel=kernel.image, initrd=info.path, name="linux")
+    out = build / "images" / "initramfs.cpio.gz"
+    key_file = out.with_name(out.name + ".key")
+    key = initramfs_key(kernel, ksft) if (ksft / "kselftest-list.txt").exists() else ""
+    if not (key and out.exists() and key_file.exists() and key_file.read_text().strip() == key):
+        tmp = out.with_name(f".{out.name}.{os.getpid()}")
+        try:
+            build_initramfs(kernel, ksft, tmp)
+            os.replace(tmp, out)
+        finally:
+            tmp.unlink(missing_ok=True)
+        key_tmp = key_file.with_name(f".{key_file.name}.{os.getpid()}")
+        key_tmp.write_text(key + "\n")
+        os.replace(key_tmp, key_file)
+    return BootImage(kind="linux", kernel=kernel.image, initrd=out, name="linux")
 
 
 def probe_images(build: Path, manifest: Manifest) -> list[BootImage]:
@@ -60,6 +138,10 @@ def results_from_boot(image: BootImage, out: BootOutput, manifest: Manifest) -> 
     host_checks.apply(cases, out.lines, observed if isinstance(observed, str) else None, problems, image.name)
     disk_content = out.host_evidence.get("disk_content")
     host_disk_content.apply(cases, out.lines, disk_content if isinstance(disk_content, dict) else None, problems)
+    if isinstance(observed, str) and any("host-check:" in ktap.clean_line(line) for line in out.lines):
+        # The host saw the event the probe announced (whatever it was): the call itself ended
+        # the document, so a 'document stopped' problem says nothing more (pass or fail).
+        problems = [p for p in problems if "KTAP document stopped" not in p]
     problems = [f"{image.name}: {p}" for p in problems] + _boot_problems(image.name, out)
     if out.exit_code not in (0, None) and not out.timed_out:
         problems.append(f"{image.name}: the target exited with status {out.exit_code}")
@@ -80,13 +162,68 @@ def attach_checks(cases: list[CaseResult], manifest: Manifest) -> None:
         case.checks = case.checks or checks.get(case.case_id, "")
 
 
+_RESULT_LINE = re.compile(rb"^\s*(?:not )?ok \d+ ")
+
+
+class Progress:
+    """One live line on a terminal while a run boots: image i/n, case results seen so far, elapsed.
+
+    It reads the console log the target appends to, so it needs nothing from the target."""
+
+    def __init__(self, stream: TextIO, total_images: int) -> None:
+        self.stream = stream
+        self.total = total_images
+        self.start = time.monotonic()
+        self.index = 0
+        self.image = ""
+        self.log: Path | None = None
+        self.cases_before = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    @classmethod
+    def for_terminal(cls, total_images: int, stream: TextIO | None = None) -> "Progress | None":
+        stream = stream or sys.stderr
+        return cls(stream, total_images) if stream.isatty() else None
+
+    def begin(self, index: int, image: str, log: Path) -> None:
+        self.index, self.image, self.log = index, image, log
+        if not self._thread.is_alive():
+            self._thread.start()
+
+    def _cases_in_log(self) -> int:
+        try:
+            data = self.log.read_bytes() if self.log else b""
+        except OSError:
+            return 0
+        return sum(1 for line in data.splitlines() if _RESULT_LINE.match(line))
+
+    def line(self) -> str:
+        return (f"avps-cts: [{self.index}/{self.total}] {self.image}: {self._cases_in_log()} results, "
+                f"{time.monotonic() - self.start:.0f} s elapsed")
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.5):
+            self.stream.write("\r\033[K" + self.line())
+            self.stream.flush()
+
+    def end(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        self.stream.write("\r\033[K")
+        self.stream.flush()
+
+
 def run_images(target, images: list[BootImage], manifest: Manifest, folder: Path,
-               run: RunResult, on_boot=None) -> RunResult:
+               run: RunResult, on_boot=None, progress: Progress | None = None) -> RunResult:
     """Boots each image in turn; results land in run as they come, so an interruption loses nothing."""
     start = time.monotonic()
     try:
-        for image in images:
+        for index, image in enumerate(images, 1):
             log = folder / f"console-{image.name}.log"
+            if progress:
+                progress.begin(index, image.name, log)
             unbootable = getattr(target, "cannot_boot", lambda _image: None)(image)
             if unbootable:
                 # The boot path cannot load this kind of image at all (an EFI application
@@ -115,6 +252,9 @@ def run_images(target, images: list[BootImage], manifest: Manifest, folder: Path
         done = {c.program for c in run.cases}
         for image in images:
             run.cases.extend(c for c in not_run(manifest, image, "run interrupted") if c.program not in done)
+    finally:
+        if progress:
+            progress.end()
     attach_checks(run.cases, manifest)
     run.duration_s = round(time.monotonic() - start, 2)
     run.console_log = ", ".join(sorted(p.name for p in folder.glob("console-*.log")))

@@ -50,3 +50,12 @@ def test_xen_lines_about_crashes_and_panics() -> None:
     assert xen_reports_crash("d2v0 Unhandled SMC/HVC: 0x84000050") is None
     assert xen_panicked("Panic on CPU 0:")
     assert not xen_panicked("Freed 348kB init memory.")
+
+
+def test_shutdown_judged_from_xens_domain_dump() -> None:
+    from avps_cts.targets.xen import domain_shutdown_evidence
+    assert domain_shutdown_evidence("closing", [1, 1], 1)[0] == "guest-shutdown"
+    assert domain_shutdown_evidence("closing", [1, 0], 1)[0] == "domain-running"
+    assert domain_shutdown_evidence("timeout", [1, 1], 1)[0] is None  # a hang is no evidence
+    assert domain_shutdown_evidence("crashed", [1, 1], 1)[0] is None
+    assert domain_shutdown_evidence("closing", [], 1)[0] is None  # no dump, no evidence

@@ -10,8 +10,12 @@ records the labels as ``spec_label`` and sets ``verified: true`` on matched entr
 those two values in the YAML text.
 
 Exit status: 0 everything matched both ways, 1 something is unmatched, 2 usage or input error.
-The label format of the official text is not known here; the label pattern is deliberately broad
-(``[A-Z]`` word plus ``-``/``.``/``_`` separated parts containing a digit, optionally bracketed).
+The label format of the official text is not known here, so the checker recognises the common
+conventions and says which one the text uses: bracketed IDs (``[REQ-1] ...``), braced IDs
+(``{REQ-1} ...``), prefixed IDs (``REQ-1: ...``), numbered lists without IDs (``1. ...``, ``a) ...``)
+and tables (``| REQ-1 | The platform MUST ... |``). Statements are looked for under *Requirements*
+headings; a text without such headings has its normative sentences taken from every section.
+MUST, SHALL, SHOULD and MAY statements count alike (each is reported with its keyword).
 """
 from __future__ import annotations
 
@@ -30,6 +34,16 @@ import yaml
 from avps_cts.catalogue.loader import DEFAULT_AVPS, DEFAULT_VIRTIO, AvpsRequirement, CatalogueError, load_catalogue
 
 HEADING_RE = re.compile(r"^\s*(\d+(?:\.\d+)+)\.?\s+([A-Z][^\n]*?)\s*(?:\.{3,}\s*\d+)?\s*$")
+MD_HEADING_RE = re.compile(r"^\s*#{1,6}\s+(?:(\d+(?:\.\d+)*)\.?\s+)?([A-Z][^\n]*?)\s*$")
+TABLE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{3,}")
+ID_CELL_RE = re.compile(r"^[\[{(]?((?=[A-Za-z0-9._:-]*\d)[A-Z][A-Za-z0-9]*(?:[-_.:][A-Za-z0-9]+)+)[\]})]?$")
+NUMBERED_RE = re.compile(r"^\s*\(?(?:\d{1,3}|[a-z])[.)]\s+")
+KEYWORDS = ("MUST", "SHALL", "SHOULD", "MAY")
+CONVENTIONS = {
+    "bracketed": "bracketed IDs ([REQ-1] ...)", "braced": "braced IDs ({REQ-1} ...)",
+    "prefixed": "prefixed IDs (REQ-1: ...)", "numbered": "numbered lists without IDs (1. ..., a) ...)",
+    "table": "tables (| ID | statement |)", "unlabelled": "plain paragraphs without IDs",
+}
 REQ_HEADING_RE = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?\s+)?Requirements?\s*:?\s*$", re.I)
 DISCUSSION_RE = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?\s+)?Discussion\s*:?\s*$", re.I)
 NORMATIVE_RE = re.compile(r"\b(MUST|SHALL|SHOULD|MAY|REQUIRED|RECOMMENDED)\b")
@@ -49,9 +63,19 @@ class SpecStatement:
     label: str | None
     text: str
     line: int
+    style: str = "unlabelled"  # which labelling convention this statement uses (CONVENTIONS)
+
+    @property
+    def keyword(self) -> str:
+        """MUST / SHALL / SHOULD / MAY: the strongest normative word of the statement."""
+        found = NORMATIVE_RE.findall(self.text)
+        for word in KEYWORDS:
+            if word in found:
+                return word
+        return {"REQUIRED": "MUST", "RECOMMENDED": "SHOULD"}.get(found[0], found[0]) if found else ""
 
     def to_json(self) -> dict[str, object]:
-        return dataclasses.asdict(self)
+        return {**dataclasses.asdict(self), "keyword": self.keyword}
 
 
 @dataclasses.dataclass
@@ -98,9 +122,37 @@ def read_spec(path: Path) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def parse_spec_text(text: str) -> list[SpecSection]:
-    """Sections in document order, each with the normative statements of its Requirements part."""
+def _style(first_line: str, label: str | None) -> str:
+    stripped = first_line.lstrip()
+    if label:
+        return "bracketed" if stripped.startswith("[") else "braced" if stripped.startswith("{") else "prefixed"
+    return "numbered" if NUMBERED_RE.match(first_line) else "unlabelled"
+
+
+def _table_row(line: str) -> tuple[str | None, str] | None:
+    """(ID or None, statement) for a table row that holds a normative statement."""
+    if "|" in line:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    elif "\t" in line:
+        cells = [c.strip() for c in line.split("\t")]
+    else:
+        return None
+    if len(cells) < 2 or TABLE_RULE_RE.match(line):
+        return None
+    normative = [c for c in cells if NORMATIVE_RE.search(c)]
+    if not normative:
+        return None
+    label = next((m.group(1) for c in cells if (m := ID_CELL_RE.match(c))), None)
+    return label, " ".join(normative)
+
+
+def parse_spec_text(text: str, anywhere: bool = False) -> list[SpecSection]:
+    """Sections in document order, each with the normative statements of its Requirements part
+    (with anywhere, of the whole section: for texts without Requirements headings). A text with
+    no Requirements heading at all is read with anywhere."""
     text = text.replace("\f", "\n").translate(DASHES)
+    if not anywhere and not any(REQ_HEADING_RE.match(line) for line in text.splitlines()):
+        anywhere = True
     sections: list[SpecSection] = []
     current: SpecSection | None = None
     in_req = False
@@ -116,7 +168,8 @@ def parse_spec_text(text: str) -> list[SpecSection]:
             label = m.group(1) if m else None
             body = joined[m.end():] if m else BULLET_RE.sub("", joined, count=1)
             if NORMATIVE_RE.search(body):
-                current.statements.append(SpecStatement(current.number, current.title, label, body.strip(), stmt_line))
+                current.statements.append(SpecStatement(current.number, current.title, label, body.strip(), stmt_line,
+                                                        _style(stmt[0], label)))
         stmt = []
 
     for i, raw in enumerate(text.splitlines(), start=1):
@@ -129,14 +182,22 @@ def parse_spec_text(text: str) -> list[SpecSection]:
             flush()
             in_req = False
             continue
-        h = HEADING_RE.match(line)
+        h = HEADING_RE.match(line) or MD_HEADING_RE.match(line)
         if h and not NORMATIVE_RE.search(h.group(2)) and not h.group(2).endswith(".") and len(h.group(2)) < 90:
             flush()
-            current = SpecSection(h.group(1), h.group(2).strip(), i)
+            current = SpecSection(h.group(1) or "", h.group(2).strip(), i)
             sections.append(current)
-            in_req = False
+            in_req = anywhere
             continue
         if not in_req:
+            continue
+        row = _table_row(line)
+        if row is not None and current is not None:
+            flush()
+            current.statements.append(SpecStatement(current.number, current.title, row[0], row[1], i, "table"))
+            continue
+        if "|" in line and (TABLE_RULE_RE.match(line) or line.strip().startswith("|")):
+            flush()  # a table's header or rule
             continue
         if not line.strip() or FOOTER_RE.match(line):
             flush()
@@ -148,6 +209,24 @@ def parse_spec_text(text: str) -> list[SpecSection]:
         stmt.append(line)
     flush()
     return sections
+
+
+def detect_convention(sections: Sequence[SpecSection]) -> tuple[str, dict[str, int]]:
+    """The labelling convention most statements use, and how many use each."""
+    counts: dict[str, int] = {}
+    for st in (st for sec in sections for st in sec.statements):
+        counts[st.style] = counts.get(st.style, 0) + 1
+    if not counts:
+        return "unlabelled", {}
+    return max(counts, key=lambda k: (counts[k], k != "unlabelled")), counts
+
+
+def keyword_counts(sections: Sequence[SpecSection]) -> dict[str, int]:
+    out = {k: 0 for k in KEYWORDS}
+    for st in (st for sec in sections for st in sec.statements):
+        if st.keyword in out:
+            out[st.keyword] += 1
+    return out
 
 
 def _words(s: str) -> set[str]:
@@ -232,9 +311,18 @@ def write_labels(yaml_path: Path, result: CheckResult) -> list[str]:
     return updated
 
 
+def convention_line(sections: Sequence[SpecSection]) -> str:
+    convention, counts = detect_convention(sections)
+    words = ", ".join(f"{k} {v}" for k, v in keyword_counts(sections).items())
+    others = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if k != convention)
+    return (f"convention detected: {CONVENTIONS[convention]} ({counts.get(convention, 0)} statements"
+            + (f"; also {others}" if others else "") + f"); keywords: {words}")
+
+
 def _report(result: CheckResult, sections: list[SpecSection]) -> str:
     n_st = sum(len(s.statements) for s in sections)
-    out = [f"{n_st} requirement statement(s) under Requirements headings; "
+    out = [convention_line(sections),
+           f"{n_st} requirement statement(s); "
            f"{sum(len(v) for v in result.matches.values())} matched to {len(result.matches)} entr(y/ies)."]
     for eid, sts in result.matches.items():
         labels = ", ".join(s.label or "(no label)" for s in sts)
@@ -263,10 +351,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     sections = parse_spec_text(text)
     if not any(s.statements for s in sections):
-        print(f"check-spec: no requirement statements found under Requirements headings in {args.file}", file=sys.stderr)
+        print(f"check-spec: no requirement statements (MUST/SHALL/SHOULD/MAY sentences under numbered or '#' "
+              f"headings) found in {args.file}", file=sys.stderr)
         return 2
     result = match_spec(cat.avps, sections)
-    print(json.dumps(result.to_json(), indent=2) if args.json else _report(result, sections))
+    if args.json:
+        convention, counts = detect_convention(sections)
+        print(json.dumps({**result.to_json(), "convention": convention, "conventions": counts,
+                          "keywords": keyword_counts(sections)}, indent=2))
+    else:
+        print(_report(result, sections))
     if args.write:
         updated = write_labels(args.catalogue, result)
         print(f"wrote spec_label/verified for {len(updated)} entr(y/ies) in {args.catalogue}", file=sys.stderr)

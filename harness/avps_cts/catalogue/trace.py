@@ -161,9 +161,13 @@ def render_markdown(trace: dict[str, Any], *, with_requirements: bool = True) ->
                          + (f" {c[NOT_OBSERVABLE]} |" if virtio else ""))
         lines.append("")
         if with_requirements:
-            lines += ["| Requirement | Coverage | Test cases | Verdict |", "|---|---|---|---|"]
+            lines += ["| Requirement | Title | Level | Coverage | Test cases | Verdict |", "|---|---|---|---|---|---|"]
             for r in d["requirements"]:
                 cases = ", ".join(f"`{c['case_id']}`" + (f" ({c['status']})" if c["status"] else "") for c in r["cases"]) or "—"
-                lines.append(f"| {_md_escape(r['id'])} | {r['coverage']} | {cases} | {r['verdict'] or '—'} |")
+                title = r.get("title") or (f"{r.get('keyword', '')}: {r.get('summary', '')}" if r.get("summary") else "")
+                level = r["level"] + (f" ({r['keyword']})" if r.get("keyword") else "")
+                verdict = r["verdict"] or "— (no run: `make trace RESULTS=reports/<run>`)"
+                lines.append(f"| {_md_escape(r['id'])} | {_md_escape(title)} | {level} | {r['coverage']} | {cases} | "
+                             f"{verdict} |")
             lines.append("")
     return "\n".join(lines)

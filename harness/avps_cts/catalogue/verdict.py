@@ -33,12 +33,13 @@ class RequirementVerdict:
     testable: bool = True  # False for verify: document
     blocking: bool = False  # this verdict stops the platform from being conformant
     undetermined: bool = False  # conditional, not covered: applicability unknown
+    waived: bool = False  # failed, but every failing case is accepted by a current waiver
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.req_id, "layer": self.layer, "level": self.level, "keyword": self.keyword,
             "verdict": self.verdict.value, "reason": self.reason, "gating": self.gating,
-            "testable": self.testable, "blocking": self.blocking, "undetermined": self.undetermined,
+            "testable": self.testable, "blocking": self.blocking, "undetermined": self.undetermined, "waived": self.waived,
             "cases": [{"case_id": c, "status": s.value} for c, s in self.cases],
         }
 
@@ -51,6 +52,29 @@ class ConformanceReport:
     blocking: list[str]
     undetermined: list[str]
     problems: list[str]
+    waived: list[str] = dataclasses.field(default_factory=list)
+    waivers_used: int = 0  # current waivers that accepted at least one failure
+
+    @property
+    def platform_failures(self) -> list[str]:
+        """Blocking requirements the platform failed or never let run to completion."""
+        return [r for r in self.blocking if self.verdicts[r].verdict is not Verdict.NOT_COVERED]
+
+    @property
+    def suite_gaps(self) -> list[str]:
+        """Gating requirements no case tests yet: the suite's gaps, not the platform's failures."""
+        return [r for r in self.blocking if self.verdicts[r].verdict is Verdict.NOT_COVERED] + list(self.undetermined)
+
+    @property
+    def headline(self) -> str:
+        n = self.waivers_used
+        waivers = f" with {n} waiver{'s' if n != 1 else ''}" if n else ""
+        if self.platform_failures:
+            return f"NOT conformant: {len(self.platform_failures)} platform failure(s)"
+        if self.suite_gaps:
+            return (f"no platform failure found{waivers}; conformance not established: "
+                    f"{len(self.suite_gaps)} requirement(s) the suite does not cover yet")
+        return f"conformant{waivers}"
 
     def counts(self, layer: str | None = None) -> dict[str, int]:
         out = {v.value: 0 for v in Verdict}
@@ -65,6 +89,11 @@ class ConformanceReport:
             "complete": self.complete,
             "blocking": self.blocking,
             "undetermined": self.undetermined,
+            "waived": self.waived,
+            "waivers_used": self.waivers_used,
+            "headline": self.headline,
+            "platform_failures": self.platform_failures,
+            "suite_gaps": self.suite_gaps,
             "problems": self.problems,
             "counts": {"avps": self.counts("avps"), "virtio": self.counts("virtio"), "vbsa": self.counts("vbsa")},
             "requirements": [rv.to_json() for rv in self.verdicts.values()],
@@ -99,13 +128,24 @@ def _one(req: Requirement, level: str, case_ids: list[str], results: dict[str, C
             rv.reason = f"document-only: {req.rationale}"
         return rv
     statuses: list[tuple[str, Status, str]] = []
+    waived: list[str] = []
+    waived_cases: list[tuple[str, Status]] = []
     for cid in case_ids:
         cr = results.get(cid)
         if cr is None:
+            if run is not None and run.platform.get("selection"):
+                continue  # selected out of this run: not judged here
             statuses.append((cid, Status.NOT_RUN, "expected by the manifest, never reported" if run else "no run result"))
+        elif cr.waived and cr.status.is_failure:
+            waived.append(f"{cid}: {cr.detail} [waived: {cr.waived}]")
+            waived_cases.append((cid, cr.status))
         else:
             statuses.append((cid, cr.status, cr.detail))
-    rv.cases = [(c, s) for c, s, _ in statuses]
+    if not statuses and not waived:
+        rv.reason = "every case of this requirement was selected out of the run"
+        rv.gating = False
+        return rv
+    rv.cases = [(c, s) for c, s, _ in statuses] + waived_cases
     fails = [f"{c}: {d}" if d else c for c, s, d in statuses if s is Status.FAIL]
     broken = [f"{c} ({s.value}{': ' + d if d else ''})" for c, s, d in statuses
               if s in (Status.ERROR, Status.TIMEOUT, Status.NOT_RUN)]
@@ -113,6 +153,9 @@ def _one(req: Requirement, level: str, case_ids: list[str], results: dict[str, C
     skips = [f"{c}: {d}" if d else c for c, s, d in statuses if s is Status.SKIP]
     if fails:
         rv.verdict, rv.reason = Verdict.FAIL, "failed: " + "; ".join(fails)
+    elif waived and not broken:
+        rv.verdict, rv.waived = Verdict.FAIL, True
+        rv.reason = "failed, waived: " + "; ".join(waived)
     elif broken:
         rv.verdict, rv.reason = Verdict.NOT_RUN, "not run to completion: " + "; ".join(broken)
     elif passed:
@@ -151,7 +194,7 @@ def requirement_verdicts(catalogue: Catalogue, manifest: Manifest | None, run: R
 
 
 def _mark_gate(rv: RequirementVerdict) -> None:
-    if not rv.gating:
+    if not rv.gating or rv.waived:
         return
     if rv.verdict in (Verdict.FAIL, Verdict.NOT_RUN):
         rv.blocking = True
@@ -174,13 +217,26 @@ def judge(catalogue: Catalogue, manifest: Manifest | None, run: RunResult | None
         blocking=blocking,
         undetermined=undetermined,
         problems=list(run.problems) if run else ["no run result"],
+        waived=[r for r, v in verdicts.items() if v.waived and v.gating],
+        waivers_used=sum(1 for w in (run.waivers if run else []) if w.get("matched") and not w.get("expired")),
     )
 
 
 def summary_lines(report: ConformanceReport, limit: int = 20) -> Iterable[str]:
-    yield f"conformant: {'yes' if report.conformant else 'no'}" + ("" if report.complete else " (incomplete: conditional areas without tests)")
-    for r in report.blocking[:limit]:
+    """The headline first, split three ways: what the platform failed (blocking), what the suite
+    does not test yet (never blamed on the platform), what a waiver accepted."""
+    failures, gaps = report.platform_failures, report.suite_gaps
+    yield f"verdict: {report.headline}"
+    yield (f"  platform failures (blocking): {len(failures)}; suite gaps (not covered yet): {len(gaps)}; "
+           f"waived: {len(report.waived)}")
+    for r in failures[:limit]:
         v = report.verdicts[r]
-        yield f"  blocking {r}: {v.verdict.value} — {v.reason}"
-    if len(report.blocking) > limit:
-        yield f"  … and {len(report.blocking) - limit} more blocking"
+        yield f"  platform failure {r}: {v.verdict.value} — {v.reason}"
+    if len(failures) > limit:
+        yield f"  … and {len(failures) - limit} more platform failures"
+    for r in report.waived[:limit]:
+        yield f"  waived {r}: {report.verdicts[r].reason}"
+    if gaps:
+        yield (f"  suite gaps: {len(gaps)} requirements no case of this suite tests yet "
+               f"({sum(1 for g in gaps if report.verdicts[g].level == 'mandatory')} mandatory), "
+               "listed in the traceability matrix; they say nothing about the platform")

@@ -11,7 +11,7 @@ from typing import Callable
 from .. import case_review, profiles
 from ..reports import writer
 from ..results import CaseResult, RunResult, Status
-from ..run import linux_image, probe_images, report_folder, run_images
+from ..run import linux_image, probe_images, report_folder, run_images, run_scratch
 
 # A control flips a case when the case reports a failure of its own, not when it never ran.
 FLIPPED = (Status.FAIL, Status.ERROR)
@@ -78,7 +78,7 @@ def run_control(args: argparse.Namespace, target_name: str, name: str,
     """Boots each image carrying a case the control names once, under the control's profile."""
     config = profiles.load(target_name, name)
     build = Path(args.build)
-    target, _ = make_target(target_name, name, build / "run" / f"{target_name}-{name}")
+    target, _ = make_target(target_name, name, run_scratch(build, f"{target_name}-{name}"))
     program_of = {c.case_id: c.program for c in manifest.cases}
     wanted = {program_of.get(c, "") for c in config.expect_fail}
     images = []

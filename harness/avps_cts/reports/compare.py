@@ -61,7 +61,8 @@ def load_run(path: Path) -> PlatformRun:
         raise CompareError(f"{source}: not an avps-cts results.json (no 'target'/'cases')")
     platform = data.get("platform") or {}
     profile = str(platform.get("profile", "default"))
-    cases = {c["case_id"]: Case(str(c.get("status", "")), str(c.get("detail", "")),
+    cases = {c["case_id"]: Case(str(c.get("status", "")) + (" (waived)" if c.get("waived") else ""),
+                                str(c.get("detail", "")),
                                 list(c.get("requirements", [])), list(c.get("diagnostics", [])))
              for c in data["cases"]}
     conformance = data.get("conformance") or {}

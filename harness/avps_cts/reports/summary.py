@@ -7,6 +7,11 @@ _MARK = {Status.PASS: "PASS", Status.FAIL: "FAIL", Status.SKIP: "SKIP", Status.E
          Status.TIMEOUT: "TIMEOUT", Status.NOT_RUN: "NOT-RUN"}
 
 
+def mark(case) -> str:
+    """PASS/FAIL/...; a failure a waiver accepts reads 'FAIL (waived)'."""
+    return _MARK[case.status] + (" (waived)" if case.waived and case.status.is_failure else "")
+
+
 def _duration(seconds: float | None) -> str:
     return "" if seconds is None else f"{seconds:.2f} s"
 
@@ -20,6 +25,13 @@ def markdown(run: RunResult, extra_sections: list[str] | None = None) -> str:
             lines.append(f"- {key}: {value}")
     lines += ["", "| " + " | ".join(f"{k}: {v}" for k, v in counts.items()) + " |",
               "|" + "---|" * len(counts), ""]
+    if run.waivers:
+        lines += ["## Waivers", "", "| waiver | subject | until | who | reason | accepted |", "|---|---|---|---|---|---|"]
+        for w in run.waivers:
+            subject = f"case {w['case']}" if w.get("case") else f"requirement {w['requirement']}"
+            state = "EXPIRED: accepts nothing" if w["expired"] else (", ".join(w["matched"]) or "no failure")
+            lines.append(f"| {w['where']} | {subject} | {w['expires']} | {w['who']} | {w['reason']} | {state} |")
+        lines.append("")
     if run.problems:
         lines += ["## Problems with the run", ""] + [f"- {p}" for p in run.problems] + [""]
     lines += ["## Test cases", "", "| test | checks | requirements | status | duration | detail |",
@@ -28,7 +40,9 @@ def markdown(run: RunResult, extra_sections: list[str] | None = None) -> str:
         reqs = "<br>".join(c.requirements)
         detail = c.detail.replace("|", "\\|")[:200]
         checks = c.checks.replace("|", "\\|")
-        lines.append(f"| `{c.case_id}` | {checks} | {reqs} | {_MARK[c.status]} | {_duration(c.duration_s)} | {detail} |")
+        if c.waived:
+            detail += f" — waived: {c.waived.replace('|', '/')}"
+        lines.append(f"| `{c.case_id}` | {checks} | {reqs} | {mark(c)} | {_duration(c.duration_s)} | {detail} |")
     for section in extra_sections or []:
         lines += ["", section]
     return "\n".join(lines) + "\n"
@@ -43,9 +57,11 @@ def terminal_table(run: RunResult) -> str:
         if more:
             reqs += f" (+{more} VIRTIO)"
         t = "" if c.duration_s is None else f"{c.duration_s:.2f}s"
-        rows.append(f"{c.case_id.ljust(width)}  {_MARK[c.status]:8} {t:>8}  {reqs}")
+        rows.append(f"{c.case_id.ljust(width)}  {mark(c):8} {t:>8}  {reqs}")
         if c.status.is_failure and c.detail:
             rows.append(f"{''.ljust(width)}    -> {c.detail[:150]}")
+        if c.waived:
+            rows.append(f"{''.ljust(width)}    waived: {c.waived[:150]}")
     counts = run.counts()
     rows.append("")
     rows.append("  ".join(f"{k}={v}" for k, v in counts.items() if v))

@@ -1,6 +1,8 @@
 """Xen 4.17 (Debian's arm64 build) dom0less target on QEMU TCG: each image boots as a domU, its console demultiplexed."""
 from __future__ import annotations
 
+import gzip
+import re
 import subprocess
 from pathlib import Path
 from typing import Sequence
@@ -38,10 +40,24 @@ def fetch_xen() -> Path:
 
 
 def xen_version(binary: Path) -> str:
+    """Xen's real version: the Debian package's (its changelog, next to the unpacked binary), else
+    a version string compiled into the binary; never the banner's printf format."""
+    root = binary.parent.parent
+    for changelog in sorted(root.glob("usr/share/doc/xen-hypervisor-*/changelog.Debian.gz")):
+        try:
+            first = gzip.decompress(changelog.read_bytes()).decode("utf-8", "replace").splitlines()[0]
+        except (OSError, IndexError, EOFError):
+            continue
+        match = re.match(r"^xen \((?P<version>[^)]+)\)", first)
+        if match:
+            return f"Xen {match.group('version')} (Debian {changelog.parent.name})"
     data = binary.read_bytes()
-    marker = data.find(b"Xen version ")
-    if marker >= 0:
-        return data[marker:marker + 80].split(b"\0")[0].decode("ascii", "replace").strip()
+    series = re.search(rb"xen,xen-(\d+\.\d+)\0", data)
+    if series:
+        found = re.search(rb"\0(" + re.escape(series.group(1)) + rb"\.\d+[0-9A-Za-z.+~-]*)\0", data)
+        if found:
+            return f"Xen {found.group(1).decode('ascii')}"
+        return f"Xen {series.group(1).decode('ascii')}"
     return binary.name
 
 
@@ -151,6 +167,24 @@ class XenTarget:
         return {image.name: boot_output(result, n, log_path) for n, image in enumerate(images, start=1)}
 
 
+def domain_shutdown_evidence(end: str | None, vcpus_paused: list[int], domid: int) -> tuple[str | None, str]:
+    """What Xen itself shows about a domain's end, as the host's observation for host-judged cases.
+
+    Xen 4.17 logs nothing when a domU calls SYSTEM_OFF or SYSTEM_RESET (only the hardware
+    domain's shutdown is printed), but its 'q' dump, taken after the domain went quiet, shows
+    each vCPU's pause_count: a shut-down domain has every vCPU paused (domain_shutdown pauses
+    them), a running or idle one has none. Without a control domain nothing restarts a domain,
+    so a stopped domain stayed off: 'guest-shutdown'. A domain whose vCPUs still run after the
+    call was not shut down: 'domain-running'. A crash, a timeout or a missing dump is no evidence."""
+    if end not in ("closing", "final") or not vcpus_paused:
+        return None, f"no evidence: domain {domid} ended by '{end}', Xen's dump listed {len(vcpus_paused)} vCPU(s)"
+    counts = ", ".join(str(c) for c in vcpus_paused)
+    if all(count > 0 for count in vcpus_paused):
+        return "guest-shutdown", (f"Xen's 'q' dump: every vCPU of domain {domid} paused (pause_count {counts}) and "
+                                  "the domain was not restarted (no control domain restarts it)")
+    return "domain-running", f"Xen's 'q' dump: domain {domid} still has running vCPUs (pause_count {counts})"
+
+
 def boot_output(result: SessionResult, domid: int, log_path: Path) -> BootOutput:
     """One domain's view of a session, in the shape every target returns."""
     stream = result.domains[domid]
@@ -169,11 +203,10 @@ def boot_output(result: SessionResult, domid: int, log_path: Path) -> BootOutput
             out.problems.append(f"guest kernel panic: {line.strip()[:160]}")
             break
     paused = bool(stream.vcpus_paused) and all(count > 0 for count in stream.vcpus_paused)
+    reason, why = domain_shutdown_evidence(stream.end, stream.vcpus_paused, domid)
     out.host_evidence.update({
-        # Xen 4.17 logs nothing when a domU calls SYSTEM_OFF or SYSTEM_RESET (domain_shutdown()
-        # prints only for the hardware domain), and its 'q' dump shows the vCPUs paused but not
-        # the shutdown code: there is no host evidence of which one happened.
-        "shutdown_reason": None,
+        "shutdown_reason": reason,
+        "shutdown_evidence": why,
         "domain_end": stream.end,
         "domain_stopped": paused if stream.vcpus_paused else None,
         "xen_messages_about_domain": stream.xen_lines[:60],
