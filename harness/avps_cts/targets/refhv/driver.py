@@ -29,7 +29,7 @@ class RefhvTarget:
         self.build = scratch.parent.parent
         self.binary = require_program(config.qemu, "qemu-system-arm")
         self.scenario = str(config.options.get("scenario", "one-vm"))
-        # The Linux image boots in its own scenario (one vCPU, initramfs, kernel command line).
+        # The Linux image boots in its own scenario (two vCPUs, initramfs, kernel command line).
         self.linux_scenario = str(config.options.get("linux_scenario", "linux"))
         self.faults = [str(f) for f in config.options.get("faults", []) or []]
         self.image_vm = str(config.options.get("image_vm", "guest"))
@@ -75,18 +75,29 @@ class RefhvTarget:
         lines[starts[0] + 1:starts[0] + 1] = added
         text = "".join(lines)
         if image.kind == "linux":
-            text = text.replace("${BOOTARGS}", self.bootargs(image)).replace(
+            text = text.replace("${BOOTARGS}", self.bootargs(image, self.vcpus_of_image_vm(lines, starts[0]))).replace(
                 "${INITRD_SIZE}", str(image.initrd.stat().st_size if image.initrd else 0))
         self.scratch.mkdir(parents=True, exist_ok=True)
         path = self.scratch / f"refhv-{image.name}.conf"
         path.write_text(text)
         return path
 
-    def bootargs(self, image: BootImage) -> str:
+    @staticmethod
+    def vcpus_of_image_vm(lines: list[str], start: int) -> int:
+        """How many vCPUs the scenario gives the image's VM (its `cpus` statement)."""
+        for line in lines[start + 1:]:
+            words = line.split("#")[0].split()
+            if words[:1] == ["vm"]:
+                break
+            if words[:1] == ["cpus"]:
+                return len(words) - 1
+        return 0
+
+    def bootargs(self, image: BootImage, vcpus: int) -> str:
         """The kernel command line: the target's append plus what the host declares (avps.<key>=<value>),
-        with the image VM's real vCPU count and RAM, as the QEMU target does."""
-        vcpus, ram_mib = 1, self.config.memory_mib
-        params = {"cpus": str(vcpus), "mem_mib": str(ram_mib), **self.config.params, **image.params}
+        with the image VM's real vCPU count and RAM (memory_mib must match the scenario), as the QEMU
+        target does."""
+        params = {"cpus": str(vcpus), "mem_mib": str(self.config.memory_mib), **self.config.params, **image.params}
         if image.initrd is not None:
             params.setdefault("initrd_bytes", str(image.initrd.stat().st_size))
         return self.config.append + "".join(f" avps.{k}={v}" for k, v in params.items())
