@@ -117,6 +117,8 @@ static int64_t affinity_info(struct vcpu *caller, uint64_t mpidr, uint64_t lowes
 		return PSCI_INVALID_PARAMETERS;
 	if (fault_on(vm->faults, FAULT_AFFINITY_INFO_ALWAYS_ON))
 		return AFFINITY_ON;
+	if (fault_on(vm->faults, FAULT_AFFINITY_INFO_ALWAYS_OFF))
+		return AFFINITY_OFF;
 	int power = __atomic_load_n(&target->power, __ATOMIC_ACQUIRE);
 	return power == VCPU_ON ? AFFINITY_ON : power == VCPU_ON_PENDING ? AFFINITY_ON_PENDING
 									 : AFFINITY_OFF;

@@ -132,6 +132,9 @@ int main(void)
 	CHECK(value(0, CPU_SUSPEND64, 0, ENTRY, 0) == 0, "standby_unaffected_by_other_faults");
 	CHECK(value(0, 0x8400000a, 0x8400001f, 0, 0) == 0 && value(0, 0x8400000a, 0xc4000001, 0, 0) == -1 &&
 	      value(0, 0x80000001, 0x80001234, 0, 0) == 0, "fault_features_answers");
+	reset_vm(1u << FAULT_AFFINITY_INFO_ALWAYS_OFF);
+	CHECK(value(0, AFFINITY_INFO64, 0, 0, 0) == 1 && value(0, AFFINITY_INFO64, 0xfefe, 0, 0) == PSCI_INVALID_PARAMETERS,
+	      "fault_affinity_info_off_for_existing_cpus_only");
 	reset_vm(1u << FAULT_CPU_SUSPEND_REJECTS_STANDBY);
 	CHECK(value(0, CPU_SUSPEND64, 0, ENTRY, 0) == PSCI_INVALID_PARAMETERS &&
 	      call(0, CPU_SUSPEND64, 1u << 16, ENTRY, 0).action == PSCI_ACTION_VCPU_RESTART, "fault_standby_rejected_only");
