@@ -135,6 +135,11 @@ int main(void)
 	reset_vm(1u << FAULT_AFFINITY_INFO_ALWAYS_OFF);
 	CHECK(value(0, AFFINITY_INFO64, 0, 0, 0) == 1 && value(0, AFFINITY_INFO64, 0xfefe, 0, 0) == PSCI_INVALID_PARAMETERS,
 	      "fault_affinity_info_off_for_existing_cpus_only");
+	reset_vm(1u << FAULT_CPU_ON_AFTER_OFF_FAILS);
+	CHECK(value(0, CPU_ON64, 1, ENTRY, 0) == 0 && vcpu_take_start(&vm.vcpus[1], &entry, &context),
+	      "fault_first_cpu_on_still_works");
+	call(1, CPU_OFF, 0, 0, 0);
+	CHECK(value(0, CPU_ON64, 1, ENTRY, 0) == -6, "fault_cpu_on_after_off_internal_failure");
 	reset_vm(1u << FAULT_CPU_SUSPEND_REJECTS_STANDBY);
 	CHECK(value(0, CPU_SUSPEND64, 0, ENTRY, 0) == PSCI_INVALID_PARAMETERS &&
 	      call(0, CPU_SUSPEND64, 1u << 16, ENTRY, 0).action == PSCI_ACTION_VCPU_RESTART, "fault_standby_rejected_only");

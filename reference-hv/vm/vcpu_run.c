@@ -73,8 +73,10 @@ void vcpu_run_loop(void)
 	if (v->index == 0) {
 		int expected = VCPU_OFF;
 		if (__atomic_compare_exchange_n(&v->power, &expected, VCPU_ON, false, __ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE))
+						__ATOMIC_ACQUIRE)) {
+			v->starts++;
 			vcpu_enter(p, v->vm->entry_ipa, v->vm->dtb_ipa);
+		}
 	}
 	for (;;) {
 		if (__atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_STOPPED)
