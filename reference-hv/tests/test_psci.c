@@ -89,6 +89,8 @@ int main(void)
 	      "suspend_powerdown_restarts_at_entry");
 	CHECK(value(0, CPU_SUSPEND64, 1u << 24, ENTRY, 0) == PSCI_INVALID_PARAMETERS &&
 	      value(0, CPU_SUSPEND64, 1u << 30, ENTRY, 0) == PSCI_INVALID_PARAMETERS, "suspend_bad_power_state");
+	CHECK(value(1, 0x84000001, 0x40000000, ENTRY, 0) == PSCI_INVALID_PARAMETERS &&
+	      value(1, 0x84000001, 0x20000, ENTRY, 0) == PSCI_INVALID_PARAMETERS, "suspend32_reserved_bits_rejected");
 	CHECK(call(0, 0x84000008, 0, 0, 0).action == PSCI_ACTION_VM_OFF &&
 	      call(0, 0x84000009, 0, 0, 0).action == PSCI_ACTION_VM_RESET, "system_off_and_reset");
 
