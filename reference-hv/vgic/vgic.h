@@ -13,6 +13,9 @@
 /* SPIs 32..63 are described (ITLinesNumber 1); none is wired to a device yet. */
 #define VGIC_SPI_WORDS 1
 #define VGIC_VTIMER_PPI 27
+#define VGIC_PTIMER_PPI 30
+/* The PPIs forwarded HW-linked from the physical GIC: the EL1 virtual and physical timers. */
+#define VGIC_FORWARDED_PPIS ((1u << VGIC_VTIMER_PPI) | (1u << VGIC_PTIMER_PPI))
 
 struct vgic_dist {
 	uint32_t ctlr;

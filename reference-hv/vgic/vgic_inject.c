@@ -1,4 +1,4 @@
-/* List-register injection (Arm IHI 0069 8.4): the virtual timer PPI is HW-linked, so the guest's deactivation reaches the physical GIC. */
+/* List-register injection (Arm IHI 0069 8.4): the EL1 timer PPIs are HW-linked, so the guest's deactivation reaches the physical GIC. */
 #include <stdbool.h>
 
 #include "arch.h"
@@ -53,14 +53,14 @@ uint32_t vgic_physical_irq(struct vcpu *v)
 	if (intid >= 1020)
 		return 1023;                              /* spurious */
 	gic_phys_priority_drop(intid);
-	bool wanted = v && v->vm->has_vgic && intid == VGIC_VTIMER_PPI &&
-		      (v->vgic.enabled0 & (1u << VGIC_VTIMER_PPI));
+	bool forwarded = intid < 32 && (VGIC_FORWARDED_PPIS & (1u << intid));
+	bool wanted = v && v->vm->has_vgic && forwarded && (v->vgic.enabled0 & (1u << intid));
 	int lr = wanted ? vgic_lr_pick(read_sysreg(S3_4_C12_C11_5), usable_lrs()) : -1;   /* ICH_ELRSR_EL2 */
 	if (lr < 0) {
 		/* Not for the guest (or no free LR): deactivate; a level-triggered source the guest has
 		 * not enabled is masked so it cannot fire again and again. */
 		gic_phys_deactivate(intid);
-		if (intid == VGIC_VTIMER_PPI && !wanted && v)
+		if (forwarded && !wanted && v)
 			gic_phys_set_enabled(v->pcpu, intid, false);
 		return intid;
 	}
@@ -117,8 +117,9 @@ void vgic_send_sgi(struct vcpu *sender, uint64_t sgi1r)
 
 void vgic_enables_changed(struct vcpu *v, uint32_t changed)
 {
-	if (changed & (1u << VGIC_VTIMER_PPI))
-		gic_phys_set_enabled(v->pcpu, VGIC_VTIMER_PPI, v->vgic.enabled0 & (1u << VGIC_VTIMER_PPI));
+	for (unsigned intid = 16; intid < 32; intid++)
+		if (changed & VGIC_FORWARDED_PPIS & (1u << intid))
+			gic_phys_set_enabled(v->pcpu, intid, v->vgic.enabled0 & (1u << intid));
 }
 
 void vgic_reset_lrs(struct vcpu *v)
@@ -131,7 +132,7 @@ void vgic_reset_lrs(struct vcpu *v)
 			gic_phys_deactivate((uint32_t)((lr >> 32) & 0x3ff));
 		lr_write(n, 0);
 	}
-	vgic_enables_changed(v, 1u << VGIC_VTIMER_PPI);
+	vgic_enables_changed(v, VGIC_FORWARDED_PPIS);
 	vgic_flush_sgis(v);
 }
 

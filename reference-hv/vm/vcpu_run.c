@@ -50,6 +50,7 @@ static void vcpu_enter(struct pcpu *p, uint64_t entry, uint64_t argument)
 	frame->spsr = SPSR_EL1H_MASKED;
 	write_sysreg(sctlr_el1, SCTLR_EL1_RESET);
 	write_sysreg(cntv_ctl_el0, 0);
+	write_sysreg(cntp_ctl_el0, 0);
 	isb();
 	vgic_reset_lrs(p->vcpu);
 	if (p->vcpu->vm->deadline) {

@@ -5,6 +5,7 @@ import subprocess
 from pathlib import Path
 
 from ...cache import require_program
+from ...cmdline_digest import close_command_line, new_nonce
 from ...profiles import PlatformConfig
 from ..base import BootImage, BootOutput, stream_process
 from ..qemu import qemu_version
@@ -33,6 +34,7 @@ class RefhvTarget:
         self.linux_scenario = str(config.options.get("linux_scenario", "linux"))
         self.faults = [str(f) for f in config.options.get("faults", []) or []]
         self.image_vm = str(config.options.get("image_vm", "guest"))
+        self.boot_nonce = new_nonce()  # makes each run's command line (and its digest) unique
         # Further ${NAME} paths of the scenario (a neighbour VM's image), relative to the build folder.
         self.sets = {str(k): str(v) for k, v in (config.options.get("sets") or {}).items()}
         self.host_memory_mib = int(config.options.get("host_memory_mib", 2048))
@@ -100,7 +102,11 @@ class RefhvTarget:
         params = {"cpus": str(vcpus), "mem_mib": str(self.config.memory_mib), **self.config.params, **image.params}
         if image.initrd is not None:
             params.setdefault("initrd_bytes", str(image.initrd.stat().st_size))
-        return self.config.append + "".join(f" avps.{k}={v}" for k, v in params.items())
+        # As on the QEMU target: the last token digests the rest, so boot.dt.chosen_bootargs can check
+        # that refhv's DT hands the command line over byte for byte.
+        declared_digest = params.pop("cmdline_digest", None)
+        text = self.config.append + "".join(f" avps.{k}={v}" for k, v in params.items())
+        return close_command_line(text, self.boot_nonce, declared_digest)
 
     def command(self, image: BootImage) -> list[str]:
         hypervisor, tool = self._hypervisor()
