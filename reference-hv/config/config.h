@@ -11,7 +11,7 @@
 #define CONFIG_MAX_VCPUS 8
 #define CONFIG_NAME_MAX 16
 #define CONFIG_PATH_MAX 160
-#define CONFIG_BOOTARGS_MAX 256
+#define CONFIG_BOOTARGS_MAX 512
 
 /* Guest-physical layout every VM sees (the QEMU virt addresses, so guests need nothing special). */
 #define VM_UART_IPA 0x09000000ULL

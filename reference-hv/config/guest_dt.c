@@ -61,7 +61,7 @@ static int timer_node(void *fdt)
 	return fdt_end_node(fdt);
 }
 
-static int uart_nodes(void *fdt)
+static int uart_nodes(void *fdt, const struct vm *vm)
 {
 	static const char compatible[] = "arm,pl011\0arm,primecell";
 	static const char clock_names[] = "uartclk\0apb_pclk";
@@ -78,6 +78,12 @@ static int uart_nodes(void *fdt)
 	CHECK(reg_property(fdt, VM_UART_IPA, VM_UART_SIZE));
 	CHECK(fdt_property(fdt, "clocks", clocks, sizeof(clocks)));
 	CHECK(fdt_property(fdt, "clock-names", clock_names, sizeof(clock_names)));
+	if (vm->has_vgic) {
+		/* SPI 1 (INTID 33), level-high, as on QEMU virt: Linux's driver needs a line to open the
+		 * port; refhv raises no UART interrupt (transmit never fills, there is no input). */
+		fdt32_t interrupts[3] = { cpu_to_fdt32(0), cpu_to_fdt32(1), cpu_to_fdt32(4) };
+		CHECK(fdt_property(fdt, "interrupts", interrupts, sizeof(interrupts)));
+	}
 	return fdt_end_node(fdt);
 }
 
@@ -136,7 +142,7 @@ int guest_dt_build(void *buf, unsigned size, const struct vm *vm)
 	if (vm->has_vgic)
 		CHECK(gic_node(fdt, vm));
 	CHECK(timer_node(fdt));
-	CHECK(uart_nodes(fdt));
+	CHECK(uart_nodes(fdt, vm));
 	CHECK(fdt_end_node(fdt));
 	return fdt_finish(fdt);
 }

@@ -17,6 +17,12 @@
 #define ESR_EC_SERROR      0x2f
 
 #define ESR_IL             (1u << 25)
+/* ISS of a trapped MSR/MRS without Rt: Op0, Op2, Op1, CRn, CRm, Direction (Arm ARM D19.2 ISS for EC 0x18). */
+#define ESR_SYSREG_MASK    0x3ffc1fULL
+#define ESR_SYSREG(op0, op1, crn, crm, op2, read) \
+	(((uint64_t)(op0) << 20) | ((uint64_t)(op2) << 17) | ((uint64_t)(op1) << 14) | ((uint64_t)(crn) << 10) | \
+	 ((uint64_t)(crm) << 1) | (read))
+#define ESR_SYSREG_ICC_SGI1R_WRITE ESR_SYSREG(3, 0, 12, 11, 5, 0)
 /* Fault status code for a synchronous external abort, not on a table walk. */
 #define ESR_FSC_SEA        0x10
 

@@ -157,6 +157,8 @@ void trap_from_guest(struct guest_regs *regs, uint64_t kind)
 		vcpu_park();
 	if (kind == 9) {
 		uint32_t intid = vgic_physical_irq(v);
+		if (v->vm->has_vgic)
+			vgic_flush_sgis(v);   /* a kick: SGIs another vCPU sent */
 		if (intid == GIC_PPI_HYP_TIMER && v->vm->deadline && read_sysreg(cntpct_el0) >= v->vm->deadline) {
 			char reason[64];
 			text_format(reason, sizeof(reason), "ran past its budget of %llu s",
@@ -180,6 +182,14 @@ void trap_from_guest(struct guest_regs *regs, uint64_t kind)
 	case ESR_EC_DABT_LOWER:
 		data_abort(v, regs, esr);
 		return;
+	case ESR_EC_SYSREG:
+		if (v->vm->has_vgic && (esr & ESR_SYSREG_MASK) == ESR_SYSREG_ICC_SGI1R_WRITE) {
+			unsigned rt = (unsigned)((esr >> 5) & 0x1f);
+			vgic_send_sgi(v, rt == 31 ? 0 : regs->x[rt]);
+			regs->elr += 4;
+			return;
+		}
+		stop_for(v, regs, "unexpected exception", esr);
 	case ESR_EC_IABT_LOWER:
 		if (v->vm->aborts_injected < ABORTS_LOGGED)
 			hv_log("vm %s: vCPU %d: instruction fetch at 0x%llx outside the VM: external abort injected",

@@ -36,6 +36,10 @@ const struct fault_switch fault_switches[FAULT_COUNT] = {
 		"stage 2 maps the next VM's RAM right after this VM's RAM: one VM reads another's memory" },
 	[FAULT_CPU_SUSPEND_REJECTS_STANDBY] = { "cpu-suspend-rejects-standby",
 		"CPU_SUSPEND answers INVALID_PARAMETERS for the valid standby power_state 0" },
+	[FAULT_AFFINITY_INFO_ALWAYS_OFF] = { "affinity-info-always-off",
+		"AFFINITY_INFO reports every existing CPU OFF, even the running caller" },
+	[FAULT_CPU_ON_AFTER_OFF_FAILS] = { "cpu-on-after-off-fails",
+		"CPU_ON of a CPU that ran before and called CPU_OFF answers INTERNAL_FAILURE" },
 };
 
 int fault_by_name(const char *name, unsigned len)

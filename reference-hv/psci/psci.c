@@ -81,6 +81,9 @@ static int64_t cpu_on(struct vcpu *caller, uint64_t mpidr, uint64_t entry, uint6
 									   : PSCI_INVALID_PARAMETERS;
 	if (!vm_ipa_in_ram(vm, entry, 4) || (entry & 3))
 		return PSCI_INVALID_ADDRESS;
+	if (fault_on(vm->faults, FAULT_CPU_ON_AFTER_OFF_FAILS) && target->starts &&
+	    __atomic_load_n(&target->power, __ATOMIC_ACQUIRE) == VCPU_OFF)
+		return PSCI_INTERNAL_FAILURE;
 	/* Concurrent CPU_ON calls for one target: exactly one wins the OFF -> ON_PENDING step. */
 	int expected = VCPU_OFF;
 	if (!__atomic_compare_exchange_n(&target->power, &expected, VCPU_ON_PENDING, false,
@@ -103,6 +106,7 @@ int vcpu_take_start(struct vcpu *v, uint64_t *entry, uint64_t *context_id)
 		return 0;
 	*entry = v->entry;
 	*context_id = v->context_id;
+	v->starts++;
 	__atomic_store_n(&v->power, VCPU_ON, __ATOMIC_RELEASE);
 	return 1;
 }
@@ -117,6 +121,8 @@ static int64_t affinity_info(struct vcpu *caller, uint64_t mpidr, uint64_t lowes
 		return PSCI_INVALID_PARAMETERS;
 	if (fault_on(vm->faults, FAULT_AFFINITY_INFO_ALWAYS_ON))
 		return AFFINITY_ON;
+	if (fault_on(vm->faults, FAULT_AFFINITY_INFO_ALWAYS_OFF))
+		return AFFINITY_OFF;
 	int power = __atomic_load_n(&target->power, __ATOMIC_ACQUIRE);
 	return power == VCPU_ON ? AFFINITY_ON : power == VCPU_ON_PENDING ? AFFINITY_ON_PENDING
 									 : AFFINITY_OFF;

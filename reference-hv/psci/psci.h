@@ -12,6 +12,7 @@
 #define PSCI_DENIED (-3)
 #define PSCI_ALREADY_ON (-4)
 #define PSCI_ON_PENDING (-5)
+#define PSCI_INTERNAL_FAILURE (-6)
 #define PSCI_INVALID_ADDRESS (-9)
 
 #define PSCI_VERSION_1_1 0x10001

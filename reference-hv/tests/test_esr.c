@@ -31,6 +31,10 @@ int main(void)
 	      "permission_and_external_not_translation");
 	CHECK(strcmp(esr_class_name(ESR_EC_HVC64), "HVC64") == 0 && strcmp(esr_class_name(0x3f), "other") == 0,
 	      "class_names");
+	uint64_t msr_sgi1r_x3 = ((uint64_t)ESR_EC_SYSREG << 26) | ESR_IL | ESR_SYSREG(3, 0, 12, 11, 5, 0) | (3u << 5);
+	CHECK((msr_sgi1r_x3 & ESR_SYSREG_MASK) == ESR_SYSREG_ICC_SGI1R_WRITE && ((msr_sgi1r_x3 >> 5) & 0x1f) == 3,
+	      "msr_icc_sgi1r_el1_recognised_with_its_register");
+	CHECK(((msr_sgi1r_x3 | 1) & ESR_SYSREG_MASK) != ESR_SYSREG_ICC_SGI1R_WRITE, "mrs_is_not_a_write");
 	printf("1..%d\n", unit_checks_run);
 	return unit_checks_failed != 0;
 }

@@ -89,6 +89,8 @@ int main(void)
 	      "suspend_powerdown_restarts_at_entry");
 	CHECK(value(0, CPU_SUSPEND64, 1u << 24, ENTRY, 0) == PSCI_INVALID_PARAMETERS &&
 	      value(0, CPU_SUSPEND64, 1u << 30, ENTRY, 0) == PSCI_INVALID_PARAMETERS, "suspend_bad_power_state");
+	CHECK(value(1, 0x84000001, 0x40000000, ENTRY, 0) == PSCI_INVALID_PARAMETERS &&
+	      value(1, 0x84000001, 0x20000, ENTRY, 0) == PSCI_INVALID_PARAMETERS, "suspend32_reserved_bits_rejected");
 	CHECK(call(0, 0x84000008, 0, 0, 0).action == PSCI_ACTION_VM_OFF &&
 	      call(0, 0x84000009, 0, 0, 0).action == PSCI_ACTION_VM_RESET, "system_off_and_reset");
 
@@ -132,6 +134,14 @@ int main(void)
 	CHECK(value(0, CPU_SUSPEND64, 0, ENTRY, 0) == 0, "standby_unaffected_by_other_faults");
 	CHECK(value(0, 0x8400000a, 0x8400001f, 0, 0) == 0 && value(0, 0x8400000a, 0xc4000001, 0, 0) == -1 &&
 	      value(0, 0x80000001, 0x80001234, 0, 0) == 0, "fault_features_answers");
+	reset_vm(1u << FAULT_AFFINITY_INFO_ALWAYS_OFF);
+	CHECK(value(0, AFFINITY_INFO64, 0, 0, 0) == 1 && value(0, AFFINITY_INFO64, 0xfefe, 0, 0) == PSCI_INVALID_PARAMETERS,
+	      "fault_affinity_info_off_for_existing_cpus_only");
+	reset_vm(1u << FAULT_CPU_ON_AFTER_OFF_FAILS);
+	CHECK(value(0, CPU_ON64, 1, ENTRY, 0) == 0 && vcpu_take_start(&vm.vcpus[1], &entry, &context),
+	      "fault_first_cpu_on_still_works");
+	call(1, CPU_OFF, 0, 0, 0);
+	CHECK(value(0, CPU_ON64, 1, ENTRY, 0) == -6, "fault_cpu_on_after_off_internal_failure");
 	reset_vm(1u << FAULT_CPU_SUSPEND_REJECTS_STANDBY);
 	CHECK(value(0, CPU_SUSPEND64, 0, ENTRY, 0) == PSCI_INVALID_PARAMETERS &&
 	      call(0, CPU_SUSPEND64, 1u << 16, ENTRY, 0).action == PSCI_ACTION_VCPU_RESTART, "fault_standby_rejected_only");

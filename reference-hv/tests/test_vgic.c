@@ -54,6 +54,13 @@ int main(void)
 						   (27ULL << 32) | 27), "lr_hw_pending_group1");
 	CHECK(vgic_lr_value(5, 0, 0x80, false) == ((1ULL << 62) | (1ULL << 60) | (0x80ULL << 48) | 5), "lr_software");
 	CHECK(vgic_lr_pick(0xe, 4) == 1 && vgic_lr_pick(0x0, 4) == -1 && vgic_lr_pick(0x10, 4) == -1, "lr_pick_first_empty");
+	uint64_t mpidrs[3] = { 0, 1, 0x100 };
+	unsigned intid = 99;
+	CHECK(vgic_sgi_targets((5ULL << 24) | 0x2, mpidrs, 3, 0, &intid) == 0x2 && intid == 5, "sgi_target_list_aff0");
+	CHECK(vgic_sgi_targets((1ULL << 16) | 0x1, mpidrs, 3, 0, &intid) == 0x4, "sgi_target_aff1");
+	CHECK(vgic_sgi_targets((1ULL << 40) | (3ULL << 24), mpidrs, 3, 1, &intid) == 0x5 && intid == 3,
+	      "sgi_irm_all_but_sender");
+	CHECK(vgic_sgi_targets(0x8, mpidrs, 3, 0, &intid) == 0, "sgi_no_such_cpu");
 	printf("1..%d\n", unit_checks_run);
 	return unit_checks_failed != 0;
 }

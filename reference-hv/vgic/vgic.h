@@ -13,6 +13,9 @@
 /* SPIs 32..63 are described (ITLinesNumber 1); none is wired to a device yet. */
 #define VGIC_SPI_WORDS 1
 #define VGIC_VTIMER_PPI 27
+#define VGIC_PTIMER_PPI 30
+/* The PPIs forwarded HW-linked from the physical GIC: the EL1 virtual and physical timers. */
+#define VGIC_FORWARDED_PPIS ((1u << VGIC_VTIMER_PPI) | (1u << VGIC_PTIMER_PPI))
 
 struct vgic_dist {
 	uint32_t ctlr;
@@ -22,6 +25,7 @@ struct vgic_dist {
 };
 
 struct vgic_cpu {
+	uint32_t sgis_pending;          /* SGIs sent to this vCPU, not yet in a list register (atomic) */
 	uint32_t waker;                 /* ProcessorSleep (bit 1) */
 	uint32_t igroupr0, enabled0, pending0, icfgr1, igrpmodr0;
 	uint8_t priority[32];
@@ -42,6 +46,12 @@ void vgic_dist_access(struct vgic_dist *dist, struct vgic_access *a);
  * PPIs/SGIs whose enable bit changed, so the caller can mirror them on the physical GIC.
  */
 uint32_t vgic_redist_access(struct vgic_cpu *cpu, int index, int n_vcpus, uint64_t mpidr, struct vgic_access *a);
+
+/*
+ * The vCPUs an ICC_SGI1R_EL1 value names (Arm IHI 0069 12.11.19): a bitmask over mpidr[0..n-1];
+ * IRM = 1 means every vCPU but the sender. *intid gets the SGI number.
+ */
+uint32_t vgic_sgi_targets(uint64_t sgi1r, const uint64_t *mpidr, int n, int sender, unsigned *intid);
 
 /* ICH_LR<n>_EL2 value of a pending group-1 interrupt; hw links it to physical INTID pintid. */
 uint64_t vgic_lr_value(uint32_t vintid, uint32_t pintid, uint8_t priority, bool hw);

@@ -1,4 +1,4 @@
-/* List-register injection (Arm IHI 0069 8.4): the virtual timer PPI is HW-linked, so the guest's deactivation reaches the physical GIC. */
+/* List-register injection (Arm IHI 0069 8.4): the EL1 timer PPIs are HW-linked, so the guest's deactivation reaches the physical GIC. */
 #include <stdbool.h>
 
 #include "arch.h"
@@ -53,14 +53,14 @@ uint32_t vgic_physical_irq(struct vcpu *v)
 	if (intid >= 1020)
 		return 1023;                              /* spurious */
 	gic_phys_priority_drop(intid);
-	bool wanted = v && v->vm->has_vgic && intid == VGIC_VTIMER_PPI &&
-		      (v->vgic.enabled0 & (1u << VGIC_VTIMER_PPI));
+	bool forwarded = intid < 32 && (VGIC_FORWARDED_PPIS & (1u << intid));
+	bool wanted = v && v->vm->has_vgic && forwarded && (v->vgic.enabled0 & (1u << intid));
 	int lr = wanted ? vgic_lr_pick(read_sysreg(S3_4_C12_C11_5), usable_lrs()) : -1;   /* ICH_ELRSR_EL2 */
 	if (lr < 0) {
 		/* Not for the guest (or no free LR): deactivate; a level-triggered source the guest has
 		 * not enabled is masked so it cannot fire again and again. */
 		gic_phys_deactivate(intid);
-		if (intid == VGIC_VTIMER_PPI && !wanted && v)
+		if (forwarded && !wanted && v)
 			gic_phys_set_enabled(v->pcpu, intid, false);
 		return intid;
 	}
@@ -68,10 +68,58 @@ uint32_t vgic_physical_irq(struct vcpu *v)
 	return 1023;
 }
 
+/* True when a list register already holds vintid (pending or active): a second one waits. */
+static bool lr_holds(uint32_t vintid)
+{
+	for (unsigned n = 0; n < usable_lrs(); n++) {
+		uint64_t lr = lr_read(n);
+		if ((lr >> LR_STATE_SHIFT) && (uint32_t)lr == vintid)
+			return true;
+	}
+	return false;
+}
+
+void vgic_flush_sgis(struct vcpu *v)
+{
+	uint32_t pending = __atomic_load_n(&v->vgic.sgis_pending, __ATOMIC_ACQUIRE);
+	for (unsigned intid = 0; pending && intid < 16; intid++) {
+		uint32_t bit = 1u << intid;
+		if (!(pending & bit) || !(v->vgic.enabled0 & bit) || lr_holds(intid))
+			continue;
+		int lr = vgic_lr_pick(read_sysreg(S3_4_C12_C11_5), usable_lrs());
+		if (lr < 0)
+			return;                               /* the next trap or kick retries */
+		lr_write((unsigned)lr, vgic_lr_value(intid, 0, v->vgic.priority[intid], false));
+		__atomic_fetch_and(&v->vgic.sgis_pending, ~bit, __ATOMIC_ACQ_REL);
+	}
+}
+
+void vgic_send_sgi(struct vcpu *sender, uint64_t sgi1r)
+{
+	struct vm *vm = sender->vm;
+	uint64_t mpidr[CONFIG_MAX_VCPUS];
+	unsigned intid;
+
+	for (int i = 0; i < vm->n_vcpus; i++)
+		mpidr[i] = vm->vcpus[i].mpidr;
+	uint32_t targets = vgic_sgi_targets(sgi1r, mpidr, vm->n_vcpus, sender->index, &intid);
+	for (int i = 0; i < vm->n_vcpus; i++) {
+		if (!(targets & (1u << i)))
+			continue;
+		struct vcpu *t = &vm->vcpus[i];
+		__atomic_fetch_or(&t->vgic.sgis_pending, 1u << intid, __ATOMIC_ACQ_REL);
+		if (t == sender)
+			vgic_flush_sgis(t);
+		else
+			gic_phys_send_sgi(pcpus[t->pcpu].mpidr, GIC_SGI_KICK);
+	}
+}
+
 void vgic_enables_changed(struct vcpu *v, uint32_t changed)
 {
-	if (changed & (1u << VGIC_VTIMER_PPI))
-		gic_phys_set_enabled(v->pcpu, VGIC_VTIMER_PPI, v->vgic.enabled0 & (1u << VGIC_VTIMER_PPI));
+	for (unsigned intid = 16; intid < 32; intid++)
+		if (changed & VGIC_FORWARDED_PPIS & (1u << intid))
+			gic_phys_set_enabled(v->pcpu, intid, v->vgic.enabled0 & (1u << intid));
 }
 
 void vgic_reset_lrs(struct vcpu *v)
@@ -84,7 +132,8 @@ void vgic_reset_lrs(struct vcpu *v)
 			gic_phys_deactivate((uint32_t)((lr >> 32) & 0x3ff));
 		lr_write(n, 0);
 	}
-	vgic_enables_changed(v, 1u << VGIC_VTIMER_PPI);
+	vgic_enables_changed(v, VGIC_FORWARDED_PPIS);
+	vgic_flush_sgis(v);
 }
 
 void vgic_wait_for_interrupt(struct vcpu *v)

@@ -13,6 +13,13 @@ uint32_t vgic_physical_irq(struct vcpu *v);
 /* The guest changed enable bits of its SGIs/PPIs: mirror the virtual timer's on the physical GIC. */
 void vgic_enables_changed(struct vcpu *v, uint32_t changed);
 
+/* A guest write of ICC_SGI1R_EL1 (trapped: HCR_EL2.IMO): marks the SGI pending at each target vCPU
+ * and kicks their physical CPUs (or fills a list register at once for the sender itself). */
+void vgic_send_sgi(struct vcpu *sender, uint64_t sgi1r);
+
+/* Moves this vCPU's pending SGIs that it has enabled into free list registers. */
+void vgic_flush_sgis(struct vcpu *v);
+
 /* Empties the list registers (deactivating HW-linked ones) before a vCPU starts afresh. */
 void vgic_reset_lrs(struct vcpu *v);
 

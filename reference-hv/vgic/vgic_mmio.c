@@ -195,6 +195,21 @@ uint32_t vgic_redist_access(struct vgic_cpu *c, int index, int n_vcpus, uint64_t
 	return before ^ c->enabled0;
 }
 
+uint32_t vgic_sgi_targets(uint64_t sgi1r, const uint64_t *mpidr, int n, int sender, unsigned *intid)
+{
+	uint32_t targets = 0;
+	uint64_t upper = (((sgi1r >> 48) & 0xff) << 24) | (((sgi1r >> 32) & 0xff) << 16) | (((sgi1r >> 16) & 0xff) << 8);
+	*intid = (unsigned)((sgi1r >> 24) & 0xf);
+	for (int i = 0; i < n && i < 32; i++) {
+		uint64_t aff = (mpidr[i] & 0xffffff) | ((mpidr[i] >> 8) & 0xff000000);
+		if ((sgi1r >> 40) & 1)
+			targets |= i != sender ? 1u << i : 0;
+		else if ((aff & ~0xffULL) == upper && (aff & 0xff) < 16 && ((sgi1r >> (aff & 0xff)) & 1))
+			targets |= 1u << i;
+	}
+	return targets;
+}
+
 uint64_t vgic_lr_value(uint32_t vintid, uint32_t pintid, uint8_t priority, bool hw)
 {
 	uint64_t lr = (1ULL << 62) | (1ULL << 60) | ((uint64_t)priority << 48) | vintid;   /* pending, group 1 */

@@ -50,6 +50,7 @@ static void vcpu_enter(struct pcpu *p, uint64_t entry, uint64_t argument)
 	frame->spsr = SPSR_EL1H_MASKED;
 	write_sysreg(sctlr_el1, SCTLR_EL1_RESET);
 	write_sysreg(cntv_ctl_el0, 0);
+	write_sysreg(cntp_ctl_el0, 0);
 	isb();
 	vgic_reset_lrs(p->vcpu);
 	if (p->vcpu->vm->deadline) {
@@ -73,8 +74,10 @@ void vcpu_run_loop(void)
 	if (v->index == 0) {
 		int expected = VCPU_OFF;
 		if (__atomic_compare_exchange_n(&v->power, &expected, VCPU_ON, false, __ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE))
+						__ATOMIC_ACQUIRE)) {
+			v->starts++;
 			vcpu_enter(p, v->vm->entry_ipa, v->vm->dtb_ipa);
+		}
 	}
 	for (;;) {
 		if (__atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_STOPPED)

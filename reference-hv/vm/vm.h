@@ -26,6 +26,7 @@ struct vcpu {
 	int power;                 /* enum vcpu_power, changed atomically */
 	int start_requested;       /* set after entry/context_id are written */
 	uint64_t entry, context_id;
+	unsigned starts;           /* times it was started (boot or CPU_ON) */
 	struct vgic_cpu vgic;      /* its redistributor */
 };
 

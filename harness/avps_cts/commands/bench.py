@@ -153,7 +153,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             verdict = "within" if ms < PROBE_GUEST_BUDGET_MS else "OVER"
             print(f"{name}: all cases in {ms:.0f} ms of guest (QEMU) time, {verdict} the "
                   f"{PROBE_GUEST_BUDGET_MS} ms budget")
-    _refhv_ratio(build, [i for i in probe_images(build, manifest) if i.name == "psci"], args.target)
+    _refhv_ratio(build, [i for i in images if i.name in ("linux", "psci")], args.target)
     if run.broken_by():
         print("the benchmark run had problems: " + "; ".join(run.broken_by()))
         return 3
@@ -161,20 +161,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _refhv_ratio(build: Path, images: list, target_name: str) -> None:
-    """The PSCI probe on the reference hypervisor against the same probe on the default target, one run each.
-    (Linux does not boot on refhv yet, so the Linux ratio is not measured.)"""
+    """Boot-to-verdict of the Linux image and the PSCI probe on the reference hypervisor against the
+    default target, one run each, as ratios (the goal for Linux is refhv <= 2.5x)."""
     from ..targets.refhv import RefhvTarget
-    if not images:
-        return
     with tempfile.TemporaryDirectory(prefix="avps-bench-refhv-") as tmp:
         qemu = QemuTarget(profiles.load(target_name, "default"), Path(tmp) / "qemu")
         refhv = RefhvTarget(profiles.load("refhv", "default"), build / "run" / "refhv-bench")
-        totals = {}
-        for name, target in (("qemu", qemu), ("refhv", refhv)):
-            out = target.boot(images[0], Path(tmp) / f"psci-{name}.log")
-            totals[name] = out.duration_s
-    print(f"psci probe, one run each: {target_name} {totals['qemu']:.2f} s, refhv {totals['refhv']:.2f} s, "
-          f"ratio refhv/{target_name} {totals['refhv'] / totals['qemu']:.2f}")
+        for image in images:
+            totals = {}
+            for name, target in (("qemu", qemu), ("refhv", refhv)):
+                totals[name] = target.boot(image, Path(tmp) / f"{image.name}-{name}.log").duration_s
+            print(f"{image.name}, one run each: {target_name} {totals['qemu']:.2f} s, refhv {totals['refhv']:.2f} s, "
+                  f"ratio refhv/{target_name} {totals['refhv'] / totals['qemu']:.2f}")
+    print("(refhv offers no virtio devices yet, so its Linux run skips or fails the device tests quickly:"
+          " the Linux ratio understates what the same work would cost on refhv)")
 
 
 def register(sub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None]) -> None:

@@ -5,6 +5,7 @@ import subprocess
 from pathlib import Path
 
 from ...cache import require_program
+from ...cmdline_digest import close_command_line, new_nonce
 from ...profiles import PlatformConfig
 from ..base import BootImage, BootOutput, stream_process
 from ..qemu import qemu_version
@@ -29,8 +30,11 @@ class RefhvTarget:
         self.build = scratch.parent.parent
         self.binary = require_program(config.qemu, "qemu-system-arm")
         self.scenario = str(config.options.get("scenario", "one-vm"))
+        # The Linux image boots in its own scenario (two vCPUs, initramfs, kernel command line).
+        self.linux_scenario = str(config.options.get("linux_scenario", "linux"))
         self.faults = [str(f) for f in config.options.get("faults", []) or []]
         self.image_vm = str(config.options.get("image_vm", "guest"))
+        self.boot_nonce = new_nonce()  # makes each run's command line (and its digest) unique
         # Further ${NAME} paths of the scenario (a neighbour VM's image), relative to the build folder.
         self.sets = {str(k): str(v) for k, v in (config.options.get("sets") or {}).items()}
         self.host_memory_mib = int(config.options.get("host_memory_mib", 2048))
@@ -47,8 +51,6 @@ class RefhvTarget:
     def cannot_boot(self, image: BootImage) -> str | None:
         if image.kernel.suffix == ".efi":
             return "refhv boots arm64 Images; it has no UEFI firmware for an EFI application"
-        if image.kind == "linux":
-            return "refhv's vGIC has no SGIs or SPIs yet, so the Linux image cannot boot on it (reference-hv/README.md)"
         return None
 
     def _hypervisor(self) -> tuple[Path, Path]:
@@ -62,7 +64,8 @@ class RefhvTarget:
 
     def effective_config(self, image: BootImage) -> Path:
         """The scenario file, plus the image VM's budget and one 'fault' line per switch the profile names."""
-        source = CONFIG_DIR / f"{self.scenario}.conf"
+        scenario = self.linux_scenario if image.kind == "linux" else self.scenario
+        source = CONFIG_DIR / f"{scenario}.conf"
         if not source.exists():
             raise ConfigRejected(f"{source}: no such scenario")
         lines = source.read_text().splitlines(keepends=True)
@@ -73,10 +76,37 @@ class RefhvTarget:
         added += [f"fault {f}   # added by profile {self.config.profile}\n" for f in self.faults]
         lines[starts[0] + 1:starts[0] + 1] = added
         text = "".join(lines)
+        if image.kind == "linux":
+            text = text.replace("${BOOTARGS}", self.bootargs(image, self.vcpus_of_image_vm(lines, starts[0]))).replace(
+                "${INITRD_SIZE}", str(image.initrd.stat().st_size if image.initrd else 0))
         self.scratch.mkdir(parents=True, exist_ok=True)
         path = self.scratch / f"refhv-{image.name}.conf"
         path.write_text(text)
         return path
+
+    @staticmethod
+    def vcpus_of_image_vm(lines: list[str], start: int) -> int:
+        """How many vCPUs the scenario gives the image's VM (its `cpus` statement)."""
+        for line in lines[start + 1:]:
+            words = line.split("#")[0].split()
+            if words[:1] == ["vm"]:
+                break
+            if words[:1] == ["cpus"]:
+                return len(words) - 1
+        return 0
+
+    def bootargs(self, image: BootImage, vcpus: int) -> str:
+        """The kernel command line: the target's append plus what the host declares (avps.<key>=<value>),
+        with the image VM's real vCPU count and RAM (memory_mib must match the scenario), as the QEMU
+        target does."""
+        params = {"cpus": str(vcpus), "mem_mib": str(self.config.memory_mib), **self.config.params, **image.params}
+        if image.initrd is not None:
+            params.setdefault("initrd_bytes", str(image.initrd.stat().st_size))
+        # As on the QEMU target: the last token digests the rest, so boot.dt.chosen_bootargs can check
+        # that refhv's DT hands the command line over byte for byte.
+        declared_digest = params.pop("cmdline_digest", None)
+        text = self.config.append + "".join(f" avps.{k}={v}" for k, v in params.items())
+        return close_command_line(text, self.boot_nonce, declared_digest)
 
     def command(self, image: BootImage) -> list[str]:
         hypervisor, tool = self._hypervisor()
@@ -103,13 +133,13 @@ class RefhvTarget:
 
         def finished(lines: list[str]) -> bool:
             vm_lines = split(lines[-200:]).vms.get(self.image_vm)
-            return vm_lines is not None and ktap_finished(vm_lines.lines)
+            return vm_lines is not None and ktap_finished(vm_lines.lines, image.kind)
 
         raw = stream_process(command, log_path, timeout_s or self.config.timeout_s, stop_when=finished,
                              grace_s=END_GRACE_S)
-        return self.vm_output(raw, log_path)
+        return self.vm_output(raw, log_path, image.kind)
 
-    def vm_output(self, raw: BootOutput, log_path: Path) -> BootOutput:
+    def vm_output(self, raw: BootOutput, log_path: Path, kind: str = "probe") -> BootOutput:
         """The image VM's lines as the KTAP parser needs them; its end as the host observed it."""
         parts = split(raw.lines, raw.times)
         stream = parts.vm(self.image_vm)
@@ -121,7 +151,7 @@ class RefhvTarget:
             problems.append(f"refhv rejected the config {self.scratch / 'refhv-*.conf'}: {parts.config_error}")
         elif stream.end == "stopped":
             problems.append(f"refhv stopped VM {self.image_vm}: {stream.end_reason}")
-        elif stream.end is None and not raw.timed_out and ktap_finished(stream.lines):
+        elif stream.end is None and not raw.timed_out and ktap_finished(stream.lines, kind):
             # refhv logs every VM's end; none within the grace means the VM is still running.
             observed = "still-running"
         if raw.timed_out:
