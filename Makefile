@@ -63,8 +63,8 @@ $(KSFT_DIR)/kselftest-list.txt: $(LINUX_TESTS) $(KSFT_DIR)/avps-runner
 guest: $(KSFT_DIR)/kselftest-list.txt
 
 # Probes and integration pieces (LAVA, UEFI probes, Xen) bring their own make fragments:
-# guest-tests/<area>/*.mk (probes.mk appends to PROBES) and harness/*.mk.
--include $(wildcard guest-tests/*/*.mk harness/*.mk)
+# guest-tests/<area>/*.mk (probes.mk appends to PROBES), harness/*.mk and reference-hv/<part>/*.mk.
+-include $(wildcard guest-tests/*/*.mk harness/*.mk reference-hv/*/*.mk)
 
 # The manifest check: every requirement ID a test names must be in the catalogue, so the
 # build fails on an unknown ID (the manifest is read from the built binaries).
