@@ -19,7 +19,7 @@ unit-c: unit-devices
 FUZZ_CC := clang
 FUZZ_CFLAGS := -std=c11 -O1 -g -D_DEFAULT_SOURCE -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined
 FUZZ_TARGETS := $(patsubst $(DEVICES_DIR)/fuzz/fuzz_%.c,$(BUILD)/fuzz/fuzz_%,$(wildcard $(DEVICES_DIR)/fuzz/fuzz_*.c))
-FUZZ_MODELS := entropy block gpio i2c
+FUZZ_MODELS := entropy block gpio i2c vsock
 FUZZ_SECONDS ?= 600
 
 $(BUILD)/fuzz/fuzz_%: $(DEVICES_DIR)/fuzz/fuzz_%.c $(DEVICES_DIR)/fuzz/fuzz_rings.h $(DEVICES_SRC) $(DEVICES_HDR) | $(BOOTSTRAP_STAMP)
@@ -32,3 +32,6 @@ fuzz: $(FUZZ_TARGETS)
 	@$(DEVICES_DIR)/fuzz/run-fuzzers.sh $(BUILD)/fuzz $(FUZZ_SECONDS) "$(FUZZ_MODELS)" $(FUZZ_TARGETS)
 fuzz-smoke: $(FUZZ_TARGETS)
 	@$(DEVICES_DIR)/fuzz/run-fuzzers.sh $(BUILD)/fuzz 30 "$(FUZZ_MODELS)" $(FUZZ_TARGETS)
+
+# The project's tests include a 30-second fuzzing smoke run.
+test: fuzz-smoke

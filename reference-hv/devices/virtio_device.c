@@ -207,8 +207,11 @@ enum virtq_take vdev_take(struct vdev *dev, unsigned queue, struct virtq_chain *
 void vdev_complete(struct vdev *dev, unsigned queue, const struct virtq_chain *chain, uint32_t written)
 {
 	struct virtq *vq = &dev->queues[queue];
+	/* Used Ring #2: never report more than was written (and so than the driver gave to write). */
+	if (written > chain->writable_bytes)
+		written = (uint32_t)chain->writable_bytes;
 	if (dev->generic_faults[VDEV_FAULT_USED_LENGTH_WRONG])
-		written = written ? written - 1 : 1; /* fault: off by one byte */
+		written++; /* fault: one byte more than written */
 	if (!virtq_give(vq, &dev->mem, chain, written)) {
 		virtq_mark_broken(vq, "used ring outside guest memory");
 		vdev_needs_reset(dev, "used ring outside guest memory");

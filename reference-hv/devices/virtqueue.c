@@ -48,9 +48,6 @@ enum virtq_take virtq_take(struct virtq *vq, const struct guest_memory *mem, str
 
 bool virtq_give(struct virtq *vq, const struct guest_memory *mem, const struct virtq_chain *chain, uint32_t written)
 {
-	/* A device never reports more than the driver gave it to write (Used Ring #2). */
-	if (written > chain->writable_bytes)
-		written = (uint32_t)chain->writable_bytes;
 	return vq->packed ? virtq_packed_give(vq, mem, chain, written) : virtq_split_give(vq, mem, chain, written);
 }
 

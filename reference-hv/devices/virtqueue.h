@@ -63,7 +63,7 @@ void virtq_reset(struct virtq *vq);
 /* Takes the next available chain. Never reads outside guest memory, never loops forever. */
 enum virtq_take virtq_take(struct virtq *vq, const struct guest_memory *mem, struct virtq_chain *chain);
 
-/* Returns a chain as used with `written` bytes written; false when the used ring is not guest memory. */
+/* Returns a chain as used, reporting `written` bytes; false when the used ring is not guest memory. */
 bool virtq_give(struct virtq *vq, const struct guest_memory *mem, const struct virtq_chain *chain, uint32_t written);
 
 /* After one or more virtq_give calls: does the driver want a used-buffer notification now? */

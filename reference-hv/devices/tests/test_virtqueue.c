@@ -235,7 +235,7 @@ static void status_rules(void)
 	td_stop(&td);
 	td_start(&td, "entropy", "fault=used-length-wrong", ALL_FEATURES, false);
 	td_submit(&td, 0, &b, 1);
-	CHECK(td_used(&td, 0, &id, &len) && len == 7, "fault_used_length_wrong");
+	CHECK(td_used(&td, 0, &id, &len) && len == 9, "fault_used_length_wrong");
 	td_stop(&td);
 	td_start(&td, "entropy", "fault=needs-reset-silent", ALL_FEATURES, false);
 	td_publish_split_head(&td, 0, 999);
