@@ -17,10 +17,10 @@
 #define OP_RW 5
 #define OP_CREDIT_UPDATE 6
 #define OP_CREDIT_REQUEST 7
-#define MAX_CONNECTIONS 16
+#define MAX_CONNECTIONS 4
 #define HOST_BUF_ALLOC 65536u   /* receive space of each host-side socket */
 #define MAX_PAYLOAD 4096u
-#define OUT_SLOTS 64            /* packets waiting for rx buffers */
+#define OUT_SLOTS 16            /* packets waiting for rx buffers */
 
 enum vsock_fault {
 	VSOCK_FAULT_CREDIT_IGNORED,
@@ -115,7 +115,8 @@ static void vsock_destroy(struct vdev *dev)
 static void vsock_reset(struct vdev *dev)
 {
 	struct vsock_state *st = dev->state;
-	memset(st->conn, 0, sizeof(st->conn));
+	for (unsigned i = 0; i < MAX_CONNECTIONS; i++)
+		st->conn[i].used = false;
 	st->out_head = st->out_count = 0;
 }
 
@@ -249,18 +250,29 @@ static void deliver(struct vdev *dev)
 	while (st->out_count && !(dev->status & VIRTIO_STATUS_NEEDS_RESET) && vdev_take(dev, RXQ, chain) == VIRTQ_TAKEN) {
 		struct out_packet *p = &st->out[st->out_head];
 		uint64_t room = chain->writable_bytes;
-		if (room < sizeof(p->hdr) + p->hdr.len) {
-			/* A buffer too small for this packet: return it empty and keep the packet. */
+		if (room < sizeof(p->hdr) + (p->hdr.len ? 1 : 0)) {
+			/* A buffer that cannot hold the header (and some payload): return it empty, keep the packet. */
 			vdev_complete(dev, RXQ, chain, 0);
 			delivered = true;
 			continue;
 		}
-		virtq_chain_write(chain, &dev->mem, 0, &p->hdr, sizeof(p->hdr));
-		virtq_chain_write(chain, &dev->mem, sizeof(p->hdr), p->payload, p->hdr.len);
-		vdev_complete(dev, RXQ, chain, (uint32_t)(sizeof(p->hdr) + p->hdr.len));
+		/* A data packet larger than the buffer goes out in pieces, each with its own header. */
+		uint32_t part = p->hdr.len;
+		if (room < sizeof(p->hdr) + part)
+			part = (uint32_t)(room - sizeof(p->hdr));
+		struct vsock_hdr hdr = p->hdr;
+		hdr.len = part;
+		virtq_chain_write(chain, &dev->mem, 0, &hdr, sizeof(hdr));
+		virtq_chain_write(chain, &dev->mem, sizeof(hdr), p->payload, part);
+		vdev_complete(dev, RXQ, chain, (uint32_t)(sizeof(hdr) + part));
+		delivered = true;
+		if (part < p->hdr.len) {
+			memmove(p->payload, p->payload + part, p->hdr.len - part);
+			p->hdr.len -= part;
+			continue;
+		}
 		st->out_head = (st->out_head + 1) % OUT_SLOTS;
 		st->out_count--;
-		delivered = true;
 	}
 	if (delivered)
 		vdev_notify_used(dev, RXQ);

@@ -79,6 +79,19 @@ int main(void)
 	CHECK(recv_rx(&td, &h, NULL) && h.op == RST, "shutdown_answered_with_rst");
 	td_stop(&td);
 
+	/* A packet larger than the rx buffers arrives in pieces, each with a header. */
+	td_start(&td, "vsock", "", ~0ULL, false);
+	for (int i = 0; i < 8; i++) {
+		struct td_buffer small = { rx_buffers[i] = td_alloc(&td, 48), 48, true };
+		td_add(&td, 0, &small, 1, false);
+	}
+	send_tx(&td, 1, REQUEST, 1234, NULL, 65536, 0);
+	CHECK(recv_rx(&td, &h, NULL) && h.op == RESPONSE, "small_buffer_holds_response");
+	send_tx(&td, 1, RW, 1234, "0123456789", 65536, 0);
+	CHECK(recv_rx(&td, &h, data) && h.len == 4 && recv_rx(&td, &h, data) && h.len == 4 && recv_rx(&td, &h, data) &&
+	      h.len == 2 && !strcmp(data, "89"), "large_packet_split_over_small_buffers");
+	td_stop(&td);
+
 	CHECK(!td_start(&td, "vsock", "cid=2", ~0ULL, false), "reserved_cid_refused");
 	td_start(&td, "vsock", "fault=reserved-cid", ~0ULL, false);
 	vdev_read_config(&td.dev, 0, &cid, 8);
