@@ -52,6 +52,7 @@ enum block_fault {
 	BLOCK_FAULT_READONLY_WRITE_ACKNOWLEDGED,
 	BLOCK_FAULT_FLUSH_NOT_OFFERED,
 	BLOCK_FAULT_UNMAP_DISCARD_ACCEPTED,
+	BLOCK_FAULT_UNKNOWN_FLAG_ACCEPTED,
 	BLOCK_FAULT_COUNT,
 };
 
@@ -66,6 +67,8 @@ static const struct vdev_fault block_faults[BLOCK_FAULT_COUNT] = {
 		"VIRTIO-1.2: Device Types / Block Device / Device Initialization #1" },
 	[BLOCK_FAULT_UNMAP_DISCARD_ACCEPTED] = { "unmap-discard-accepted",
 		"VIRTIO-1.2: Device Types / Block Device / Device Operation #4" },
+	[BLOCK_FAULT_UNKNOWN_FLAG_ACCEPTED] = { "unknown-flag-accepted",
+		"VIRTIO-1.2: Device Types / Block Device / Device Operation #3" },
 };
 
 struct block_state {
@@ -249,7 +252,7 @@ static uint8_t do_ranges(struct vdev *dev, const struct virtq_chain *chain, uint
 	if (virtq_chain_read(chain, &dev->mem, sizeof(struct block_request), &r, sizeof(r)) != sizeof(r))
 		return VIRTIO_BLK_S_IOERR;
 	/* Device Operation #3: unknown flags; #4: a discard may not ask for unmap. */
-	if (r.flags & ~(uint32_t)VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP)
+	if ((r.flags & ~(uint32_t)VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP) && !vdev_fault(dev, BLOCK_FAULT_UNKNOWN_FLAG_ACCEPTED))
 		return VIRTIO_BLK_S_UNSUPP;
 	if (type == VIRTIO_BLK_T_DISCARD && (r.flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP) &&
 	    !vdev_fault(dev, BLOCK_FAULT_UNMAP_DISCARD_ACCEPTED))

@@ -137,6 +137,9 @@ int main(void)
 	td_start(&td, "block", "size=1M,fault=unmap-discard-accepted", ~0ULL, false);
 	CHECK(range(&td, 11, 8, 8, 1) == 0, "fault_unmap_discard_accepted");
 	td_stop(&td);
+	td_start(&td, "block", "size=1M,fault=unknown-flag-accepted", ~0ULL, false);
+	CHECK(range(&td, 13, 8, 8, 2) == 0, "fault_unknown_flag_accepted");
+	td_stop(&td);
 	CHECK(!td_start(&td, "block", "size=12345", ~0ULL, false), "odd_size_refused");
 	/* A header-less request is malformed: NEEDS_RESET. */
 	td_start(&td, "block", "size=1M", ~0ULL, false);
