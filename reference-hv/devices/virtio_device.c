@@ -14,7 +14,34 @@ const struct vdev_fault vdev_generic_faults[VDEV_GENERIC_FAULT_COUNT] = {
 		"VIRTIO-1.2: Virtio Transport Options / Virtio Over MMIO / MMIO Device Register Layout #6" },
 	[VDEV_FAULT_NEEDS_RESET_SILENT] = { "needs-reset-silent",
 		"VIRTIO-1.2: Basic Facilities of a Virtio Device / Device Status Field #3" },
+	[VDEV_FAULT_EVENT_IDX_LATE] = { "event-idx-late",
+		"VIRTIO-1.2: Basic Facilities of a Virtio Device / Virtqueues / Used Buffer Notification Suppression #5" },
+	[VDEV_FAULT_NO_INTERRUPT_HONOURED] = { "no-interrupt-honoured",
+		"VIRTIO-1.2: Basic Facilities of a Virtio Device / Virtqueues / Used Buffer Notification Suppression #4" },
+	[VDEV_FAULT_CHAIN_THEN_INDIRECT_REFUSED] = { "chain-then-indirect-refused",
+		"VIRTIO-1.2: Basic Facilities of a Virtio Device / Virtqueues / The Virtqueue Descriptor Table / Indirect Descriptors #2" },
+	[VDEV_FAULT_INDIRECT_WRITE_FLAG_HONOURED] = { "indirect-write-flag-honoured",
+		"VIRTIO-1.2: Basic Facilities of a Virtio Device / Virtqueues / The Virtqueue Descriptor Table / Indirect Descriptors #1" },
+	[VDEV_FAULT_USED_FLAGS_GARBAGE] = { "used-flags-garbage",
+		"VIRTIO-1.2: Basic Facilities of a Virtio Device / Virtqueues / Available Buffer Notification Suppression #1" },
 };
+
+/* The ring-level faults, as virtq fault bits. */
+static unsigned ring_faults(const struct vdev *dev)
+{
+	static const struct { enum vdev_generic_fault fault; unsigned bit; } map[] = {
+		{ VDEV_FAULT_EVENT_IDX_LATE, VIRTQ_FAULT_EVENT_IDX_LATE },
+		{ VDEV_FAULT_NO_INTERRUPT_HONOURED, VIRTQ_FAULT_NO_INTERRUPT_HONOURED },
+		{ VDEV_FAULT_CHAIN_THEN_INDIRECT_REFUSED, VIRTQ_FAULT_CHAIN_THEN_INDIRECT_REFUSED },
+		{ VDEV_FAULT_INDIRECT_WRITE_FLAG_HONOURED, VIRTQ_FAULT_INDIRECT_WRITE_FLAG_HONOURED },
+		{ VDEV_FAULT_USED_FLAGS_GARBAGE, VIRTQ_FAULT_USED_FLAGS_GARBAGE },
+	};
+	unsigned bits = 0;
+	for (unsigned i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (dev->generic_faults[map[i].fault])
+			bits |= map[i].bit;
+	return bits;
+}
 
 bool vdev_option(const char *options, const char *key, char *buf, size_t size)
 {
@@ -126,6 +153,7 @@ void vdev_apply_ring_features(struct vdev *dev)
 		vq->packed = vdev_has_feature(dev, VIRTIO_F_RING_PACKED);
 		vq->event_idx = vdev_has_feature(dev, VIRTIO_F_EVENT_IDX);
 		vq->indirect = vdev_has_feature(dev, VIRTIO_F_INDIRECT_DESC);
+		vq->faults = ring_faults(dev);
 	}
 }
 

@@ -49,7 +49,15 @@ struct virtq {
 	bool signalled_valid;
 	bool broken;          /* a malformed ring was seen: nothing more is taken from it */
 	const char *broken_reason;
+	unsigned faults;      /* VIRTQ_FAULT_* bits the device core switched on */
 };
+
+/* Ring-level fault switches (set from the device's generic faults; each breaks one statement). */
+#define VIRTQ_FAULT_EVENT_IDX_LATE (1u << 0)           /* Used Buffer Notification Suppression #5 */
+#define VIRTQ_FAULT_NO_INTERRUPT_HONOURED (1u << 1)    /* Used Buffer Notification Suppression #4 */
+#define VIRTQ_FAULT_CHAIN_THEN_INDIRECT_REFUSED (1u << 2) /* Indirect Descriptors #2 */
+#define VIRTQ_FAULT_INDIRECT_WRITE_FLAG_HONOURED (1u << 3) /* Indirect Descriptors #1 */
+#define VIRTQ_FAULT_USED_FLAGS_GARBAGE (1u << 4)       /* Available Buffer Notification Suppression #1 */
 
 enum virtq_take {
 	VIRTQ_EMPTY,   /* no buffer available */

@@ -42,6 +42,10 @@ static enum virtq_take walk_chain(struct virtq *vq, const struct guest_memory *m
 			 * descriptor may end a chain of normal ones. */
 			if (d.flags & VIRTQ_DESC_F_NEXT)
 				return virtq_mark_broken(vq, "descriptor has both INDIRECT and NEXT");
+			if (steps && (vq->faults & VIRTQ_FAULT_CHAIN_THEN_INDIRECT_REFUSED))
+				return virtq_mark_broken(vq, "fault: INDIRECT descriptor after a chain refused");
+			if ((d.flags & VIRTQ_DESC_F_WRITE) && (vq->faults & VIRTQ_FAULT_INDIRECT_WRITE_FLAG_HONOURED))
+				return virtq_mark_broken(vq, "fault: WRITE flag on an INDIRECT descriptor refused");
 			return virtq_chain_add_indirect(vq, mem, chain, d.addr, d.len) ? VIRTQ_TAKEN : VIRTQ_BROKEN;
 		}
 		if (!virtq_chain_add(vq, chain, d.addr, d.len, d.flags & VIRTQ_DESC_F_WRITE))
@@ -91,6 +95,10 @@ bool virtq_split_give(struct virtq *vq, const struct guest_memory *mem, const st
 	uint16_t next = (uint16_t)(vq->used_idx + 1);
 	if (!guest_write(mem, USED_IDX(vq), &next, sizeof(next)))
 		return false;
+	if ((vq->faults & VIRTQ_FAULT_USED_FLAGS_GARBAGE) && !vq->event_idx) {
+		uint16_t garbage = 0x2; /* fault: a used flags value other than 0 or 1 */
+		guest_write(mem, USED_FLAGS(vq), &garbage, sizeof(garbage));
+	}
 	vq->used_idx = next;
 	return true;
 }
@@ -107,6 +115,13 @@ bool virtq_split_should_notify(struct virtq *vq, const struct guest_memory *mem)
 		vq->signalled_valid = true;
 		if (!guest_read(mem, AVAIL_USED_EVENT(vq), &used_event, sizeof(used_event)))
 			return true;
+		if (vq->faults & VIRTQ_FAULT_NO_INTERRUPT_HONOURED) {
+			uint16_t flags;
+			if (guest_read(mem, AVAIL_FLAGS(vq), &flags, sizeof(flags)) && (flags & VIRTQ_AVAIL_F_NO_INTERRUPT))
+				return false; /* fault: the flag counted although EVENT_IDX is negotiated */
+		}
+		if (vq->faults & VIRTQ_FAULT_EVENT_IDX_LATE)
+			used_event++; /* fault: notify one used entry after the one the driver asked for */
 		return !valid || (uint16_t)(new - used_event - 1) < (uint16_t)(new - old);
 	}
 	/* #1/#3: without EVENT_IDX only the avail flags count. */

@@ -243,6 +243,53 @@ static void status_rules(void)
 	CHECK((td.dev.status & VIRTIO_STATUS_NEEDS_RESET) && td.config_notifications == 0, "fault_needs_reset_silent");
 	td_stop(&td);
 	CHECK(!td_start(&td, "entropy", "fault=no-such-fault", ALL_FEATURES, false), "unknown_fault_refused");
+
+	/* Ring-level faults. */
+	td_start(&td, "entropy", "fault=event-idx-late", ALL_FEATURES, false);
+	used_event = 5;
+	memcpy(td_host(&td, td.q[0].driver + 4 + 2 * TD_QUEUE_SIZE), &used_event, 2);
+	for (int i = 0; i < 7; i++) {
+		td_submit(&td, 0, &b, 1);
+		notified[i] = td.used_notifications[0];
+	}
+	CHECK(notified[5] == 1 && notified[6] == 2, "fault_event_idx_late");
+	td_stop(&td);
+	td_start(&td, "entropy", "fault=no-interrupt-honoured", ALL_FEATURES, false);
+	memcpy(td_host(&td, td.q[0].driver), &no_interrupt, 2);
+	td_submit(&td, 0, &b, 1);
+	CHECK(td.used_notifications[0] == 0, "fault_no_interrupt_honoured");
+	td_stop(&td);
+	td_start(&td, "entropy", "fault=used-flags-garbage", ALL_FEATURES & ~VIRTIO_BIT(VIRTIO_F_EVENT_IDX), false);
+	td_submit(&td, 0, &b, 1);
+	uint16_t used_flags;
+	memcpy(&used_flags, td_host(&td, td.q[0].device), 2);
+	CHECK(used_flags == 2, "fault_used_flags_garbage");
+	td_stop(&td);
+	for (int fault = 0; fault < 2; fault++) {
+		td_start(&td, "entropy", fault ? "fault=chain-then-indirect-refused" : "", ALL_FEATURES, false);
+		uint64_t table = td_alloc(&td, 16), buf = td_alloc(&td, 16);
+		uint64_t entry[2] = { buf + 8, 8 | ((uint64_t)VIRTQ_DESC_F_WRITE << 32) };
+		memcpy(td_host(&td, table), entry, 16);
+		td_write_split_desc(&td, 0, 0, buf, 8, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
+		td_write_split_desc(&td, 0, 1, table, 16, VIRTQ_DESC_F_INDIRECT, 0);
+		td_publish_split_head(&td, 0, 0);
+		td_kick(&td, 0);
+		bool used = td_used(&td, 0, &id, &len) && len == 16;
+		CHECK(fault ? !used : used, fault ? "fault_chain_then_indirect_refused" : "chain_ending_in_indirect_served");
+		td_stop(&td);
+	}
+	for (int fault = 0; fault < 2; fault++) {
+		td_start(&td, "entropy", fault ? "fault=indirect-write-flag-honoured" : "", ALL_FEATURES, false);
+		uint64_t table = td_alloc(&td, 16), buf = td_alloc(&td, 8);
+		uint64_t entry[2] = { buf, 8 | ((uint64_t)VIRTQ_DESC_F_WRITE << 32) };
+		memcpy(td_host(&td, table), entry, 16);
+		td_write_split_desc(&td, 0, 0, table, 16, VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_WRITE, 0);
+		td_publish_split_head(&td, 0, 0);
+		td_kick(&td, 0);
+		bool used = td_used(&td, 0, &id, &len) && len == 8;
+		CHECK(fault ? !used : used, fault ? "fault_indirect_write_flag_honoured" : "indirect_write_flag_ignored");
+		td_stop(&td);
+	}
 }
 
 int main(void)
