@@ -16,7 +16,9 @@ KSELFTEST := $(AVPS_CACHE)/kselftest
 WARN := -Wall -Wextra -Werror
 # snprintf truncation is how the C code bounds strings on purpose.
 WARN += -Wno-format-truncation
-GUEST_CFLAGS := -std=gnu11 -O2 $(WARN) -Iguest-tests/lib -isystem $(KSELFTEST) -D_GNU_SOURCE
+# libfdt (Debian's arm64 libfdt-dev, unpacked by bootstrap) checks the blob boot.dt reads.
+GUEST_LIBFDT := $(AVPS_CACHE)/arm64/libfdt/usr
+GUEST_CFLAGS := -std=gnu11 -O2 $(WARN) -Iguest-tests/lib -isystem $(KSELFTEST) -isystem $(GUEST_LIBFDT)/include -D_GNU_SOURCE
 GUEST_LDFLAGS := -static
 HOST_CFLAGS := -std=c11 -O1 -g $(WARN) -Iguest-tests/lib -D_DEFAULT_SOURCE -fsanitize=address,undefined
 
@@ -45,7 +47,8 @@ KSFT_DIR := $(BUILD)/guest/kselftest
 LINUX_TESTS := $(patsubst guest-tests/%.c,$(KSFT_DIR)/%,$(LINUX_TEST_SRC))
 $(KSFT_DIR)/%: guest-tests/%.c $(BUILD)/guest/libavps.a $(wildcard guest-tests/lib/*.h guest-tests/*/*.h)
 	@mkdir -p $(@D)
-	$(CROSS)gcc $(GUEST_CFLAGS) $(GUEST_LDFLAGS) $< $(BUILD)/guest/libavps.a -lm -o $@
+	$(CROSS)gcc $(GUEST_CFLAGS) $(GUEST_LDFLAGS) $< $(BUILD)/guest/libavps.a \
+		$(GUEST_LIBFDT)/lib/aarch64-linux-gnu/libfdt.a -lm -o $@
 
 RUNNER_SRC := $(wildcard guest-tests/runner/*.c)
 $(KSFT_DIR)/avps-runner: $(RUNNER_SRC) $(wildcard guest-tests/runner/*.h) $(BUILD)/guest/libavps.a
@@ -63,17 +66,18 @@ $(KSFT_DIR)/kselftest-list.txt: $(LINUX_TESTS) $(KSFT_DIR)/avps-runner
 guest: $(KSFT_DIR)/kselftest-list.txt
 
 # Probes and integration pieces (LAVA, UEFI probes, Xen) bring their own make fragments:
-# guest-tests/<area>/*.mk (probes.mk appends to PROBES), harness/*.mk and reference-hv/<part>/*.mk.
--include $(wildcard guest-tests/*/*.mk harness/*.mk reference-hv/*/*.mk)
+# guest-tests/<area>/*.mk (probes.mk appends to PROBES), harness/*.mk, reference-hv/refhv.mk and
+# reference-hv/<part>/*.mk (the device models and their vhost-user back end).
+-include $(wildcard guest-tests/*/*.mk harness/*.mk reference-hv/*.mk reference-hv/*/*.mk)
 
 # The manifest check: every requirement ID a test names must be in the catalogue, so the
 # build fails on an unknown ID (the manifest is read from the built binaries).
-$(BUILD)/.manifest-ok: $(LINUX_TESTS) $(PROBES) $(wildcard requirements/*.yaml)
+$(BUILD)/.manifest-ok: $(LINUX_TESTS) $(PROBES) $(wildcard requirements/*.yaml requirements/case-review/*.yaml)
 	@$(AVPS) manifest --build $(BUILD) --check --quiet
 	@touch $@
 
 .PHONY: all trace reqif
-all: guest $(PROBES) $(BUILD)/.manifest-ok
+all: guest $(PROBES) $(BUILD)/.manifest-ok refhv
 
 trace: all
 	$(AVPS) requirements trace --build $(BUILD)
@@ -90,10 +94,10 @@ run: all
 	@$(AVPS) run --target $(TARGET) $(if $(PROFILE),--profile $(PROFILE)) --build $(BUILD) || [ $$? -eq 1 ]
 
 HOST_TEST_SRC := $(wildcard guest-tests/lib/tests/*.c)
-HOST_TESTS := $(patsubst guest-tests/lib/tests/%.c,$(BUILD)/host-tests/%,$(HOST_TEST_SRC))
+HOST_TESTS := $(patsubst guest-tests/lib/tests/%.c,$(BUILD)/host-tests/%,$(HOST_TEST_SRC)) $(EXTRA_HOST_TESTS)
 $(BUILD)/host-tests/%: guest-tests/lib/tests/%.c $(wildcard guest-tests/lib/*.c guest-tests/lib/*.h) | $(BOOTSTRAP_STAMP)
 	@mkdir -p $(@D)
-	gcc $(HOST_CFLAGS) $< guest-tests/lib/ktap.c guest-tests/lib/text_format.c guest-tests/lib/kernel_cmdline.c guest-tests/lib/case_outcome.c -o $@
+	gcc $(HOST_CFLAGS) $< guest-tests/lib/ktap.c guest-tests/lib/text_format.c guest-tests/lib/kernel_cmdline.c guest-tests/lib/case_outcome.c guest-tests/lib/entropy_checks.c guest-tests/lib/disk_pattern.c -o $@
 
 # The probe runtime's virtio driver core also builds for the host (ring arithmetic, device models).
 PROBE_RT_TEST_SRC := $(wildcard guest-tests/probe-runtime/tests/*.c)
@@ -104,7 +108,7 @@ $(BUILD)/host-tests/probe-runtime/%: guest-tests/probe-runtime/tests/%.c $(wildc
 		guest-tests/probe-runtime/virtq.c guest-tests/probe-runtime/vmmio.c -o $@
 HOST_TESTS += $(PROBE_RT_TESTS)
 
-unit-c: $(HOST_TESTS)
+unit-c: $(HOST_TESTS) unit-refhv
 	@set -e; for t in $(HOST_TESTS); do echo "== $$t"; $$t; done
 
 test: all unit-c

@@ -1,15 +1,16 @@
-/* Linux boot protocol: the devicetree handed over is valid and describes memory, CPUs, GIC, timer, PSCI, console and /chosen. */
+/* Linux boot protocol: the devicetree handed over is valid beyond what Linux enforces and describes memory, CPUs, GIC, timer, PSCI, console and /chosen as the host passed them. */
 #define AVPS_SUITE "boot.dt"
 #include "avps_kselftest.h"
 #include "devicetree_files.h"
 #include "host_expectations.h"
 #include "kernel_cmdline.h"
 
+#include <libfdt.h>
+
 #include <stdlib.h>
 #include <unistd.h>
 
 /* Devicetree Specification v0.4, 5.2 Header: magic, totalsize, offsets, version. */
-#define FDT_MAGIC 0xd00dfeedu
 #define FDT_HEADER_BYTES 40
 #define FDT_MAX_BYTES (4 << 20)
 
@@ -39,7 +40,7 @@ static bool add_memory_node(const char *node, void *context)
 static struct memory_total dt_memory(void)
 {
 	struct memory_total total = {dt_cell_count("", "#address-cells"), dt_cell_count("", "#size-cells"), 0, 0};
-	dt_children("", "memory", add_memory_node, &total);
+	dt_children("", "", add_memory_node, &total); /* every device_type=memory node, whatever its name */
 	return total;
 }
 
@@ -54,40 +55,163 @@ static struct memory_total dt_memory(void)
 				     "map (boot.efi.memory_map_sane), the DT has no memory node");   \
 	} while (0)
 
+/* A CPU node's reg (1 or 2 cells) equals the header's boot_cpuid_phys. */
+static bool boot_cpu_described(const void *fdt, uint32_t boot_cpuid)
+{
+	int cpus = fdt_path_offset(fdt, "/cpus");
+	int node;
+	fdt_for_each_subnode(node, fdt, cpus) {
+		int len = 0;
+		const uint8_t *reg = fdt_getprop(fdt, node, "reg", &len);
+		if (reg && (len == 4 || len == 8) && dt_cells(reg, (unsigned)len / 4) == boot_cpuid)
+			return true;
+	}
+	return false;
+}
+
+/* Whole-tree rules of the DT specification that Linux boots without: unique phandles, reg made of whole entries. */
+static int tree_rule_violations(struct __test_metadata *_metadata, const void *fdt)
+{
+	static uint32_t phandles[4096];
+	int seen = 0, bad = 0;
+	for (int node = fdt_next_node(fdt, -1, NULL); node >= 0; node = fdt_next_node(fdt, node, NULL)) {
+		char path[256] = "";
+		fdt_get_path(fdt, node, path, sizeof(path));
+		uint32_t phandle = fdt_get_phandle(fdt, node);
+		for (int i = 0; phandle && i < seen; i++)
+			if (phandles[i] == phandle) {
+				TH_LOG("expected unique phandles, 0x%x appears again at %s", phandle, path);
+				bad++;
+			}
+		if (phandle && seen < 4096)
+			phandles[seen++] = phandle;
+		int len = 0, parent = fdt_parent_offset(fdt, node);
+		if (parent >= 0 && fdt_getprop(fdt, node, "reg", &len)) {
+			int cells = fdt_address_cells(fdt, parent) + fdt_size_cells(fdt, parent);
+			if (cells > 0 && len % (4 * cells) != 0) {
+				TH_LOG("expected %s/reg to hold whole (address, size) entries of %d cells, seen %d bytes",
+				       path, cells, len);
+				bad++;
+			}
+		}
+	}
+	return bad;
+}
+
 AVPS_TEST(fdt_valid,
-	  AVPS_CHECKS("the FDT blob handed over has the magic, totalsize = blob size, version >= 17, offsets inside, "
-	              "a root compatible"),
+	  AVPS_CHECKS("the FDT handed over passes libfdt's full structure check and DT-spec rules Linux boots without: "
+		      "version 17/16, blocks in order and aligned, root cells declared, boot_cpuid_phys names a CPU, "
+		      "unique phandles, whole reg entries"),
 	  "AVPS.BOOT.1")
 {
 	static uint8_t blob[FDT_MAX_BYTES];
 	long size = dt_read_file(FDT_BLOB, blob, sizeof(blob));
 	ASSERT_GE(size, FDT_HEADER_BYTES) TH_LOG("expected the devicetree blob at " FDT_BLOB ", seen %s",
 						 size < 0 ? "none (no devicetree handed over)" : "a truncated file");
-	uint32_t magic = dt_be32(blob), totalsize = dt_be32(blob + 4), off_struct = dt_be32(blob + 8);
-	uint32_t off_strings = dt_be32(blob + 12), version = dt_be32(blob + 20);
-	uint32_t last_compatible = dt_be32(blob + 24);
-	EXPECT_EQ(FDT_MAGIC, magic) TH_LOG("expected FDT magic 0x%08x, seen 0x%08x", FDT_MAGIC, magic);
-	EXPECT_EQ((uint32_t)size, totalsize) TH_LOG("expected totalsize = blob size %ld, seen %u", size, totalsize);
-	EXPECT_GE(version, 17) TH_LOG("expected FDT version >= 17, seen %u", version);
-	EXPECT_LE(last_compatible, 17) TH_LOG("expected last_comp_version <= 17, seen %u", last_compatible);
-	EXPECT_LT(off_struct, totalsize) TH_LOG("structure block offset %u outside %u bytes", off_struct, totalsize);
-	EXPECT_LT(off_strings, totalsize) TH_LOG("strings block offset %u outside %u bytes", off_strings, totalsize);
-	EXPECT_TRUE(dt_has_prop("", "compatible")) TH_LOG("expected " DT_ROOT "/compatible, seen none");
+	const void *fdt = blob;
+	ASSERT_EQ(FDT_MAGIC, fdt_magic(fdt)) TH_LOG("expected FDT magic 0x%08x, seen 0x%08x", FDT_MAGIC, fdt_magic(fdt));
+	int err = fdt_check_full(fdt, (size_t)size);
+	ASSERT_EQ(0, err) TH_LOG("libfdt's full check rejects the blob: %s", fdt_strerror(err));
+	/* Devicetree Specification v0.4, 5.2 Header and 5.1 layout. */
+	EXPECT_EQ(17, fdt_version(fdt)) TH_LOG("expected FDT version 17, seen %u", fdt_version(fdt));
+	EXPECT_EQ(16, fdt_last_comp_version(fdt))
+		TH_LOG("expected last_comp_version 16, seen %u", fdt_last_comp_version(fdt));
+	EXPECT_EQ((uint32_t)size, fdt_totalsize(fdt)) TH_LOG("expected totalsize = blob size %ld", size);
+	uint32_t rsv = fdt_off_mem_rsvmap(fdt), st = fdt_off_dt_struct(fdt), str = fdt_off_dt_strings(fdt);
+	EXPECT_TRUE(rsv % 8 == 0 && st % 4 == 0)
+		TH_LOG("expected the reservation block 8-aligned and the structure block 4-aligned, seen %u and %u", rsv, st);
+	EXPECT_TRUE(rsv >= FDT_HEADER_BYTES && rsv < st && st + fdt_size_dt_struct(fdt) <= str &&
+		    str + fdt_size_dt_strings(fdt) <= fdt_totalsize(fdt))
+		TH_LOG("expected header, reservations, structure, strings in that order without overlap, seen offsets "
+		       "%u, %u (+%u), %u (+%u)", rsv, st, fdt_size_dt_struct(fdt), str, fdt_size_dt_strings(fdt));
+	int len = 0;
+	EXPECT_TRUE(fdt_getprop(fdt, 0, "#address-cells", &len) && len == 4 && fdt_getprop(fdt, 0, "#size-cells", &len) &&
+		    len == 4) TH_LOG("expected the root node to declare #address-cells and #size-cells");
+	EXPECT_TRUE(fdt_getprop(fdt, 0, "compatible", &len) != NULL) TH_LOG("expected a root compatible, seen none");
+	EXPECT_TRUE(boot_cpu_described(fdt, fdt_boot_cpuid_phys(fdt)))
+		TH_LOG("expected boot_cpuid_phys 0x%x to be the reg of a /cpus node", fdt_boot_cpuid_phys(fdt));
+	EXPECT_EQ(0, tree_rule_violations(_metadata, fdt));
+}
+
+struct memory_layout {
+	unsigned address_cells, size_cells;
+	int regions;
+	uint64_t base[64], size[64];
+	char misnamed[128];
+};
+
+/* Records the reg ranges of one node whose device_type is "memory"; notes a name other than memory@<base>. */
+static bool record_memory_node(const char *node, void *context)
+{
+	struct memory_layout *m = context;
+	char type[16] = "", expected_name[40];
+	uint8_t reg[512];
+	if (dt_prop(node, "device_type", type, sizeof(type) - 1) <= 0 || strcmp(type, "memory") != 0)
+		return true;
+	long n = dt_prop(node, "reg", reg, sizeof(reg));
+	unsigned stride = 4 * (m->address_cells + m->size_cells);
+	for (long at = 0; n > 0 && at + (long)stride <= n && m->regions < 64; at += stride, m->regions++) {
+		m->base[m->regions] = dt_cells(reg + at, m->address_cells);
+		m->size[m->regions] = dt_cells(reg + at + 4 * m->address_cells, m->size_cells);
+	}
+	snprintf(expected_name, sizeof(expected_name), "/memory@%llx", n >= (long)stride ?
+		 (unsigned long long)dt_cells(reg, m->address_cells) : 0ULL);
+	if (strcmp(node, expected_name) != 0 && !m->misnamed[0])
+		snprintf(m->misnamed, sizeof(m->misnamed), "%s (expected %s)", node, expected_name);
+	return true;
+}
+
+static bool inside_memory(const struct memory_layout *m, uint64_t start, uint64_t end)
+{
+	for (int i = 0; i < m->regions; i++)
+		if (start >= m->base[i] && end <= m->base[i] + m->size[i])
+			return true;
+	return false;
 }
 
 AVPS_TEST(memory_node,
-	  AVPS_CHECKS("the DT has a memory node with a non-zero reg (SKIP when memory comes from the EFI map)"),
+	  AVPS_CHECKS("each device_type=memory node is memory@<its base>, its regions are non-empty and overlap no "
+		      "other, and the FDT's /memreserve/ entries and the initrd lie inside described memory"),
 	  "AVPS.BOOT.1")
 {
-	struct memory_total total = dt_memory();
+	static struct memory_layout m;
+	m = (struct memory_layout){ .address_cells = dt_cell_count("", "#address-cells"),
+				    .size_cells = dt_cell_count("", "#size-cells") };
+	dt_children("", "", record_memory_node, &m);
+	struct memory_total total = { 0, 0, 0, m.regions };
 	SKIP_IF_MEMORY_FROM_EFI_MAP(total);
-	ASSERT_GE(total.regions, 1) TH_LOG("expected a node with device_type \"memory\" and reg, seen none");
-	EXPECT_GT(total.bytes, 0) TH_LOG("expected memory of non-zero size, seen 0 bytes in %d regions",
-					 total.regions);
+	ASSERT_GE(m.regions, 1) TH_LOG("expected a node with device_type \"memory\" and reg, seen none");
+	EXPECT_EQ(0, m.misnamed[0]) TH_LOG("expected memory nodes named memory@<base>, seen %s", m.misnamed);
+	for (int i = 0; i < m.regions; i++) {
+		EXPECT_NE(0, m.size[i]) TH_LOG("memory region %d at 0x%llx has size 0", i, (unsigned long long)m.base[i]);
+		for (int j = i + 1; j < m.regions; j++) {
+			EXPECT_FALSE(m.base[i] < m.base[j] + m.size[j] && m.base[j] < m.base[i] + m.size[i])
+				TH_LOG("memory regions overlap: [0x%llx, +0x%llx) and [0x%llx, +0x%llx)",
+				       (unsigned long long)m.base[i], (unsigned long long)m.size[i],
+				       (unsigned long long)m.base[j], (unsigned long long)m.size[j]);
+		}
+	}
+	static uint8_t blob[FDT_MAX_BYTES];
+	if (dt_read_file(FDT_BLOB, blob, sizeof(blob)) >= FDT_HEADER_BYTES && fdt_check_header(blob) == 0) {
+		for (int i = 0; i < fdt_num_mem_rsv(blob); i++) {
+			uint64_t address = 0, bytes = 0;
+			fdt_get_mem_rsv(blob, i, &address, &bytes);
+			EXPECT_TRUE(inside_memory(&m, address, address + bytes))
+				TH_LOG("/memreserve/ [0x%llx, +0x%llx) lies outside described memory",
+				       (unsigned long long)address, (unsigned long long)bytes);
+		}
+	}
+	uint8_t start[8], end[8];
+	long sb = dt_prop("/chosen", "linux,initrd-start", start, sizeof(start));
+	long eb = dt_prop("/chosen", "linux,initrd-end", end, sizeof(end));
+	if ((sb == 4 || sb == 8) && (eb == 4 || eb == 8)) {
+		EXPECT_TRUE(inside_memory(&m, dt_cells(start, (unsigned)sb / 4), dt_cells(end, (unsigned)eb / 4)))
+			TH_LOG("the initrd range in /chosen lies outside described memory");
+	}
 }
 
 AVPS_TEST(memory_matches_host,
-	  AVPS_CHECKS("the DT memory nodes add up to the memory the host gave (avps.mem_mib)"),
+	  AVPS_CHECKS("the DT memory nodes (every device_type=memory node) add up to the memory the host gave (avps.mem_mib)"),
 	  "AVPS.BOOT.1")
 {
 	unsigned long long mib;
@@ -202,18 +326,46 @@ AVPS_TEST(console,
 		TH_LOG("expected the console node %s with compatible and reg, seen it incomplete or absent", node);
 }
 
+#define DIGEST_TOKEN " avps.cmdline_digest="
+
+/* FNV-1a 64 of n bytes (harness/avps_cts/targets/qemu.py: cmdline_digest). */
+static uint64_t fnv1a64(const char *text, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)text[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * The host ends its command line with avps.boot_nonce=<random> avps.cmdline_digest=<FNV-1a 64
+ * of every byte before " avps.cmdline_digest=">. A boot path may append after it (the EFI
+ * loader adds initrd=...), but what the host wrote must arrive byte for byte.
+ */
 AVPS_TEST(chosen_bootargs,
-	  AVPS_CHECKS("/chosen/bootargs equals the kernel's /proc/cmdline"),
+	  AVPS_CHECKS("/chosen/bootargs begins with exactly the command line the host passed, byte for byte: its "
+		      "bytes before the host's digest token hash to that digest (FNV-1a 64, per-run nonce inside)"),
 	  "AVPS.BOOT.1")
 {
-	char bootargs[4096] = "", cmdline[4096] = "";
-	ASSERT_GT(dt_prop("/chosen", "bootargs", bootargs, sizeof(bootargs) - 1), 0)
-		TH_LOG("expected /chosen/bootargs, seen none");
-	ASSERT_GT(dt_read_file("/proc/cmdline", cmdline, sizeof(cmdline) - 1), 0);
-	cmdline[strcspn(cmdline, "\n")] = '\0';
-	for (size_t n = strlen(bootargs); n > 0 && bootargs[n - 1] == ' '; n--)
-		bootargs[n - 1] = '\0';
-	EXPECT_STREQ(cmdline, bootargs) TH_LOG("expected /chosen/bootargs = /proc/cmdline");
+	static char bootargs[8192];
+	long n = dt_prop("/chosen", "bootargs", bootargs, sizeof(bootargs) - 1);
+	char declared[32];
+	if (!avps_param("cmdline_digest", declared, sizeof(declared)))
+		SKIP(return, "the host declared no command-line digest (avps.cmdline_digest)");
+	ASSERT_GT(n, 0) TH_LOG("expected /chosen/bootargs, seen none");
+	bootargs[n] = '\0';
+	char *token = strstr(bootargs, DIGEST_TOKEN);
+	ASSERT_NE(NULL, token) TH_LOG("expected \"%s\" in /chosen/bootargs, seen \"%.200s\"", DIGEST_TOKEN + 1, bootargs);
+	EXPECT_EQ(NULL, strstr(token + 1, DIGEST_TOKEN)) TH_LOG("the digest token appears twice in /chosen/bootargs");
+	char *value = token + strlen(DIGEST_TOKEN);
+	size_t value_len = strcspn(value, " ");
+	char seen_digest[32];
+	snprintf(seen_digest, sizeof(seen_digest), "%016llx", (unsigned long long)fnv1a64(bootargs, (size_t)(token - bootargs)));
+	EXPECT_TRUE(value_len == 16 && strncmp(value, seen_digest, 16) == 0)
+		TH_LOG("the %zu bytes of /chosen/bootargs before the digest hash to %s, the host declared %.*s: the boot "
+		       "path altered the command line", (size_t)(token - bootargs), seen_digest, (int)value_len, value);
+	if (value[value_len])
+		TH_LOG("appended by the boot path after the host's command line: \"%.200s\"", value + value_len);
 }
 
 AVPS_TEST(chosen_initrd_range,

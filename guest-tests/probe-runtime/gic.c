@@ -1,4 +1,4 @@
-/* Minimal GICv2/GICv3 setup so a (masked) virtual-timer PPI can wake this CPU from WFI or a standby state. */
+/* Minimal GICv2/GICv3 driver for probes: enable SGIs/PPIs per CPU (IRQs stay masked), acknowledge, EOI, send SGIs. */
 #include <libfdt.h>
 
 #include "cpu.h"
@@ -29,11 +29,18 @@ static void set_priority(uintptr_t priority_base, unsigned intid)
 	mmio_write32(word, v);
 }
 
+/* What the DT named, cached by the first enable (same for every CPU). */
+static unsigned gic_arch;           /* 2 or 3 */
+static uintptr_t gic_dist, gic_cpu; /* distributor; GICv2 CPU interface */
+
 static bool gicv2_enable(int node, unsigned intid)
 {
 	uint64_t dist, cpu;
 	if (!dt_reg(node, 0, &dist, NULL) || !dt_reg(node, 1, &cpu, NULL))
 		return false;
+	gic_arch = 2;
+	gic_dist = (uintptr_t)dist;
+	gic_cpu = (uintptr_t)cpu;
 	mmio_write32(dist + GICD_CTLR, mmio_read32(dist + GICD_CTLR) | 1);
 	set_priority(dist + GICD_IPRIORITYR, intid);
 	mmio_write32(dist + GICD_ISENABLER0, 1u << intid);   /* banked per CPU for PPIs */
@@ -47,6 +54,8 @@ static bool gicv3_enable(int node, unsigned intid)
 	uint64_t dist, rdist, rsize;
 	if (!dt_reg(node, 0, &dist, NULL) || !dt_reg(node, 1, &rdist, &rsize))
 		return false;
+	gic_arch = 3;
+	gic_dist = (uintptr_t)dist;
 	uint64_t mpidr = read_sysreg(mpidr_el1);
 	uint64_t aff = (mpidr & 0xffffff) | ((mpidr >> 8) & 0xff000000);
 	uintptr_t rd = 0;
@@ -92,7 +101,7 @@ unsigned gic_virtual_timer_intid(void)
 const char *gic_enable_ppi(unsigned intid)
 {
 	static const char *const v2[] = { "arm,gic-400", "arm,cortex-a15-gic", "arm,cortex-a9-gic" };
-	if (intid < 16 || intid > 31)
+	if (intid > 31)
 		return NULL;
 	int node = dt_next_compatible(-1, "arm,gic-v3");
 	if (node >= 0)
@@ -103,4 +112,52 @@ const char *gic_enable_ppi(unsigned intid)
 			return gicv2_enable(node, intid) ? "GICv2" : NULL;
 	}
 	return NULL;
+}
+
+unsigned gic_version(void)
+{
+	return gic_arch;
+}
+
+uintptr_t gic_distributor(void)
+{
+	return gic_dist;
+}
+
+uint32_t gic_acknowledge(void)
+{
+	if (gic_arch == 3) {
+		uint64_t iar = read_sysreg(S3_0_C12_C12_0);   /* ICC_IAR1_EL1 */
+		return (uint32_t)iar;
+	}
+	return gic_arch == 2 ? mmio_read32(gic_cpu + 0x000c) : 1023;   /* GICC_IAR */
+}
+
+void gic_end_of_interrupt(uint32_t iar)
+{
+	if (gic_arch == 3) {
+		write_sysreg(S3_0_C12_C12_1, iar);   /* ICC_EOIR1_EL1 */
+		isb();
+	} else if (gic_arch == 2) {
+		mmio_write32(gic_cpu + 0x0010, iar);   /* GICC_EOIR */
+	}
+}
+
+uint32_t gic_cpu_target_mask(void)
+{
+	/* GICv2: GICD_ITARGETSR0..7 read back the calling CPU interface's own bit. */
+	return gic_arch == 2 ? mmio_read32(gic_dist + 0x0800) & 0xff : 0;
+}
+
+void gic_send_sgi(unsigned intid, uint64_t mpidr, uint32_t v2_target_mask)
+{
+	if (gic_arch == 3) {
+		uint64_t v = (1ULL << (mpidr & 0xf)) | (((mpidr >> 8) & 0xff) << 16) |
+			     ((uint64_t)(intid & 0xf) << 24) | (((mpidr >> 16) & 0xff) << 32) |
+			     (((mpidr >> 32) & 0xff) << 48);
+		write_sysreg(S3_0_C12_C11_5, v);   /* ICC_SGI1R_EL1 */
+		isb();
+	} else if (gic_arch == 2) {
+		mmio_write32(gic_dist + 0x0f00, ((v2_target_mask & 0xff) << 16) | (intid & 0xf));   /* GICD_SGIR */
+	}
 }

@@ -108,16 +108,25 @@ primary_entry:
 5:	wfi
 	b	5b
 
-/* CPU_ON entry point: x0 = context_id; the boot CPU published the stack in secondary_boot_stack. */
+/* CPU_ON / resume entry point: x0 = context_id; the boot CPU published the stack in secondary_boot_stack. */
 	.global	secondary_entry
 secondary_entry:
 	mov	x19, x0
-	drop_to_el1
+	mrs	x20, CurrentEL			/* the entry state PSCI promises, for the probe to check */
+	mrs	x21, daif
+	mrs	x22, sctlr_el1
+	cmp	x20, #(2 << 2)
+	b.ne	1f
+	mrs	x22, sctlr_el2
+1:	drop_to_el1
 	el1_setup
 	adrp	x1, secondary_boot_stack
 	ldr	x1, [x1, :lo12:secondary_boot_stack]
 	mov	sp, x1
 	mov	x0, x19
+	lsr	x1, x20, #2
+	mov	x2, x21
+	mov	x3, x22
 	bl	secondary_main
 6:	wfi
 	b	6b

@@ -174,6 +174,7 @@ void probe_runtime_main(const void *fdt, uint64_t entry_count, uint64_t entry_el
 	uint64_t uart = 0;
 
 	entry_ticks = entry_count;
+	probe_entry_el = (entry_el >> 2) & 3;
 	boot_mpidr = cpu_mpidr();
 	ktap_init(&ktap, console_sink, NULL);
 	probe_set_fatal_handler(runtime_fatal);

@@ -1,4 +1,4 @@
-/* Secondary CPUs: per-CPU stacks, CPU_ON through PSCI, and the command loop a started CPU runs. */
+/* Secondary CPUs: per-CPU stacks, CPU_ON through PSCI, the entry state they report, and the command loop a started CPU runs. */
 #include "cpu.h"
 #include "secondary.h"
 #include "smccc.h"
@@ -6,9 +6,10 @@
 #define SECONDARY_STACK_SIZE 4096
 
 struct secondary_slot secondary_slots[PROBE_MAX_CPUS];
+uint64_t probe_entry_el;
 /* Read by secondary_entry (head.S) before it has a stack. */
 volatile uint64_t secondary_boot_stack;
-/* Slot the next CPU_ON'd CPU fills; CPU_ON is issued one CPU at a time. */
+/* Slot the next CPU entering at secondary_entry fills; one CPU enters at a time. */
 static volatile int secondary_boot_slot;
 static uint8_t secondary_stacks[PROBE_MAX_CPUS][SECONDARY_STACK_SIZE] __attribute__((aligned(16)));
 
@@ -17,6 +18,13 @@ extern const char secondary_entry[];
 uint64_t secondary_entry_address(void)
 {
 	return (uint64_t)(uintptr_t)secondary_entry;
+}
+
+void secondary_prepare_entry(int slot)
+{
+	secondary_boot_slot = slot;
+	secondary_boot_stack = (uint64_t)(uintptr_t)&secondary_stacks[slot][SECONDARY_STACK_SIZE];
+	dsb_sy();
 }
 
 int64_t secondary_cpu_on(int slot, uint64_t mpidr, uint64_t context_id)
@@ -30,9 +38,9 @@ int64_t secondary_cpu_on(int slot, uint64_t mpidr, uint64_t context_id)
 	s->command = SECONDARY_IDLE;
 	s->result = 0;
 	s->esr = 0;
-	secondary_boot_slot = slot;
-	secondary_boot_stack = (uint64_t)(uintptr_t)&secondary_stacks[slot][SECONDARY_STACK_SIZE];
-	dsb_sy();
+	s->entries = 0;
+	s->entry_el = s->entry_daif = s->entry_sctlr = ~0ULL;
+	secondary_prepare_entry(slot);
 	return smccc_call(PSCI_FN_CPU_ON64, mpidr, secondary_entry_address(), context_id);
 }
 
@@ -45,14 +53,35 @@ void secondary_command(int slot, enum secondary_command command, uint64_t argume
 	sev();
 }
 
-void secondary_main(uint64_t context_id) __attribute__((noreturn));
-void secondary_main(uint64_t context_id)
+bool secondary_run(int slot, int64_t (*fn)(uint64_t), uint64_t argument, unsigned timeout_ms,
+		   int64_t *result)
+{
+	struct secondary_slot *s = &secondary_slots[slot];
+	uint64_t before = s->runs_done;
+
+	if (s->state != SECONDARY_RUNNING || s->command != SECONDARY_IDLE)
+		return false;
+	s->run_fn = fn;
+	secondary_command(slot, SECONDARY_RUN, argument);
+	if (!WAIT_FOR(s->runs_done != before, timeout_ms))
+		return false;
+	*result = s->result;
+	return true;
+}
+
+void secondary_main(uint64_t context_id, uint64_t entry_el, uint64_t entry_daif, uint64_t entry_sctlr)
+	__attribute__((noreturn));
+void secondary_main(uint64_t context_id, uint64_t entry_el, uint64_t entry_daif, uint64_t entry_sctlr)
 {
 	int slot = secondary_boot_slot;
 	struct secondary_slot *s = &secondary_slots[slot];
 
+	s->entry_el = entry_el;
+	s->entry_daif = entry_daif;
+	s->entry_sctlr = entry_sctlr;
 	s->mpidr = cpu_mpidr();
 	s->context_id = context_id;
+	s->entries++;
 	s->token = SECONDARY_TOKEN(slot);
 	dsb_sy();
 	s->state = SECONDARY_RUNNING;
@@ -73,6 +102,13 @@ void secondary_main(uint64_t context_id)
 			s->result = smccc_call(PSCI_FN_CPU_SUSPEND64, s->argument,
 					       secondary_entry_address(), context_id);
 			s->state = SECONDARY_SUSPEND_RETURNED;
+			dsb_sy();
+		} else if (command == SECONDARY_RUN) {
+			dsb_sy();
+			s->result = s->run_fn(s->argument);
+			s->command = SECONDARY_IDLE;
+			dsb_sy();
+			s->runs_done++;
 			dsb_sy();
 		}
 		wfe();

@@ -128,14 +128,20 @@ enum virtq_result vmmio_post(struct vmmio *t, struct virtq *q, const struct vbuf
 enum virtq_result vmmio_wait_used(struct vmmio *t, struct virtq *q, uint32_t timeout_us,
 				  struct virtq_used *used)
 {
-	uint64_t end = vmmio_now_us(t) + timeout_us;
+	uint64_t now = vmmio_now_us(t), end = now + timeout_us, next_status = now + 1000;
 	t->isr_seen = 0;
 	for (;;) {
-		bool late = vmmio_now_us(t) >= end;
+		now = vmmio_now_us(t);
+		bool late = now >= end;
 		enum virtq_result r = virtq_get_used(q, used);
-		/* A device that gave up (DEVICE_NEEDS_RESET) will not answer: no point waiting. */
-		if (r == VIRTQ_EMPTY && (vmmio_status(t) & VIRTIO_STATUS_NEEDS_RESET))
-			late = true;
+		/* A device that gave up (DEVICE_NEEDS_RESET) will not answer: no point waiting. Status
+		 * is read once a millisecond only: a register access traps to the device model, and
+		 * polling it back to back would slow the very device being waited for. */
+		if (r == VIRTQ_EMPTY && now >= next_status) {
+			next_status = now + 1000;
+			if (vmmio_status(t) & VIRTIO_STATUS_NEEDS_RESET)
+				late = true;
+		}
 		if (r != VIRTQ_EMPTY || late) {
 			t->isr_seen |= vmmio_read(t, VMMIO_INTERRUPT_STATUS);
 			return r;

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from . import host_checks, ktap, profiles
+from . import case_review, host_checks, host_disk_content, ktap, profiles
 from .cache import MissingToolError
 from .collect import collect_flat, collect_nested
 from .kernel import GuestKernel, debian_kernel, user_kernel
@@ -17,10 +17,10 @@ from .manifest import Manifest, ManifestError, contract_problems, load as load_m
 from .profiles import ProfileError
 from .reports import summary, writer
 from .results import CaseResult, RunResult, Status
-from .run import linux_image, probe_images, report_folder, run_images
-# Every case must carry its AVPS_CHECKS line; until the review of every declaration lands,
-# a missing one is a warning (issue 15 turns this on).
-CONTRACT_REQUIRED = False
+from .run import attach_checks, linux_image, probe_images, report_folder, run_images
+# Every case must carry its AVPS_CHECKS line and cite only what its review says it exercises:
+# 'manifest --check' (run by every build) fails with the declaration's file:line otherwise.
+CONTRACT_REQUIRED = True
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -43,6 +43,8 @@ def _manifest(build: Path) -> Manifest:
 
 
 def _finish(run: RunResult, folder: Path, manifest: Manifest | None) -> int:
+    if manifest is not None:
+        attach_checks(run.cases, manifest)
     extra_sections: list[str] = []
     extra_json: dict = {}
     try:
@@ -120,6 +122,7 @@ def results_from_log(lines: list[str], manifest: Manifest) -> tuple[list[CaseRes
         names = {t.name for t in doc.tests}
         if names & linux or (not names and not doc.unfinished and doc.plan and doc.plan > 1):
             got, more = collect_nested(doc, manifest, manifest.linux_programs())
+            host_disk_content.apply(got, doc_lines, None, more)  # a log holds no reading of the disk images
             seen_programs |= linux
         else:
             probes = set(manifest.probes())
@@ -165,45 +168,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     return _finish(run, folder, manifest)
 
 
-def cmd_control(args: argparse.Namespace) -> int:
-    """Runs negative-control profiles and checks that every case they name really fails."""
-    names = args.profile or [p for p in profiles.profile_names(args.target) if p != "default"]
-    build = Path(args.build)
-    manifest = _manifest(build)
-    rows = []
-    bad = 0
-    for name in names:
-        config = profiles.load(args.target, name)
-        if not config.expect_fail:
-            continue
-        target, _ = _make_target(args.target, name, build / "run" / f"{args.target}-{name}")
-        # Boot only the images that carry the cases this control names.
-        program_of = {c.case_id: c.program for c in manifest.cases}
-        wanted_programs = {program_of.get(c, "") for c in config.expect_fail}
-        images = []
-        if wanted_programs & set(manifest.linux_programs()):
-            images.append(linux_image(build, _kernel(args)))
-        images += [i for i in probe_images(build, manifest) if i.name in wanted_programs]
-        folder = report_folder(Path(args.reports), f"{args.target}-{name}")
-        run = RunResult(target=f"{args.target}/{name}")
-        run.platform = target.platform_facts()
-        run_images(target, images, manifest, folder, run)
-        writer.write_all(run, folder)
-        by_id = {c.case_id: c for c in run.cases}
-        for case_id in config.expect_fail:
-            got = by_id.get(case_id)
-            status = got.status.value if got else "missing"
-            flipped = got is not None and got.status in (Status.FAIL, Status.ERROR)
-            bad += not flipped
-            rows.append((name, case_id, status, "ok" if flipped else "NOT FLIPPED"))
-    width = max([len(r[1]) for r in rows] + [4])
-    print(f"{'PROFILE':18} {'CASE'.ljust(width)} {'RESULT':8} CONTROL")
-    for name, case_id, status, verdict in rows:
-        print(f"{name:18} {case_id.ljust(width)} {status:8} {verdict}")
-    print(f"negative controls: {len(rows) - bad} passed, {bad} failed")
-    return 0 if bad == 0 and rows else 1
-
-
 def cmd_manifest(args: argparse.Namespace) -> int:
     manifest = _manifest(Path(args.build))
     for case in manifest.cases if not args.quiet else []:
@@ -223,6 +187,10 @@ def cmd_manifest(args: argparse.Namespace) -> int:
                     print(f"{case.declared_at or case.program}: unknown requirement ID '{r}' "
                           f"(case {case.case_id})", file=sys.stderr)
         problems = contract_problems(manifest)
+        try:
+            problems += case_review.build_problems(manifest, case_review.load())
+        except case_review.ReviewError as exc:
+            problems.append(str(exc))
         if CONTRACT_REQUIRED:
             bad = bad or bool(problems)
             for problem in problems:
@@ -232,7 +200,7 @@ def cmd_manifest(args: argparse.Namespace) -> int:
                   file=sys.stderr)
         if bad:
             return 1
-        print(f"manifest: {len(manifest.cases)} cases, every requirement ID is in the catalogue")
+        print(f"manifest: {len(manifest.cases)} cases, every requirement ID is in the catalogue, every case carries its contract")
     return 0
 
 
@@ -249,7 +217,8 @@ def cmd_requirements(args: argparse.Namespace) -> int:
         from .catalogue.check_spec import main as check_spec_main
         return check_spec_main(args.rest)
     if args.action == "validate":
-        print(f"catalogue: {len(catalogue.avps)} AVPS areas, {len(catalogue.virtio)} VIRTIO statements: valid")
+        print(f"catalogue: {len(catalogue.avps)} AVPS areas, {len(catalogue.virtio)} VIRTIO statements, "
+              f"{len(catalogue.vbsa)} VBSA rules: valid")
         return 0
     pairs = [(c.case_id, list(c.requirements)) for c in _manifest(Path(args.build)).cases]
     if args.action == "trace":
@@ -307,14 +276,6 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--target", default="external", help="platform name for the report")
     rep.add_argument("--out", help="report folder (default: reports/<target>-log-<time>)")
     rep.set_defaults(func=cmd_report)
-
-    c = sub.add_parser("control", help="run negative-control profiles and check the expected failures")
-    common(c)
-    c.add_argument("--target", default="qemu-arm64")
-    c.add_argument("--profile", action="append", help="profile to check (repeatable; default: all)")
-    c.add_argument("--kernel")
-    c.add_argument("--modules")
-    c.set_defaults(func=cmd_control)
 
     m = sub.add_parser("manifest", help="list the test cases and requirement IDs of the build")
     m.add_argument("--quiet", action="store_true", help="only errors and the summary line")

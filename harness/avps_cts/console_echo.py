@@ -24,7 +24,8 @@ class EchoResponder:
     kept as evidence for the report.
 
     Other requests go to handlers by keyword, e.g. 'AVPS-INPUT <nonce> <kind>' (host_input)
-    or 'AVPS-FILE <relpath> <sha256>' (host_files); each handler builds its own reply line.
+    or 'AVPS-FILE <relpath> <sha256>' (host_files) or 'AVPS-DISK <nonce> <bytes> <offset>'
+    (host_disk_content); each handler builds its own reply line.
     """
 
     def __init__(self, path: Path, reply: bool = True,

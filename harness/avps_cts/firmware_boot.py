@@ -138,10 +138,13 @@ class FirmwareQemuTarget(QemuTarget):
 
     def modified_dtb(self) -> list[str]:
         """options.dtb_remove: ["/psci", "/chosen:stdout-path"] -> QEMU's own DT for this machine with
-        those nodes (or node:property) removed, passed with -dtb (negative controls). QEMU still
-        fixes up /chosen (bootargs, initrd) and the memory node of a -dtb it loads."""
+        those nodes (or node:property) removed; options.dtb_fdtput: [["-c", "{dtb}", "/node"], ...]
+        -> fdtput runs with those arguments ({dtb} = the blob) to add nodes or properties. Passed
+        with -dtb (negative controls). QEMU still fixes up /chosen (bootargs, initrd) and the
+        memory@ nodes of a -dtb it loads."""
         remove = [str(r) for r in (self.config.options.get("dtb_remove") or [])]
-        if not remove:
+        edits = [[str(a) for a in e] for e in (self.config.options.get("dtb_fdtput") or [])]
+        if not remove and not edits:
             return []
         fdtput = require_program("fdtput", "device-tree-compiler")
         dtb = self.scratch / "modified.dtb"
@@ -152,12 +155,13 @@ class FirmwareQemuTarget(QemuTarget):
                               capture_output=True, text=True, timeout=60)
         if not dtb.exists():
             raise OSError(f"QEMU could not dump its devicetree: {done.stderr.strip()[:200]}")
-        for item in remove:
-            node, _, prop = item.partition(":")
-            command = [fdtput, "-d", str(dtb), node, prop] if prop else [fdtput, "-r", str(dtb), node]
+        commands = [[fdtput, "-d", str(dtb), *item.split(":", 1)] if ":" in item else [fdtput, "-r", str(dtb), item]
+                    for item in remove]
+        commands += [[fdtput, *(a.replace("{dtb}", str(dtb)) for a in edit)] for edit in edits]
+        for command in commands:
             done = subprocess.run(command, capture_output=True, text=True, timeout=30)
             if done.returncode != 0:
-                raise OSError(f"fdtput could not remove {item}: {done.stderr.strip()[:200]}")
+                raise OSError(f"{' '.join(command[1:])}: fdtput failed: {done.stderr.strip()[:200]}")
         return ["-dtb", str(dtb)]
 
     def key_relay(self, when: str, send: str) -> list[str]:

@@ -9,10 +9,11 @@ import yaml
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
 _PROFILE_KEYS = {"description", "remove", "globals", "echo", "expect", "machine_options", "params",
-                 "device_args", "smp", "memory_mib", "add", "options", "append_extra", "vhost_user_options"}
+                 "device_args", "smp", "memory_mib", "add", "options", "append_extra", "image_smp",
+                 "vhost_user_options"}
 # Top-level keys every target file may have; anything else goes to PlatformConfig.options
 # for the target's driver (firmware paths, Xen settings, ...).
-_TARGET_KEYS = {"driver", "qemu", "machine", "machine_options", "cpu", "smp", "memory_mib", "append",
+_TARGET_KEYS = {"driver", "qemu", "machine", "machine_options", "cpu", "smp", "image_smp", "memory_mib", "append",
                 "timeout_s", "globals", "devices", "profiles"}
 
 
@@ -51,14 +52,20 @@ class PlatformConfig:
     devices: list[Device]
     echo: bool
     params: dict[str, str]
-    expect_fail: list[str]
+    expect_fail: dict[str, str]  # negative control: case -> the diagnostic substring its failure must show
     driver: str = "qemu"  # harness/avps_cts/targets/<driver>.py boots it
     options: dict[str, Any] = dataclasses.field(default_factory=dict)  # driver-specific settings
+    expect_lie: str = ""  # a control that only misdeclares a host fact: what it misdeclares
+    # vCPUs per boot image name where it differs from smp (e.g. the PSCI probe needs >= 4)
+    image_smp: dict[str, int] = dataclasses.field(default_factory=dict)
+
+    def smp_for(self, image_name: str) -> int:
+        return self.image_smp.get(image_name, self.smp)
 
     def to_json(self) -> dict[str, Any]:
         return {"target": self.target, "profile": self.profile, "description": self.description,
                 "machine": f"{self.machine}{(',' + self.machine_options) if self.machine_options else ''}",
-                "cpu": self.cpu, "smp": self.smp, "memory_mib": self.memory_mib,
+                "cpu": self.cpu, "smp": self.smp, "image_smp": self.image_smp, "memory_mib": self.memory_mib,
                 "globals": self.globals, "devices": [d.name for d in self.devices]}
 
 
@@ -90,6 +97,42 @@ def _load_target(target: str) -> dict[str, Any]:
 
 def profile_names(target: str) -> list[str]:
     return list(_load_target(target)["profiles"])
+
+
+_EXPECT_KEYS = {"fail", "lie"}
+
+
+def _expectations(target: str, profile: str, expect: Any) -> tuple[dict[str, str], str]:
+    """A negative control's expect section: fail maps each case to the diagnostic substring
+    its failure must show; lie says what the control misdeclares (it changes nothing else)."""
+    where = f"{PROFILE_DIR / (target + '.yaml')}: profile {profile}"
+    if expect is None:
+        return {}, ""
+    if not isinstance(expect, dict) or set(expect) - _EXPECT_KEYS:
+        raise ProfileError(f"{where}: expect takes only {sorted(_EXPECT_KEYS)}")
+    fail = expect.get("fail") or {}
+    if isinstance(fail, list):
+        raise ProfileError(f"{where}: expect.fail is a list; it must map each case to the diagnostic "
+                           f"substring its failure must show (case: \"reason\"), e.g. {fail[0] if fail else 'case'}: "
+                           f"\"...\"")
+    if not isinstance(fail, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
+                                             for k, v in fail.items()):
+        raise ProfileError(f"{where}: expect.fail must map each case to a non-empty diagnostic substring")
+    lie = expect.get("lie") or ""
+    if not isinstance(lie, str):
+        raise ProfileError(f"{where}: expect.lie must say in words what the control misdeclares")
+    return dict(fail), lie
+def _image_smp(target: str, data: dict[str, Any], prof: dict[str, Any]) -> dict[str, int]:
+    """Per-image vCPU counts: the target's image_smp, overridden by the profile's."""
+    merged = {**(data.get("image_smp") or {}), **(prof.get("image_smp") or {})}
+    try:
+        out = {str(k): int(v) for k, v in merged.items()}
+    except (TypeError, ValueError) as exc:
+        raise ProfileError(f"{target}: image_smp must map image names to vCPU counts ({exc})") from exc
+    bad = sorted(k for k, v in out.items() if v < 1)
+    if bad:
+        raise ProfileError(f"{target}: image_smp needs at least 1 vCPU for {bad}")
+    return out
 
 
 def load(target: str, profile: str = "default") -> PlatformConfig:
@@ -129,6 +172,7 @@ def load(target: str, profile: str = "default") -> PlatformConfig:
         raise ProfileError(f"{target}/{profile}: vhost_user_options for devices without a vhost_user back end: "
                            f"{sorted(unknown_backends)}")
     params.update({k: str(v) for k, v in (prof.get("params") or {}).items()})
+    expect_fail, expect_lie = _expectations(target, profile, prof.get("expect"))
     glob = {k: str(v) for k, v in (data.get("globals") or {}).items()}
     glob.update({k: str(v) for k, v in (prof.get("globals") or {}).items()})
     return PlatformConfig(
@@ -140,7 +184,8 @@ def load(target: str, profile: str = "default") -> PlatformConfig:
         append=" ".join(filter(None, [data.get("append", "console=ttyAMA0"), prof.get("append_extra")])),
         timeout_s=float(data.get("timeout_s", 300)),
         globals=glob, devices=devices, echo=bool(prof.get("echo", True)), params=params,
-        expect_fail=list((prof.get("expect") or {}).get("fail", [])),
+        expect_fail=expect_fail, expect_lie=expect_lie,
         driver=str(data.get("driver", "qemu")),
+        image_smp=_image_smp(target, data, prof),
         options={**{k: v for k, v in data.items() if k not in _TARGET_KEYS}, **(prof.get("options") or {})},
     )

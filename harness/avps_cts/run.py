@@ -6,7 +6,7 @@ import shutil
 import time
 from pathlib import Path
 
-from . import host_checks, ktap
+from . import host_checks, host_disk_content, ktap
 from .collect import collect_flat, collect_nested
 from .initramfs import build_initramfs
 from .kernel import GuestKernel
@@ -58,6 +58,8 @@ def results_from_boot(image: BootImage, out: BootOutput, manifest: Manifest) -> 
         cases, problems = collect_flat(doc, manifest, image.name, out.times)
     observed = out.host_evidence.get("shutdown_reason")
     host_checks.apply(cases, out.lines, observed if isinstance(observed, str) else None, problems, image.name)
+    disk_content = out.host_evidence.get("disk_content")
+    host_disk_content.apply(cases, out.lines, disk_content if isinstance(disk_content, dict) else None, problems)
     problems = [f"{image.name}: {p}" for p in problems] + _boot_problems(image.name, out)
     if out.exit_code not in (0, None) and not out.timed_out:
         problems.append(f"{image.name}: the target exited with status {out.exit_code}")

@@ -24,5 +24,8 @@ def verdict_sections(run: RunResult, manifest: Manifest | None) -> tuple[list[st
                                           for line in summary_lines(report)]]
     counts = " ".join(f"{k}={v}" for k, v in report.counts("avps").items() if v)
     conformance += ["", f"AVPS areas: {counts}"]
+    vbsa = " ".join(f"{k}={v}" for k, v in report.counts("vbsa").items() if v)
+    if vbsa:
+        conformance += ["", f"Arm VBSA 1.0 rules (reported, not gating): {vbsa}"]
     return (["\n".join(conformance), render_markdown(trace)],
             {"conformance": report.to_json() if hasattr(report, "to_json") else {}, "traceability": trace})

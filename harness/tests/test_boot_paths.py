@@ -113,27 +113,6 @@ def test_uefi_probe_passes_and_resets(driver: ModuleType, target: str, firmware_
     assert out.host_evidence["shutdown_reason"] == "guest-reset", "ResetSystem(EfiResetCold) seen by the host"
 
 
-def test_uefi_probe_fails_when_the_host_declares_other_memory(firmware_ready: Path, tmp_path: Path) -> None:
-    """The probe's memory-map control: U-Boot passes avps.mem_mib=512 as LoadOptions for 1024 MiB."""
-    elf = firmware_ready / "probes-uefi" / f"{UEFI_PROBE}.elf"
-    manifest = Manifest(cases=read_elf(elf, UEFI_PROBE, image=UEFI_PROBE))
-    image = BootImage(kind="probe", kernel=elf.with_suffix(".efi"), name=UEFI_PROBE)
-    out = make(uboot, "qemu-arm64-uboot", "probe-mem-mismatch", tmp_path / "run").boot(image, tmp_path / "p.log",
-                                                                                      timeout_s=60)
-    statuses = {c.case_id: c.status for c in results_from_boot(image, out, manifest)[0]}
-    assert statuses["boot.uefi.memory_map"] is Status.FAIL, out.lines[-20:]
-    assert statuses["boot.uefi.system_table"] is Status.PASS
-
-
-def test_direct_boot_claiming_uefi_fails_the_efi_cases(boot_only_image: BootImage, firmware_ready: Path,
-                                                       tmp_path: Path) -> None:
-    """The negative control of every boot.efi case: no firmware, yet avps.expect_uefi=1."""
-    target = make(uefi, "qemu-arm64-boot-controls", "expect-uefi", tmp_path / "run")
-    statuses, _ = boot_statuses(target, boot_only_image, load_manifest(firmware_ready), tmp_path / "ctl.log")
-    assert all(statuses[case] is Status.FAIL for case in EFI_CASES), {c: statuses[c] for c in EFI_CASES}
-    assert all(statuses[case] is Status.PASS for case in DT_CASES)
-
-
 def test_image_probe_is_refused_by_edk2_without_starting_qemu(firmware_ready: Path, tmp_path: Path) -> None:
     image = BootImage(kind="probe", kernel=firmware_ready / "probes" / "psci.img", name="psci")
     out = make(uefi, "qemu-arm64-uefi", "default", tmp_path / "run").boot(image, tmp_path / "psci.log")

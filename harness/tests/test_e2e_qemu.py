@@ -70,12 +70,13 @@ def test_captured_log_gives_the_same_results(default_run: Path, repo: Path, tmp_
     proc = cli(repo, "report", str(log), "--target", "someone-elses-hv", "--out", str(tmp_path / "out"))
     known = profiles.known_nonconformance("qemu-arm64")
     assert proc.returncode == (1 if known else 0), proc.stdout + proc.stderr
-    # Images the target could not boot at all (an EFI probe on direct boot) are not in the log,
-    # and what only the host observed (power-off vs reset through QMP) is not in a console log.
+    # Images the target could not boot at all (an EFI probe on direct boot) are not in the log.
     direct_cases = json.loads((default_run / "results.json").read_text())["cases"]
+    # What only the host observed (QMP events; its disk images after power-off) is not in a console log.
+    host_judged = {c["case_id"] for c in direct_cases
+                   if c["detail"].startswith("host observed") or "bytes back from" in c["detail"]}
     direct = {c["case_id"]: c["status"] for c in direct_cases
-              if "not bootable on this boot path" not in c["detail"] and not c["detail"].startswith("host observed")}
-    host_judged = {c["case_id"] for c in direct_cases if c["detail"].startswith("host observed")}
+              if "not bootable on this boot path" not in c["detail"] and c["case_id"] not in host_judged}
     via_log = {c["case_id"]: c["status"] for c in json.loads((tmp_path / "out" / "results.json").read_text())["cases"]
                if c["case_id"] in direct or c["case_id"] in host_judged}
     assert {k: v for k, v in via_log.items() if k in host_judged} == {k: "not-run" for k in host_judged}
@@ -84,28 +85,15 @@ def test_captured_log_gives_the_same_results(default_run: Path, repo: Path, tmp_
 
 def test_truncated_log_keeps_results_and_fails(default_run: Path, repo: Path, tmp_path: Path) -> None:
     lines = (default_run / "console-linux.log").read_text().splitlines()
-    cut = next(i for i, line in enumerate(lines) if "global.data_integrity" in line and "ok" in line)
+    cut = next(i for i, line in enumerate(lines) if "global.capacity_from_config" in line and "ok" in line)
     log = tmp_path / "cut.log"
     log.write_text("\n".join(lines[: cut + 1]) + "\n\x00\x01\x02\x03\x04\x05 garbage \x06\x07\n")
     proc = cli(repo, "report", str(log), "--out", str(tmp_path / "out"))
     assert proc.returncode == 1
     cases = {c["case_id"]: c for c in json.loads((tmp_path / "out" / "results.json").read_text())["cases"]}
-    assert cases["virtio.blk.data_integrity"]["status"] == "pass"
+    assert cases["virtio.blk.capacity_from_config"]["status"] == "pass"
     assert cases["virtio.rng.device_present"]["status"] == "not-run"
     assert "PROBLEM" in proc.stdout
-
-
-def test_negative_controls_flip(qemu_ready: Path, repo: Path, tmp_path: Path) -> None:
-    """Every profile's expect.fail cases really fail (the profile file lists them)."""
-    controls = [p for p in profiles.profile_names("qemu-arm64") if profiles.load("qemu-arm64", p).expect_fail]
-    assert len(controls) >= 4
-    args = ["control", "--target", "qemu-arm64", "--reports", str(tmp_path)]
-    for name in controls:
-        args += ["--profile", name]
-    proc = cli(repo, *args)
-    print(proc.stdout)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "0 failed" in proc.stdout
 
 
 def boot_custom_init(build: Path, tmp_path: Path, run_command: str, timeout_s: float,

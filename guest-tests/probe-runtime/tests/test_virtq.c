@@ -275,6 +275,119 @@ static void test_config_generation(void)
 	CHECK(vmmio_reset(&t, 50, &s) && s == 0, "reset_reads_zero");
 }
 
+
+/* ---- the transport driving a small entropy-like device model through its registers ---- */
+struct rng_model {
+	uint32_t status, isr, queue_ready, queue_num, features_sel, driver_sel;
+	uint64_t desc, driver, device, driver_features;
+	uint16_t last_avail;
+	int notifies;
+};
+static struct rng_model rm;
+
+static void rng_model_process(void)
+{
+	volatile uint16_t *avail = (volatile uint16_t *)(uintptr_t)rm.driver;
+	volatile struct virtq_desc *desc = (volatile struct virtq_desc *)(uintptr_t)rm.desc;
+	volatile uint16_t *used = (volatile uint16_t *)(uintptr_t)rm.device;
+	while (rm.last_avail != avail[1]) {
+		uint16_t head = avail[2 + rm.last_avail % rm.queue_num];
+		uint32_t written = 0;
+		for (uint16_t i = head;; i = desc[i].next) {
+			if (desc[i].flags & VIRTQ_DESC_F_WRITE) {
+				for (uint32_t b = 0; b < desc[i].len; b++)
+					((uint8_t *)(uintptr_t)desc[i].addr)[b] = 0xab;
+				written += desc[i].len;
+			}
+			if (!(desc[i].flags & VIRTQ_DESC_F_NEXT))
+				break;
+		}
+		volatile struct virtq_used_elem *e = (volatile struct virtq_used_elem *)(used + 2) + used[1] % rm.queue_num;
+		e->id = head;
+		e->len = written;
+		used[1]++;
+		rm.last_avail++;
+		rm.isr |= VIRTIO_ISR_USED;
+	}
+}
+
+static uint32_t rng_model_read(void *ctx, uint32_t off, unsigned size)
+{
+	(void)ctx;
+	(void)size;
+	switch (off) {
+	case VMMIO_VERSION: return 2;
+	case VMMIO_DEVICE_ID: return 4;
+	case VMMIO_DEVICE_FEATURES: return rm.features_sel ? 1 : 0;   /* VERSION_1 only */
+	case VMMIO_QUEUE_NUM_MAX: return 8;
+	case VMMIO_QUEUE_READY: return rm.queue_ready;
+	case VMMIO_INTERRUPT_STATUS: return rm.isr;
+	case VMMIO_STATUS: return rm.status;
+	default: return 0;
+	}
+}
+
+static void rng_model_write(void *ctx, uint32_t off, uint32_t v, unsigned size)
+{
+	(void)ctx;
+	(void)size;
+	switch (off) {
+	case VMMIO_DEVICE_FEATURES_SEL: rm.features_sel = v; break;
+	case VMMIO_DRIVER_FEATURES_SEL: rm.driver_sel = v; break;
+	case VMMIO_DRIVER_FEATURES:
+		rm.driver_features = rm.driver_sel ? (rm.driver_features & 0xffffffffu) | (uint64_t)v << 32
+						   : (rm.driver_features & ~0xffffffffULL) | v;
+		break;
+	case VMMIO_QUEUE_NUM: rm.queue_num = v; break;
+	case VMMIO_QUEUE_READY: rm.queue_ready = v; break;
+	case VMMIO_QUEUE_DESC_LOW: rm.desc = (rm.desc & ~0xffffffffULL) | v; break;
+	case VMMIO_QUEUE_DESC_LOW + 4: rm.desc = (rm.desc & 0xffffffffu) | (uint64_t)v << 32; break;
+	case VMMIO_QUEUE_DRIVER_LOW: rm.driver = (rm.driver & ~0xffffffffULL) | v; break;
+	case VMMIO_QUEUE_DRIVER_LOW + 4: rm.driver = (rm.driver & 0xffffffffu) | (uint64_t)v << 32; break;
+	case VMMIO_QUEUE_DEVICE_LOW: rm.device = (rm.device & ~0xffffffffULL) | v; break;
+	case VMMIO_QUEUE_DEVICE_LOW + 4: rm.device = (rm.device & 0xffffffffu) | (uint64_t)v << 32; break;
+	case VMMIO_QUEUE_NOTIFY: rm.notifies++; if (rm.queue_ready && (rm.status & VIRTIO_STATUS_DRIVER_OK)) rng_model_process(); break;
+	case VMMIO_INTERRUPT_ACK: rm.isr &= ~v; break;
+	case VMMIO_STATUS:
+		rm.status = v;
+		if (v == 0)
+			rm = (struct rng_model){ 0 };
+		break;
+	default: break;
+	}
+}
+
+static void test_transport_drives_a_device_model(void)
+{
+	struct vmmio t;
+	struct virtq q;
+	struct vmmio_io io = { rng_model_read, rng_model_write, model_now, NULL };
+	static uint8_t buf[16];
+	const char *why = "";
+	vmmio_attach(&t, &io);
+	CHECK(t.version == 2 && t.device_id == 4 && t.offered == VIRTIO_BIT(VIRTIO_F_VERSION_1), "transport_reads_ids_and_features");
+	uint32_t st = vmmio_negotiate(&t, VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
+	CHECK(st == 0xb && rm.driver_features == VIRTIO_BIT(VIRTIO_F_VERSION_1), "negotiate_writes_only_offered_features");
+	virtq_init(&q, &mem, VIRTQ_SPLIT, 8, 0, false);
+	CHECK(vmmio_queue_enable(&t, &q, &why) && rm.queue_num == 8 && rm.desc == virtq_desc_addr(&q), "queue_enable_programs_the_ring");
+	vmmio_set_status(&t, 0xf);
+	bool ok = true;
+	for (int i = 0; i < 20 && ok; i++) {   /* wraps the 8-entry ring */
+		struct vbuf b = { buf, sizeof(buf), true };
+		struct virtq_used u;
+		uint16_t id;
+		ok &= vmmio_post(&t, &q, &b, 1, VIRTQ_CHAIN_DIRECT, &id) == VIRTQ_OK;
+		ok &= vmmio_wait_used(&t, &q, 1000, &u) == VIRTQ_OK && u.id == id && u.len == sizeof(buf) && buf[0] == 0xab;
+		ok &= (vmmio_wait_isr(&t, VIRTIO_ISR_USED, 1000) & VIRTIO_ISR_USED) != 0;
+		vmmio_ack(&t, VIRTIO_ISR_USED);
+		buf[0] = 0;
+	}
+	CHECK(ok && rm.notifies == 20, "requests_round_trip_through_the_model");
+	struct virtq_used u;
+	CHECK(vmmio_wait_used(&t, &q, 50, &u) == VIRTQ_EMPTY, "bounded_wait_returns_empty");
+	CHECK(vmmio_reset(&t, 50, &st) && rm.queue_ready == 0, "reset_through_status");
+}
+
 int main(void)
 {
 	printf("KTAP version 1\n");
@@ -285,5 +398,6 @@ int main(void)
 	test_split_notifications();
 	test_packed();
 	test_config_generation();
+	test_transport_drives_a_device_model();
 	return UNIT_DONE();
 }

@@ -8,7 +8,7 @@ volatile uint8_t blk_status __attribute__((aligned(16)));
 int blk_call(struct vsession *s, uint32_t type, uint64_t sector, void *data, uint32_t len,
 	     enum blk_layout layout)
 {
-	bool in = type == VIRTIO_BLK_T_IN;
+	bool in = type == VIRTIO_BLK_T_IN || type == 10 /* GET_LIFETIME */;
 	uint8_t *h = (uint8_t *)&blk_hdr, *p = data;
 	blk_hdr.type = type;
 	blk_hdr.reserved = 0;

@@ -3,7 +3,7 @@
 #include "session.h"
 #include "statements.h"
 
-PROBE_CASE(core_driver_ok_gate, "virtio.core.no_buffer_use_before_driver_ok", AVPS_CHECKS("a buffer made available on an enabled queue before DRIVER_OK is neither used nor notified for 50 ms, and is used once DRIVER_OK is set and the queue notified"),
+PROBE_CASE(core_driver_ok_gate, "virtio.core.no_buffer_use_before_driver_ok", AVPS_CHECKS("a buffer made available on an enabled queue before DRIVER_OK is neither used nor notified for 20 ms, and is used once DRIVER_OK is set and the queue notified"),
 	   DEVICE_STATUS(1))
 static void core_driver_ok_gate(void)
 {
@@ -18,7 +18,7 @@ static void core_driver_ok_gate(void)
 	struct vbuf e = { b, sizeof(b), true };
 	uint16_t id;
 	virtq_add(&s.q[0], &e, 1, VIRTQ_CHAIN_DIRECT, &id);   /* no notification: §3.1.1 forbids it here */
-	enum virtq_result r = vmmio_wait_used(s.t, &s.q[0], 50000, &u);
+	enum virtq_result r = vmmio_wait_used(s.t, &s.q[0], 20000, &u);
 	int touched = 0;
 	for (int i = 0; i < 32; i++)
 		touched += b[i] != 0x5a;
@@ -159,4 +159,75 @@ static void core_no_sr_iov(void)
 	}
 	if (!checked)
 		probe_check(false, "no device on a version-2 virtio-mmio transport");
+}
+
+PROBE_CASE(core_silent_after_reset, "virtio.core.silent_after_reset", AVPS_CHECKS("a buffer made available just before a reset is not used, and no interrupt is raised, for 20 ms after Status reads 0, even when the old queue is notified"),
+	   DEVICE_RESET(2))
+static void core_silent_after_reset(void)
+{
+	struct vdev *d = vs_device(VIRTIO_ID_ENTROPY, "entropy device");
+	struct vsession s;
+	struct virtq_used u;
+	static uint8_t b[32] __attribute__((aligned(16)));
+	if (!d || !vs_open(&s, d, 0, 1, VIRTQ_SPLIT, 8, VS_DRIVER_OK))
+		return;
+	for (int i = 0; i < 32; i++)
+		b[i] = 0x5a;
+	struct vbuf e = { b, sizeof(b), true };
+	uint16_t id;
+	virtq_add(&s.q[0], &e, 1, VIRTQ_CHAIN_DIRECT, &id);   /* available, not notified */
+	uint32_t st = 0;
+	if (!probe_check(vmmio_reset(s.t, 100000, &st), "%s: Status reads 0x%x after writing 0", vdev_name(d), st))
+		return;
+	vmmio_notify(s.t, &s.q[0]);
+	enum virtq_result r = vmmio_wait_used(s.t, &s.q[0], 20000, &u);
+	int touched = 0;
+	for (int i = 0; i < 32; i++)
+		touched += b[i] != 0x5a;
+	uint32_t isr = vmmio_read(s.t, VMMIO_INTERRUPT_STATUS);
+	probe_check(r == VIRTQ_EMPTY && touched == 0 && isr == 0, "%s: after reset: used ring '%s' (used idx %u), %d "
+		    "buffer bytes written, InterruptStatus 0x%x", vdev_name(d), virtq_result_name(r), u.used_idx, touched, isr);
+}
+
+PROBE_CASE(core_needs_reset_notifies, "virtio.core.needs_reset_notifies", AVPS_CHECKS("when a device sets DEVICE_NEEDS_RESET while DRIVER_OK is set (here after a block read laid out as header + INDIRECT), InterruptStatus shows a configuration change"),
+	   DEVICE_STATUS(3))
+static void core_needs_reset_notifies(void)
+{
+	struct vdev *d = NULL;
+	struct vsession s;
+	struct virtq_used u;
+	static struct { uint32_t type, reserved; uint64_t sector; } hdr __attribute__((aligned(16)));
+	static uint8_t data[512] __attribute__((aligned(16)));
+	static volatile uint8_t status __attribute__((aligned(16)));
+	vdev_discover();
+	for (int i = 0; i < vdev_count && !d; i++)
+		if (vdevs[i].device_id == VIRTIO_ID_BLOCK && vdevs[i].version == 2 &&
+		    (vdevs[i].t.offered & B(VIRTIO_F_INDIRECT_DESC)))
+			d = &vdevs[i];
+	if (!d) {
+		probe_skip("no block device with VIRTIO_F_INDIRECT_DESC to run the request on");
+		return;
+	}
+	if (!vs_open(&s, d, B(VIRTIO_F_INDIRECT_DESC), 1, VIRTQ_SPLIT, 8, VS_DRIVER_OK))
+		return;
+	vmmio_ack(s.t, vmmio_read(s.t, VMMIO_INTERRUPT_STATUS));
+	hdr.type = 0;
+	hdr.sector = 0;
+	status = 0xff;
+	struct vbuf e[3] = { { &hdr, sizeof(hdr), false }, { data, sizeof(data), true }, { (void *)&status, 1, true } };
+	uint16_t id;
+	virtq_add(&s.q[0], e, 3, VIRTQ_CHAIN_THEN_INDIRECT, &id);
+	vmmio_notify(s.t, &s.q[0]);
+	enum virtq_result r = vmmio_wait_used(s.t, &s.q[0], VS_WAIT_US, &u);
+	uint32_t st = vmmio_status(s.t);
+	if (!(st & VIRTIO_STATUS_NEEDS_RESET)) {
+		probe_skip("%s kept working (status 0x%x, used ring '%s'): no DEVICE_NEEDS_RESET to check", vdev_name(d), st,
+			   virtq_result_name(r));
+		vs_close(&s);
+		return;
+	}
+	uint32_t isr = vmmio_wait_isr(s.t, VIRTIO_ISR_CONFIG, 100000);
+	probe_check(isr & VIRTIO_ISR_CONFIG, "%s: status 0x%x (DEVICE_NEEDS_RESET with DRIVER_OK) but InterruptStatus 0x%x "
+		    "has no configuration change", vdev_name(d), st, isr);
+	vs_close(&s);
 }

@@ -3,6 +3,8 @@
 #include "probe.h"
 #include "statements.h"
 #include "virtio_mmio.h"
+#include "host_link.h"
+#include "text_format.h"
 
 const char probe_name[] = "virtio-mmio";
 
@@ -240,24 +242,104 @@ static void mmio_queue_setup(void)
 	}
 }
 
+#define BALLOON_NUM_PAGES 0   /* virtio_balloon_config.num_pages: the host's target, in 4 KiB pages */
+#define BALLOON_MIB 16
+
+static bool text_ends_with(const char *s, const char *suffix)
+{
+	size_t n = 0, m = 0;
+	while (s[n])
+		n++;
+	while (suffix[m])
+		m++;
+	for (size_t i = 0; i < m; i++)
+		if (n < m || s[n - m + i] != suffix[i])
+			return false;
+	return true;
+}
+
+/* Asks the host to set a balloon of `mib` MiB (QMP 'balloon'); false (the case SKIPs with the reason)
+ * when the host cannot. */
+static bool host_sets_balloon(unsigned mib)
+{
+	static unsigned nonce;
+	char request[48], prefix[40], reply[120];
+	nonce++;
+	text_format(request, sizeof(request), "AVPS-BALLOON %u %u", nonce, mib);
+	text_format(prefix, sizeof(prefix), "AVPS-BALLOON-REPLY %u ", nonce);
+	bool ok = host_link_request(request, prefix, reply, sizeof(reply), 5000) && text_ends_with(reply, " ok");
+	if (!ok)   /* the platform's host offers no such service: nothing to decide, not a failure */
+		probe_skip("host cannot change the balloon configuration: %s", reply);
+	return ok;
+}
+
+/* One config change made by the host: ConfigGeneration must move, and num_pages must show it. */
+static void observe_change(struct vdev *d, unsigned mib)
+{
+	uint32_t g1 = vdev_read(d, VIRTIO_MMIO_CONFIG_GENERATION);
+	uint64_t before = vmmio_config(&d->t, BALLOON_NUM_PAGES, 4);
+	vmmio_ack(&d->t, vmmio_read(&d->t, VMMIO_INTERRUPT_STATUS));
+	if (!host_sets_balloon(mib))
+		return;
+	uint32_t isr = vmmio_wait_isr(&d->t, VIRTIO_ISR_CONFIG, 1000000);
+	uint64_t after = 0;
+	uint32_t g2 = 0;
+	bool stable = vmmio_config_stable(&d->t, BALLOON_NUM_PAGES, 4, &after, 8, &g2);
+	probe_diag("%s: balloon %u MiB: num_pages %llu -> %llu, ConfigGeneration %u -> %u, InterruptStatus 0x%x",
+		   vdev_name(d), mib, (unsigned long long)before, (unsigned long long)after, g1, g2, isr);
+	if (!probe_check(stable && after == (uint64_t)mib * 256, "%s: num_pages %llu after the host set a %u MiB "
+			 "balloon (expected %u)%s", vdev_name(d), (unsigned long long)after, mib, mib * 256,
+			 stable ? "" : ", ConfigGeneration never held still"))
+		return;
+	probe_check(before == after || g1 != g2, "%s: num_pages changed %llu -> %llu but ConfigGeneration stayed %u",
+		    vdev_name(d), (unsigned long long)before, (unsigned long long)after, g1);
+	vmmio_ack(&d->t, isr);
+}
+
 PROBE_CASE(mmio_config_generation, "virtio.mmio.config_generation",
-	   AVPS_CHECKS("ConfigGeneration reads the same before and after reading config twice, and a block device's "
-	               "capacity reads the same twice"),
-	   "AVPS.VIRTIO.1")
+	   AVPS_CHECKS("when the host changes the balloon target at run time (QMP), the balloon's num_pages follows "
+	               "and ConfigGeneration changes, both ways"),
+	   "AVPS.VIRTIO.1", MMIO_LAYOUT(6))
 static void mmio_config_generation(void)
 {
-	if (!need_modern())
+	struct vdev *d = vdev_find(VIRTIO_ID_BALLOON);
+	if (!d) {
+		probe_skip("no balloon device (DeviceID 5): no configuration the host can change at run time");
 		return;
-	FOR_EACH_MODERN(d) {
-		uint32_t g1 = vdev_read(d, VIRTIO_MMIO_CONFIG_GENERATION);
-		uint32_t a0 = vdev_read(d, VIRTIO_MMIO_CONFIG), a1 = vdev_read(d, VIRTIO_MMIO_CONFIG + 4);
-		uint32_t b0 = vdev_read(d, VIRTIO_MMIO_CONFIG), b1 = vdev_read(d, VIRTIO_MMIO_CONFIG + 4);
-		uint32_t g2 = vdev_read(d, VIRTIO_MMIO_CONFIG_GENERATION);
-		/* Nothing changes the configuration here, so the generation must hold still. */
-		probe_check(g1 == g2, "%s: ConfigGeneration changed %u -> %u with no config change",
-			    vdev_name(d), g1, g2);
-		if (d->device_id == VIRTIO_ID_BLOCK)
-			probe_check(a0 == b0 && a1 == b1, "%s: capacity read 0x%x%08x then 0x%x%08x",
-				    vdev_name(d), a1, a0, b1, b0);
 	}
+	/* DRIVER_OK: a device raises configuration changes only to a live driver. */
+	uint32_t st = vmmio_negotiate(&d->t, VIRTIO_BIT(VIRTIO_F_VERSION_1));
+	vmmio_set_status(&d->t, st | VIRTIO_STATUS_DRIVER_OK);
+	observe_change(d, BALLOON_MIB);
+	observe_change(d, 0);     /* and back: the guest keeps all its RAM */
+	vmmio_reset(&d->t, 100000, &st);
+}
+
+PROBE_CASE(mmio_config_change_isr, "virtio.mmio.config_change_interrupt",
+	   AVPS_CHECKS("a host-made config change on a balloon with no virtqueue enabled sets InterruptStatus bit 1 "
+	               "until acknowledged, and not bit 0 (no buffer was used)"),
+	   MMIO_LAYOUT(3), MMIO_LAYOUT(4))
+static void mmio_config_change_isr(void)
+{
+	struct vdev *d = vdev_find(VIRTIO_ID_BALLOON);
+	if (!d) {
+		probe_skip("no balloon device (DeviceID 5): no configuration the host can change at run time");
+		return;
+	}
+	uint32_t st = vmmio_negotiate(&d->t, VIRTIO_BIT(VIRTIO_F_VERSION_1));
+	vmmio_set_status(&d->t, st | VIRTIO_STATUS_DRIVER_OK);
+	uint32_t isr = vmmio_read(&d->t, VMMIO_INTERRUPT_STATUS);
+	if (!probe_check(isr == 0, "%s: InterruptStatus 0x%x before any event", vdev_name(d), isr) ||
+	    !host_sets_balloon(8))
+		goto out;
+	isr = vmmio_wait_isr(&d->t, VIRTIO_ISR_CONFIG, 1000000);
+	uint32_t again = vmmio_read(&d->t, VMMIO_INTERRUPT_STATUS);
+	probe_check((isr & VIRTIO_ISR_CONFIG) && (again & VIRTIO_ISR_CONFIG), "%s: config change: InterruptStatus "
+		    "0x%x, then 0x%x before any InterruptACK (bit 1 expected both times)", vdev_name(d), isr, again);
+	probe_check(!(isr & VIRTIO_ISR_USED), "%s: config change with no virtqueue enabled: InterruptStatus 0x%x "
+		    "sets bit 0 (used buffer), which did not happen", vdev_name(d), isr);
+	vmmio_ack(&d->t, isr);
+	host_sets_balloon(0);
+out:
+	vmmio_reset(&d->t, 100000, &st);
 }

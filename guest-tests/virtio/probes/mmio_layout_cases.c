@@ -87,7 +87,7 @@ static void mmio_not_ready(void)
 	struct vbuf b = entropy_buf(0);
 	virtq_add(&q, &b, 1, VIRTQ_CHAIN_DIRECT, &id);
 	vmmio_notify(s.t, &q);
-	enum virtq_result r = vmmio_wait_used(s.t, &q, 50000, &u);
+	enum virtq_result r = vmmio_wait_used(s.t, &q, 20000, &u);
 	int touched = 0;
 	for (int i = 0; i < 32; i++)
 		touched += buf[0][i] != 0x5a;

@@ -32,4 +32,10 @@
 #define SCSI_CONFIG(n) DT "SCSI Host Device / Device configuration layout #" #n
 #define SCSI_REQUESTQ(n) DT "SCSI Host Device / Device Operation / Device Operation: Request Queues #" #n
 
+#define CRYPTO_CREATE(n) DT "Crypto Device / Device Operation / Control Virtqueue / Session operation / Session operation: create session #" #n
+#define CRYPTO_DESTROY(n) DT "Crypto Device / Device Operation / Control Virtqueue / Session operation / Session operation: destroy session #" #n
+#define CRYPTO_SYM(n) DT "Crypto Device / Device Operation / Symmetric algorithms Operation #" #n
+
+#define NET_OP(n) DT "Network Device / Device Operation / " n
+
 #endif

@@ -13,6 +13,7 @@ from typing import Any, Iterable
 import yaml
 
 from avps_cts.catalogue.scope import RELEASES, device_type
+from avps_cts.catalogue.vbsa import DEFAULT_VBSA, VbsaRule, load_vbsa
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_AVPS = REPO_ROOT / "requirements" / "avps-v2.0.yaml"
@@ -38,8 +39,11 @@ AVPS_KEYS = {
 }
 VIRTIO_KEYS = {
     "id": True, "label": True, "side": True, "n": True, "keyword": True, "release": True,
-    "source": True, "summary": True, "avps": True,
+    "source": True, "summary": True, "avps": True, "verify": False, "reason": False,
 }
+# A VIRTIO statement no guest-side observation can decide says so, with the reason, so that
+# coverage counts stay honest (absent: observable).
+VIRTIO_VERIFY = ("not-observable",)
 
 
 class CatalogueError(ValueError):
@@ -108,10 +112,16 @@ class VirtioStatement:
     summary: str
     avps: tuple[str, ...]
     line: int = 0
+    verify: str = ""      # "not-observable", or "" (observable)
+    reason: str = ""      # why not observable
 
     @property
     def layer(self) -> str:
         return "virtio"
+
+    @property
+    def observable(self) -> bool:
+        return self.verify != "not-observable"
 
     @property
     def chapter(self) -> str:
@@ -130,7 +140,7 @@ class VirtioStatement:
         return self.keyword in GATING_KEYWORDS
 
 
-Requirement = AvpsRequirement | VirtioStatement
+Requirement = AvpsRequirement | VirtioStatement | VbsaRule
 
 
 @dataclasses.dataclass
@@ -139,21 +149,25 @@ class Catalogue:
     virtio: dict[str, VirtioStatement]
     avps_path: Path | None = None
     virtio_path: Path | None = None
+    vbsa: dict[str, VbsaRule] = dataclasses.field(default_factory=dict)  # layer 3: Arm VBSA rules
+    vbsa_path: Path | None = None
 
     def get(self, req_id: str) -> Requirement | None:
-        return self.avps.get(req_id) or self.virtio.get(req_id)
+        return self.avps.get(req_id) or self.virtio.get(req_id) or self.vbsa.get(req_id)
 
     def __contains__(self, req_id: object) -> bool:
-        return req_id in self.avps or req_id in self.virtio
+        return req_id in self.avps or req_id in self.virtio or req_id in self.vbsa
 
     def ids(self) -> list[str]:
-        return list(self.avps) + list(self.virtio)
+        return list(self.avps) + list(self.virtio) + list(self.vbsa)
 
     def level_of(self, req: Requirement) -> str:
         """mandatory | conditional.  A VIRTIO statement is mandatory when an AVPS area that
         requires its device is mandatory (e.g. the common facilities under AVPS.VIRTIO.1)."""
         if isinstance(req, AvpsRequirement):
             return req.level
+        if isinstance(req, VbsaRule):
+            return "conditional"   # reported per rule, never gating (requirements/README.md)
         if any(self.avps[a].level == "mandatory" for a in req.avps if a in self.avps):
             return "mandatory"
         return "conditional"
@@ -371,6 +385,16 @@ def _load_virtio(path: Path, ctx: _Ctx) -> dict[str, VirtioStatement]:
             ctx.err(n("source"), f"{where}: source must be 'file.tex:line'")
             ok = False
         ok &= _str(ctx, n("summary"), d.get("summary"), f"{where}: summary")
+        verify, reason = d.get("verify"), d.get("reason")
+        if verify is not None and verify not in VIRTIO_VERIFY:
+            ctx.err(n("verify"), f"{where}: bad verify {verify!r} (expected {', '.join(VIRTIO_VERIFY)} or no verify key)")
+            ok = False
+        elif verify is not None and not (isinstance(reason, str) and reason.strip()):
+            ctx.err(n("verify"), f"{where}: verify: {verify} needs a reason")
+            ok = False
+        elif verify is None and reason is not None:
+            ctx.err(n("reason"), f"{where}: reason without verify: not-observable")
+            ok = False
         if _str_list(ctx, n("avps"), d.get("avps"), f"{where}: avps"):
             for a in d["avps"]:
                 if not AVPS_ID_RE.match(a):
@@ -382,6 +406,7 @@ def _load_virtio(path: Path, ctx: _Ctx) -> dict[str, VirtioStatement]:
             out[rid] = VirtioStatement(
                 id=rid, label=label, side="device", n=num, keyword=d["keyword"], release=rel,
                 source=src, summary=d["summary"], avps=tuple(d["avps"]), line=node.start_mark.line + 1,
+                verify=verify or "", reason=reason or "",
             )
     return out
 
@@ -398,15 +423,20 @@ def _cross_check(cat: Catalogue, errors: list[str]) -> None:
                 errors.append(f"{cat.avps_path}:{r.line}: {r.id}: virtio names {v!r}, which matches no statement label in {cat.virtio_path}")
 
 
-def load_catalogue(avps_path: Path | str | None = None, virtio_path: Path | str | None = None) -> Catalogue:
-    """Load both layers, validate them and their cross-references; raise CatalogueError."""
+def load_catalogue(avps_path: Path | str | None = None, virtio_path: Path | str | None = None,
+                   vbsa_path: Path | str | None = None) -> Catalogue:
+    """Load the layers, validate them and their cross-references; raise CatalogueError.
+    The VBSA layer is loaded from vbsa_path, or from the repository's file when the default
+    AVPS layer is used (a custom AVPS file may not hold the areas VBSA rules map to)."""
     ap = Path(avps_path) if avps_path else DEFAULT_AVPS
     vp = Path(virtio_path) if virtio_path else DEFAULT_VIRTIO
     actx, vctx = _Ctx(ap), _Ctx(vp)
     avps = _load_avps(ap, actx)
     virtio = _load_virtio(vp, vctx)
     errors = actx.errors + vctx.errors
-    cat = Catalogue(avps=avps, virtio=virtio, avps_path=ap, virtio_path=vp)
+    bp = Path(vbsa_path) if vbsa_path else (DEFAULT_VBSA if avps_path is None else None)
+    vbsa = load_vbsa(bp, set(avps), errors) if bp is not None else {}
+    cat = Catalogue(avps=avps, virtio=virtio, avps_path=ap, virtio_path=vp, vbsa=vbsa, vbsa_path=bp)
     _cross_check(cat, errors)
     if errors:
         raise CatalogueError(errors)

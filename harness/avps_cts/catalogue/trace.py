@@ -5,13 +5,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from avps_cts.catalogue.loader import AvpsRequirement, Catalogue
+from avps_cts.catalogue.loader import AvpsRequirement, Catalogue, VirtioStatement
+from avps_cts.catalogue.vbsa import VbsaRule
 from avps_cts.catalogue.verdict import Manifest, requirement_verdicts
 from avps_cts.results import RunResult
 
 COVERED = "covered"
 NOT_COVERED = "not-covered"
 DOCUMENT_ONLY = "document-only"
+NOT_OBSERVABLE = "not-observable"  # a VIRTIO statement no case can decide from the guest (catalogue says why)
 
 
 def unknown_ids(catalogue: Catalogue, manifest: Manifest) -> list[tuple[str, str]]:
@@ -23,15 +25,19 @@ def build_trace(catalogue: Catalogue, manifest: Manifest, run: RunResult | None 
     """The matrix as a JSON-ready dict: layers -> requirements (cases, results) and chapter coverage."""
     verdicts = requirement_verdicts(catalogue, manifest, run)
     layers: dict[str, Any] = {}
-    for layer, reqs in (("avps", catalogue.avps), ("virtio", catalogue.virtio)):
+    for layer, reqs in (("avps", catalogue.avps), ("virtio", catalogue.virtio), ("vbsa", catalogue.vbsa)):
+        if layer == "vbsa" and not reqs:
+            continue
         rows: list[dict[str, Any]] = []
         chapters: dict[str, dict[str, int]] = {}
         for req in reqs.values():
             v = verdicts[req.id]
             if v.cases:
                 cov = COVERED
-            elif isinstance(req, AvpsRequirement) and not req.testable:
+            elif isinstance(req, (AvpsRequirement, VbsaRule)) and not req.testable:
                 cov = DOCUMENT_ONLY
+            elif isinstance(req, VirtioStatement) and not req.observable:
+                cov = NOT_OBSERVABLE
             else:
                 cov = NOT_COVERED
             row: dict[str, Any] = {
@@ -44,19 +50,26 @@ def build_trace(catalogue: Catalogue, manifest: Manifest, run: RunResult | None 
             }
             if isinstance(req, AvpsRequirement):
                 row.update(title=req.title, verify=req.verify)
+            elif isinstance(req, VbsaRule):
+                row.update(title=req.title, verify=req.verify, vbsa_level=req.level, avps=list(req.avps),
+                           acs_status=req.acs_status, summary=req.summary)
             else:
                 row.update(keyword=req.keyword, summary=req.summary)
+                if not req.observable:
+                    row.update(not_observable=req.reason)
             rows.append(row)
-            ch = chapters.setdefault(req.chapter, {"total": 0, COVERED: 0, NOT_COVERED: 0, DOCUMENT_ONLY: 0})
+            ch = chapters.setdefault(req.chapter, {"total": 0, COVERED: 0, NOT_COVERED: 0, DOCUMENT_ONLY: 0,
+                                                   NOT_OBSERVABLE: 0})
             ch["total"] += 1
             ch[cov] += 1
         totals = {"total": len(rows)}
-        for k in (COVERED, NOT_COVERED, DOCUMENT_ONLY):
+        for k in (COVERED, NOT_COVERED, DOCUMENT_ONLY, NOT_OBSERVABLE):
             totals[k] = sum(c[k] for c in chapters.values())
         if layer == "virtio":
             must = [r for r in rows if r["keyword"] in ("MUST", "MUST NOT")]
             totals["must_total"] = len(must)
             totals["must_covered"] = sum(1 for r in must if r["coverage"] == COVERED)
+            totals["must_not_observable"] = sum(1 for r in must if r["coverage"] == NOT_OBSERVABLE)
         layers[layer] = {"requirements": rows, "chapters": chapters, "totals": totals}
     return {
         "layers": layers,
@@ -130,15 +143,22 @@ def render_markdown(trace: dict[str, Any], *, with_requirements: bool = True) ->
         lines += ["## IDs not in the catalogue", ""]
         lines += [f"- `{u['case_id']}` names `{u['id']}`" for u in trace["unknown_ids"]]
         lines.append("")
-    for layer, title, chname in (("avps", "AVPS v2.0 areas", "Area"), ("virtio", "VIRTIO device-side statements", "Device type / chapter")):
+    for layer, title, chname in (("avps", "AVPS v2.0 areas", "Area"), ("virtio", "VIRTIO device-side statements", "Device type / chapter"),
+                                 ("vbsa", "Arm VBSA 1.0 rules (reported, not gating)", "Rule group")):
+        if layer not in trace["layers"]:
+            continue
         d = trace["layers"][layer]
         t = d["totals"]
         lines += [f"## {title}", "", f"{t[COVERED]} of {t['total']} covered, {t[DOCUMENT_ONLY]} document-only, {t[NOT_COVERED]} not covered."]
         if "must_total" in t:
-            lines[-1] += f" MUST / MUST NOT: {t['must_covered']} of {t['must_total']} covered."
-        lines += ["", f"| {chname} | total | covered | not covered | document-only |", "|---|---:|---:|---:|---:|"]
+            lines[-1] += (f" MUST / MUST NOT: {t['must_covered']} of {t['must_total']} covered, "
+                          f"{t['must_not_observable']} not observable by a guest.")
+        virtio = layer == "virtio"
+        lines += ["", f"| {chname} | total | covered | not covered | document-only |" + (" not observable |" if virtio else ""),
+                  "|---|---:|---:|---:|---:|" + ("---:|" if virtio else "")]
         for ch, c in sorted(d["chapters"].items()):
-            lines.append(f"| {_md_escape(ch)} | {c['total']} | {c[COVERED]} | {c[NOT_COVERED]} | {c[DOCUMENT_ONLY]} |")
+            lines.append(f"| {_md_escape(ch)} | {c['total']} | {c[COVERED]} | {c[NOT_COVERED]} | {c[DOCUMENT_ONLY]} |"
+                         + (f" {c[NOT_OBSERVABLE]} |" if virtio else ""))
         lines.append("")
         if with_requirements:
             lines += ["| Requirement | Coverage | Test cases | Verdict |", "|---|---|---|---|"]

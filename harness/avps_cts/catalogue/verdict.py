@@ -6,6 +6,7 @@ import enum
 from typing import Any, Iterable, Sequence
 
 from avps_cts.catalogue.loader import AvpsRequirement, Catalogue, Requirement, VirtioStatement
+from avps_cts.catalogue.vbsa import VbsaRule
 from avps_cts.results import CaseResult, RunResult, Status
 
 Manifest = Sequence[tuple[str, Sequence[str]]]
@@ -22,7 +23,7 @@ class Verdict(str, enum.Enum):
 @dataclasses.dataclass
 class RequirementVerdict:
     req_id: str
-    layer: str  # avps | virtio
+    layer: str  # avps | virtio | vbsa
     level: str  # mandatory | conditional
     keyword: str | None  # VIRTIO keyword; None for AVPS areas
     verdict: Verdict
@@ -65,7 +66,7 @@ class ConformanceReport:
             "blocking": self.blocking,
             "undetermined": self.undetermined,
             "problems": self.problems,
-            "counts": {"avps": self.counts("avps"), "virtio": self.counts("virtio")},
+            "counts": {"avps": self.counts("avps"), "virtio": self.counts("virtio"), "vbsa": self.counts("vbsa")},
             "requirements": [rv.to_json() for rv in self.verdicts.values()],
         }
 
@@ -94,7 +95,7 @@ def _one(req: Requirement, level: str, case_ids: list[str], results: dict[str, C
     )
     if not case_ids:
         rv.reason = "no test case names this requirement"
-        if not req.testable and isinstance(req, AvpsRequirement):
+        if not req.testable and isinstance(req, (AvpsRequirement, VbsaRule)):
             rv.reason = f"document-only: {req.rationale}"
         return rv
     statuses: list[tuple[str, Status, str]] = []
@@ -142,6 +143,8 @@ def requirement_verdicts(catalogue: Catalogue, manifest: Manifest | None, run: R
             rv.verdict = Verdict.NOT_APPLICABLE
             rv.reason = "device absent: " + ", ".join(f"{a} not applicable ({out[a].reason})" for a in st.avps)
         out[st.id] = rv
+    for rule in catalogue.vbsa.values():
+        out[rule.id] = _one(rule, catalogue.level_of(rule), by_req.get(rule.id, []), results, run)
     for rv in out.values():
         _mark_gate(rv)
     return out

@@ -4,13 +4,17 @@ from __future__ import annotations
 import contextlib
 import platform
 import re
+import secrets
 import subprocess
 from pathlib import Path
 from typing import Iterator
 
 from ..cache import require_program
+from .. import host_disk_content
+from ..cmdline_digest import close_command_line, new_nonce
 from ..console_echo import EchoResponder, RequestHandler
 from ..host_files import SharedDirectories
+from ..host_device_changes import HostAnnounce, HostBalloon, HostBalloonStats
 from ..host_input import HostInput
 from ..host_qmp import QmpClient
 from ..host_screen import HostScreen
@@ -55,6 +59,10 @@ class QemuTarget:
         # {device: vhost_user: ...}: reference device models served over vhost-user sockets.
         self.backends: list[VhostUserBackend] = []
         self.backend_problems: list[str] = []
+        # {nonce:DISK} in params: one random 64-bit nonce per disk image for this target's run;
+        # the guest derives what it writes from it and the host checks the image after the boot.
+        self.disk_nonces: dict[str, str] = {}
+        self.boot_nonce = new_nonce()  # makes each run's command line (and its digest) unique
 
     def platform_facts(self) -> dict[str, object]:
         facts: dict[str, object] = dict(self.config.to_json())
@@ -88,6 +96,10 @@ class QemuTarget:
         def seed(match: re.Match[str]) -> str:
             return self.shares.seeds.get(match.group(1), "none")
 
+        def nonce(match: re.Match[str]) -> str:
+            return self.disk_nonces.setdefault(match.group(1), secrets.token_hex(8))
+
+        value = re.sub(r"\{nonce:(\w+)\}", nonce, value)
         return re.sub(r"\{seed:(\w+)\}", seed, re.sub(r"\{port:(\w+)\}", port, value))
 
     def _placeholders(self, kind: str) -> list[str]:
@@ -97,7 +109,7 @@ class QemuTarget:
     def command(self, image: BootImage) -> list[str]:
         c = self.config
         machine = c.machine + ("," + c.machine_options if c.machine_options else "")
-        cmd = [self.binary, "-machine", machine, "-cpu", c.cpu, "-smp", str(c.smp), "-m", str(c.memory_mib),
+        cmd = [self.binary, "-machine", machine, "-cpu", c.cpu, "-smp", str(c.smp_for(image.name)), "-m", str(c.memory_mib),
                *accelerator(), "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot",
                "-nic", "none"]
         for key, value in c.globals.items():
@@ -107,11 +119,15 @@ class QemuTarget:
             if image.initrd is not None:
                 cmd += ["-initrd", str(image.initrd)]
             # What the host configured, for the tests that compare it with what the guest sees.
-            params = {"cpus": str(c.smp), "mem_mib": str(c.memory_mib), **c.params, **image.params}
+            params = {"cpus": str(c.smp_for(image.name)), "mem_mib": str(c.memory_mib), **c.params, **image.params}
             if image.initrd is not None:
                 params.setdefault("initrd_bytes", str(image.initrd.stat().st_size))
+            # The last token digests everything before it, so boot.dt.chosen_bootargs can check
+            # that the boot path hands over the command line byte for byte (a control may
+            # declare another digest: params cmdline_digest).
+            declared_digest = params.pop("cmdline_digest", None)
             append = c.append + "".join(f" avps.{k}={self._substitute_param(v)}" for k, v in params.items())
-            cmd += ["-append", append]
+            cmd += ["-append", close_command_line(append, self.boot_nonce, declared_digest)]
         for dev in c.devices:
             cmd += [self._substitute(a) for a in dev.args]
         return cmd
@@ -141,9 +157,21 @@ class QemuTarget:
             self.host_screen = HostScreen(monitors[0], self.scratch)
             handlers["AVPS-INPUT"] = self.host_input.handle_request
             handlers["AVPS-SCREEN"] = self.host_screen.handle_request
+            self.host_balloon = HostBalloon(monitors[0], self.config.memory_mib)
+            handlers["AVPS-BALLOON"] = self.host_balloon.handle_request
+            self.host_announce = HostAnnounce(monitors[0])
+            handlers["AVPS-ANNOUNCE"] = self.host_announce.handle_request
+            self.host_balloon_stats = HostBalloonStats(monitors[0])
+            handlers["AVPS-BALLOONSTATS"] = self.host_balloon_stats.handle_request
         if self.shares.seeds:
             handlers["AVPS-FILE"] = self.shares.handle_request
+        if self._placeholders("nonce"):
+            handlers["AVPS-DISK"] = lambda arguments: host_disk_content.handle_request(arguments, self.disk_images())
         return handlers, monitors
+
+    def disk_images(self) -> dict[str, Path]:
+        """nonce -> the image file of the disk it was issued for ({nonce:DISK} in params)."""
+        return {n: self.scratch / f"{disk}.img" for disk, n in self.disk_nonces.items()}
 
     @contextlib.contextmanager
     def host_services(self) -> Iterator[list[EchoResponder]]:
@@ -196,6 +224,8 @@ class QemuTarget:
         if self.monitors:
             evidence["input_injected"] = self.host_input.injected
             evidence["screen_seen"] = self.host_screen.seen
+            evidence["balloon_targets_set"] = self.host_balloon.requested
+            evidence["announcements_requested"] = self.host_announce.requested
         return evidence
 
     def boot(self, image: BootImage, log_path: Path, timeout_s: float | None = None) -> BootOutput:
@@ -213,6 +243,8 @@ class QemuTarget:
             out.host_evidence["shutdown_reason"] = watcher.reason
             if watcher.error:
                 out.problems.append(f"host could not watch QMP events: {watcher.error}")
+            # The platform has stopped: what the guest wrote is in the image files or nowhere.
+            out.host_evidence["disk_content"] = host_disk_content.observe(out.lines, self.disk_images())
         out.problems.extend(self.backend_problems)
         out.host_evidence.update(self.host_evidence(responders))
         return out

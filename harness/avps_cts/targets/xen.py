@@ -5,6 +5,7 @@ import subprocess
 from pathlib import Path
 from typing import Sequence
 
+from ..cmdline_digest import close_command_line, new_nonce
 from ..cache import MissingToolError, arm64_package_dir, cache_dir, require_program
 from ..profiles import PlatformConfig
 from ..xen_dt import DeviceTreeError, DomainSpec, chosen_dts, compile_dom0less, dump_qemu_dtb, place_modules
@@ -98,7 +99,9 @@ class XenTarget:
             params = {"cpus": str(c.smp), "mem_mib": str(c.memory_mib), **c.params, **image.params}
             if image.initrd is not None:  # the exact ramdisk module size the DT gives Xen
                 params = {"initrd_bytes": str(Path(image.initrd).stat().st_size), **params}
-            bootargs = c.append + "".join(f" avps.{k}={v}" for k, v in params.items())
+            declared_digest = params.pop("cmdline_digest", None)
+            bootargs = close_command_line(c.append + "".join(f" avps.{k}={v}" for k, v in params.items()),
+                                          new_nonce(), declared_digest)
         return DomainSpec(name=f"domU{domid}", kernel=image.kernel, initrd=image.initrd if image.kind == "linux" else None,
                           bootargs=bootargs, cpus=c.smp,
                           memory_mib=c.memory_mib if image.kind == "linux" else self.probe_memory_mib)

@@ -1,0 +1,37 @@
+/* Shared state and helpers of the PSCI probe's case files: the secondaries the DT lists, calls, the SMCCC version. */
+#ifndef PSCI_COMMON_H
+#define PSCI_COMMON_H
+
+#include "cpu.h"
+#include "probe.h"
+#include "psci_ids.h"
+
+#define BAD_MPIDR          0xfefeULL   /* Aff1 = Aff0 = 0xfe: no such CPU in any sane DT */
+#define CPU_ON_TIMEOUT_MS  2000
+#define CALL_TIMEOUT_MS    2000        /* per-call watchdog for calls made on a secondary */
+
+/* Secondaries the DT lists (the boot CPU excluded), in DT order; -1 until looked up. */
+extern uint64_t secondary_mpidr[PROBE_MAX_CPUS];
+extern int n_secondaries;
+int find_secondaries(void);
+/* A lost CPU (a call on it never returned) is never used again. */
+extern bool secondary_lost[PROBE_MAX_CPUS];
+uint64_t context_for(int slot);
+
+int64_t psci_features(uint32_t fid);
+int64_t affinity_info(uint64_t mpidr, unsigned level);
+/* SMCCC call returning the whole x0 (for SMC64 results and checking the upper half). */
+uint64_t smccc_call_raw(uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3);
+
+/* Starts secondary `slot` with CPU_ON64 and checks it ran (token, MPIDR, context_id). */
+bool start_and_verify(int slot);
+/* Asks running secondary `slot` to CPU_OFF; true when AFFINITY_INFO then says OFF. */
+bool turn_off(int slot);
+/* Makes sure secondary `slot` is running (CPU_ON if needed); false if it cannot be. */
+bool ensure_running(int slot);
+/* A running, not lost secondary other than `except` (-1: any), or -1. */
+int pick_running(int except);
+/* SMCCC version (0x10000 for 1.0 when SMCCC_VERSION is not offered). */
+int64_t smccc_version(void);
+
+#endif

@@ -1,0 +1,67 @@
+"""One refhv console into its parts: the hypervisor's log ('refhv: ...') and each VM's lines ('[vm] ...'), and what the log says happened to each VM."""
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Sequence
+
+_VM_LINE = re.compile(r"^\[(?P<vm>[A-Za-z0-9_.-]+)\] ?(?P<text>.*)$")
+_HV_LINE = re.compile(r"^refhv: (?P<text>.*)$")
+_VM_END = re.compile(r"^vm (?P<vm>[A-Za-z0-9_.-]+): (?P<event>SYSTEM_OFF|SYSTEM_RESET|stopped)(?:: (?P<reason>.*))?$")
+_REJECTED = re.compile(r"^config rejected: (?P<reason>.*)$")
+
+# What the host observed, in the words host_checks uses.
+EVENT_WORDS = {"SYSTEM_OFF": "guest-shutdown", "SYSTEM_RESET": "guest-reset"}
+
+
+@dataclasses.dataclass
+class VmStream:
+    lines: list[str] = dataclasses.field(default_factory=list)
+    times: list[float] = dataclasses.field(default_factory=list)
+    end: str | None = None          # SYSTEM_OFF | SYSTEM_RESET | stopped | None (never ended)
+    end_reason: str | None = None
+
+
+@dataclasses.dataclass
+class SplitConsole:
+    vms: dict[str, VmStream] = dataclasses.field(default_factory=dict)
+    hypervisor: list[str] = dataclasses.field(default_factory=list)
+    other: list[str] = dataclasses.field(default_factory=list)   # neither: QEMU's own messages
+    config_error: str | None = None
+
+    def vm(self, name: str) -> VmStream:
+        return self.vms.setdefault(name, VmStream())
+
+
+def split(lines: Sequence[str], times: Sequence[float] | None = None) -> SplitConsole:
+    """Pure: lines in, streams out. Unprefixed lines are kept as 'other', never given to a VM."""
+    result = SplitConsole()
+    for index, line in enumerate(lines):
+        when = times[index] if times is not None and index < len(times) else 0.0
+        vm_match = _VM_LINE.match(line)
+        if vm_match:
+            stream = result.vm(vm_match.group("vm"))
+            stream.lines.append(vm_match.group("text"))
+            stream.times.append(when)
+            continue
+        hv_match = _HV_LINE.match(line)
+        if not hv_match:
+            if line.strip():
+                result.other.append(line)
+            continue
+        text = hv_match.group("text")
+        result.hypervisor.append(text)
+        end = _VM_END.match(text)
+        if end:
+            stream = result.vm(end.group("vm"))
+            if stream.end is None:
+                stream.end, stream.end_reason = end.group("event"), end.group("reason")
+        rejected = _REJECTED.match(text)
+        if rejected:
+            result.config_error = rejected.group("reason")
+    return result
+
+
+def ktap_finished(lines: Sequence[str]) -> bool:
+    """True once a VM's top-level KTAP result ('ok 1 <program>' at column 0) is out."""
+    return any(re.match(r"^(not )?ok 1 \S", line) for line in lines)

@@ -1,0 +1,137 @@
+"""Boots the reference hypervisor on QEMU virt (EL2, TCG) with one scenario config; the image under test runs as a VM."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from ...cache import require_program
+from ...profiles import PlatformConfig
+from ..base import BootImage, BootOutput, stream_process
+from ..qemu import qemu_version
+from .console_split import EVENT_WORDS, ktap_finished, split
+
+REPO = Path(__file__).resolve().parents[4]
+CONFIG_DIR = REPO / "reference-hv" / "configs"
+# The grace a VM gets between its last KTAP line and its end in the hypervisor's log.
+END_GRACE_S = 10.0
+
+
+class ConfigRejected(Exception):
+    """refhv-config refused the scenario (message: file:line: reason)."""
+
+
+class RefhvTarget:
+    """One scenario (reference-hv/configs/<scenario>.conf) plus the profile's fault switches."""
+
+    def __init__(self, config: PlatformConfig, scratch: Path) -> None:
+        self.config = config
+        self.scratch = scratch
+        self.build = scratch.parent.parent
+        self.binary = require_program(config.qemu, "qemu-system-arm")
+        self.scenario = str(config.options.get("scenario", "one-vm"))
+        self.faults = [str(f) for f in config.options.get("faults", []) or []]
+        self.image_vm = str(config.options.get("image_vm", "guest"))
+        # Further ${NAME} paths of the scenario (a neighbour VM's image), relative to the build folder.
+        self.sets = {str(k): str(v) for k, v in (config.options.get("sets") or {}).items()}
+        self.host_memory_mib = int(config.options.get("host_memory_mib", 2048))
+        # refhv stops the image's VM itself after this budget, so a spinning guest ends with a
+        # reason while any other VM goes on; the run's timeout stays the last resort.
+        self.budget_s = int(config.options.get("budget_s", max(5, int(config.timeout_s * 0.8))))
+
+    def platform_facts(self) -> dict[str, object]:
+        facts: dict[str, object] = dict(self.config.to_json())
+        facts.update({"qemu_version": qemu_version(self.binary), "hypervisor": "refhv (reference-hv/)",
+                      "scenario": self.scenario, "fault_switches": self.faults})
+        return facts
+
+    def cannot_boot(self, image: BootImage) -> str | None:
+        if image.kernel.suffix == ".efi":
+            return "refhv boots arm64 Images; it has no UEFI firmware for an EFI application"
+        if image.kind == "linux":
+            return "refhv's vGIC has no SGIs or SPIs yet, so the Linux image cannot boot on it (reference-hv/README.md)"
+        return None
+
+    def _hypervisor(self) -> tuple[Path, Path]:
+        """Builds refhv.bin and refhv-config into this build folder (incremental)."""
+        build = self.build.resolve()
+        proc = subprocess.run(["make", "-s", "-C", str(REPO), f"BUILD={build}", "refhv"],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise OSError(f"building the reference hypervisor failed: {proc.stderr.strip()[-400:]}")
+        return build / "refhv" / "refhv.bin", build / "refhv" / "refhv-config"
+
+    def effective_config(self, image: BootImage) -> Path:
+        """The scenario file, plus the image VM's budget and one 'fault' line per switch the profile names."""
+        source = CONFIG_DIR / f"{self.scenario}.conf"
+        if not source.exists():
+            raise ConfigRejected(f"{source}: no such scenario")
+        lines = source.read_text().splitlines(keepends=True)
+        starts = [n for n, line in enumerate(lines) if line.split("#")[0].split() == ["vm", self.image_vm]]
+        if not starts:
+            raise ConfigRejected(f"{source}: no 'vm {self.image_vm}' to run the image in")
+        added = [f"budget {self.budget_s}   # added by the harness (run timeout)\n"]
+        added += [f"fault {f}   # added by profile {self.config.profile}\n" for f in self.faults]
+        lines[starts[0] + 1:starts[0] + 1] = added
+        text = "".join(lines)
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        path = self.scratch / f"refhv-{image.name}.conf"
+        path.write_text(text)
+        return path
+
+    def command(self, image: BootImage) -> list[str]:
+        hypervisor, tool = self._hypervisor()
+        config = self.effective_config(image)
+        sets = ["--set", f"IMAGE={image.kernel}"]
+        for name, path in self.sets.items():
+            sets += ["--set", f"{name}={self.build.resolve() / path}"]
+        if image.initrd is not None:
+            sets += ["--set", f"INITRD={image.initrd}"]
+        proc = subprocess.run([str(tool), *sets, str(config)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise ConfigRejected(proc.stderr.strip())
+        machine = self.config.machine + ("," + self.config.machine_options if self.config.machine_options else "")
+        return [self.binary, "-machine", machine, "-cpu", self.config.cpu, "-m", str(self.host_memory_mib),
+                "-accel", "tcg", "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot",
+                "-nic", "none", "-kernel", str(hypervisor), *proc.stdout.split("\n")[:-1]]
+
+    def boot(self, image: BootImage, log_path: Path, timeout_s: float | None = None) -> BootOutput:
+        try:
+            command = self.command(image)
+        except ConfigRejected as exc:
+            log_path.write_text(f"avps-cts: refhv config rejected: {exc}\n")
+            return BootOutput(exit_code=2, problems=[f"refhv config rejected: {exc}"])
+
+        def finished(lines: list[str]) -> bool:
+            vm_lines = split(lines[-200:]).vms.get(self.image_vm)
+            return vm_lines is not None and ktap_finished(vm_lines.lines)
+
+        raw = stream_process(command, log_path, timeout_s or self.config.timeout_s, stop_when=finished,
+                             grace_s=END_GRACE_S)
+        return self.vm_output(raw, log_path)
+
+    def vm_output(self, raw: BootOutput, log_path: Path) -> BootOutput:
+        """The image VM's lines as the KTAP parser needs them; its end as the host observed it."""
+        parts = split(raw.lines, raw.times)
+        stream = parts.vm(self.image_vm)
+        for name, vm in parts.vms.items():
+            log_path.with_name(f"{log_path.stem}.vm-{name}.log").write_text("".join(f"{line}\n" for line in vm.lines))
+        problems = [p for p in raw.problems if "did not power off" not in p]
+        observed = EVENT_WORDS.get(stream.end or "")
+        if parts.config_error:
+            problems.append(f"refhv rejected the config {self.scratch / 'refhv-*.conf'}: {parts.config_error}")
+        elif stream.end == "stopped":
+            problems.append(f"refhv stopped VM {self.image_vm}: {stream.end_reason}")
+        elif stream.end is None and not raw.timed_out and ktap_finished(stream.lines):
+            # refhv logs every VM's end; none within the grace means the VM is still running.
+            observed = "still-running"
+        if raw.timed_out:
+            problems.append(f"VM {self.image_vm} did not finish within the timeout; refhv and QEMU were stopped")
+        out = BootOutput(lines=stream.lines, times=stream.times, exit_code=raw.exit_code, timed_out=raw.timed_out,
+                         problems=problems, duration_s=raw.duration_s, command=raw.command)
+        out.host_evidence.update({
+            "shutdown_reason": observed,
+            "vm_end": stream.end, "vm_end_reason": stream.end_reason,
+            "refhv_log": parts.hypervisor[:80],
+            "unprefixed_lines": parts.other[:20],
+        })
+        return out

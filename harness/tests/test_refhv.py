@@ -1,0 +1,230 @@
+"""Reference hypervisor target: console split, config rejection (file:line), a probe run, and every fault-switch control."""
+from __future__ import annotations
+
+import json
+import re
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from avps_cts import profiles
+from avps_cts.targets.base import BootImage, BootOutput
+from avps_cts.targets.refhv.console_split import ktap_finished, split
+from avps_cts.targets.refhv.driver import RefhvTarget
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG_TEXT = "vm guest\ncpus 0 1\nram 0x40000000 256M 0x48000000\nimage ${IMAGE} 0x200000\n"
+
+
+def test_split_keeps_vm_lines_and_hypervisor_events_apart() -> None:
+    parts = split(["refhv: vm a: 1 vCPU(s)", "[a] KTAP version 1", "[b] hello", "[a] ok 1 psci",
+                   "qemu-system-aarch64: warning", "refhv: vm a: SYSTEM_OFF",
+                   "refhv: vm b: stopped: vCPU 0: unexpected exception: ESR=0x0"], [0.1 * i for i in range(7)])
+    assert parts.vms["a"].lines == ["KTAP version 1", "ok 1 psci"]
+    assert parts.vms["a"].times == [0.1, 0.30000000000000004]
+    assert parts.vms["a"].end == "SYSTEM_OFF" and parts.vms["b"].end == "stopped"
+    assert parts.vms["b"].end_reason.startswith("vCPU 0: unexpected exception")
+    assert parts.other == ["qemu-system-aarch64: warning"]
+    assert ktap_finished(parts.vms["a"].lines) and not ktap_finished(parts.vms["b"].lines)
+
+
+def test_split_reports_a_config_rejected_at_boot() -> None:
+    parts = split(["refhv: config rejected: line 3: physical RAM overlaps", "refhv: no VM started; powering off"])
+    assert parts.config_error == "line 3: physical RAM overlaps"
+
+
+def _target(tmp_path: Path, profile: str = "default") -> RefhvTarget:
+    return RefhvTarget(profiles.load("refhv", profile), tmp_path / "run" / "refhv")
+
+
+def test_end_seen_by_the_hypervisor_is_the_host_observation(tmp_path: Path) -> None:
+    target = _target(tmp_path)
+    log = tmp_path / "console-psci.log"
+    off = target.vm_output(BootOutput(lines=["[guest] ok 1 psci", "refhv: vm guest: SYSTEM_OFF"], times=[0, 0]), log)
+    assert off.host_evidence["shutdown_reason"] == "guest-shutdown" and off.lines == ["ok 1 psci"]
+    assert (tmp_path / "console-psci.vm-guest.log").read_text() == "ok 1 psci\n"
+    still = target.vm_output(BootOutput(lines=["[guest] ok 1 psci"], times=[0], problems=[
+        "guest finished its tests but did not power off within 10 s"]), log)
+    assert still.host_evidence["shutdown_reason"] == "still-running" and still.problems == []
+    hung = target.vm_output(BootOutput(lines=["[guest] KTAP version 1"], times=[0], timed_out=True), log)
+    assert hung.host_evidence["shutdown_reason"] is None
+    assert any("did not finish within the timeout" in p for p in hung.problems)
+
+
+@pytest.fixture(scope="module")
+def refhv_tools(qemu_ready: Path) -> tuple[Path, Path]:
+    subprocess.run(["make", "-s", "-C", str(REPO), "refhv"], check=True)
+    return qemu_ready / "refhv" / "refhv.bin", qemu_ready / "refhv" / "refhv-config"
+
+
+@pytest.mark.parametrize("text, error", [
+    (CONFIG_TEXT + "vm other\ncpus 2\nram 0x40000000 64M 0x50000000\nimage ${IMAGE} 0\n",
+     ":7: physical RAM overlaps the RAM of: vm guest (line 3)"),
+    (CONFIG_TEXT + "vm other\ncpus 1\n", ":6: physical CPU given twice"),
+    (CONFIG_TEXT.replace("${IMAGE}", "no-such.img"), ":4: image no-such.img: file not found"),
+    (CONFIG_TEXT + "fault no-such-switch\n", ":5: unknown fault switch: no-such-switch"),
+])
+def test_bad_config_rejected_with_file_and_line(refhv_tools: tuple[Path, Path], tmp_path: Path,
+                                                 text: str, error: str) -> None:
+    config = tmp_path / "bad.conf"
+    config.write_text(text)
+    proc = subprocess.run([str(refhv_tools[1]), "--set", f"IMAGE={refhv_tools[0]}", str(config)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert f"{config}{error}" in proc.stderr
+
+
+def _qemu(hypervisor: Path, loaders: list[str], timeout: float = 60) -> str:
+    cmd = ["qemu-system-aarch64", "-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57", "-m", "1G",
+           "-smp", "2", "-nographic", "-nic", "none", "-no-reboot", "-kernel", str(hypervisor)]
+    for loader in loaders:
+        cmd += ["-device", loader]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout).stdout
+
+
+def test_hypervisor_rejects_a_config_whose_image_is_not_loaded(refhv_tools: tuple[Path, Path], tmp_path: Path) -> None:
+    config = tmp_path / "one.conf"
+    config.write_text(CONFIG_TEXT)
+    out = _qemu(refhv_tools[0], [f"loader,file={config},addr=0x43ff0000,force-raw=on"])
+    assert "refhv: config rejected: line 4: vm guest: no arm64 Image (magic ARM\\x64) at physical 0x48200000" in out
+    assert "no VM started; powering off" in out
+
+
+def _raw_image(path: Path, code: list[int]) -> Path:
+    """A minimal arm64 Image: branch over the 64-byte header to the given instructions."""
+    header = struct.pack("<II", 0x14000010, 0) + struct.pack("<QQQQQQ", 0, 0x1000, 0xa, 0, 0, 0) + b"ARM\x64" + b"\0" * 4
+    path.write_bytes(header + b"".join(struct.pack("<I", word) for word in code))
+    return path
+
+
+def test_flooding_guest_is_stopped_and_its_cases_are_not_run(refhv_tools: tuple[Path, Path], tmp_path: Path) -> None:
+    # movz x1, #0x0900, lsl #16; mov w2, #'A'; 1: strb w2, [x1]; b 1b
+    image = _raw_image(tmp_path / "flood.img", [0xd2a12001, 0x52800822, 0x39000022, 0x17ffffff])
+    target = _target(tmp_path)
+    out = target.boot(BootImage(kind="probe", kernel=image, name="flood"), tmp_path / "console-flood.log", 120)
+    assert any("refhv stopped VM guest: console flood" in p for p in out.problems), out.problems
+    assert out.host_evidence["shutdown_reason"] is None and not out.timed_out
+
+
+def test_spinning_guest_is_stopped_after_the_timeout(refhv_tools: tuple[Path, Path], tmp_path: Path) -> None:
+    image = _raw_image(tmp_path / "spin.img", [0x14000000])   # b .
+    out = _target(tmp_path).boot(BootImage(kind="probe", kernel=image, name="spin"), tmp_path / "console-spin.log", 8)
+    assert out.timed_out and any("did not finish within the timeout" in p for p in out.problems)
+
+
+def test_spinning_guest_is_stopped_by_its_budget_and_the_other_vm_goes_on(refhv_tools: tuple[Path, Path],
+                                                                         tmp_path: Path) -> None:
+    config = profiles.load("refhv", "two-vms")
+    config.options["budget_s"] = 6
+    target = RefhvTarget(config, refhv_tools[0].parent.parent / "run" / "refhv-test-budget")
+    image = _raw_image(tmp_path / "spin.img", [0x14000000])   # b .
+    log = tmp_path / "console-spin.log"
+    out = target.boot(BootImage(kind="probe", kernel=image, name="spin"), log, 120)
+    assert not out.timed_out
+    assert any("refhv stopped VM guest: ran past its budget of 6 s" in p for p in out.problems), out.problems
+    neighbour = (log.parent / "console-spin.vm-neighbour.log").read_text()
+    assert re.search(r"^(not )?ok 1 psci$", neighbour, re.M), neighbour[-500:]
+    assert "refhv: every VM has ended; powering off" in log.read_text()
+
+
+def test_psci_probe_passes_on_the_default_config(refhv_tools: tuple[Path, Path], tmp_path: Path) -> None:
+    image = refhv_tools[0].parent.parent / "probes" / "psci.img"
+    out = _target(tmp_path).boot(BootImage(kind="probe", kernel=image, name="psci"), tmp_path / "console-psci.log")
+    assert out.host_evidence["shutdown_reason"] == "guest-shutdown", out.problems
+    results = [line.strip() for line in out.lines if line.strip().startswith(("ok ", "not ok "))]
+    failing = [r for r in results if r.startswith("not ok")]
+    assert len(results) == 15 and failing == [], results
+
+
+def test_every_fault_switch_control_fails_its_case_for_its_reason(refhv_tools: tuple[Path, Path], tmp_path: Path) -> None:
+    proc = subprocess.run([str(REPO / "harness" / "avps-cts"), "control", "--target", "refhv", "--build",
+                           str(refhv_tools[0].parent.parent), "--reports", str(tmp_path)],
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    controls = yaml.safe_load((REPO / "harness" / "profiles" / "refhv.yaml").read_text())["profiles"]
+    checked = 0
+    for name, profile in controls.items():
+        for case_id, reason in ((profile or {}).get("expect") or {}).get("fail", {}).items():
+            results = json.loads(next(tmp_path.glob(f"refhv-{name}-*/results.json")).read_text())
+            case = next(c for c in results["cases"] if c["case_id"] == case_id)
+            assert reason in json.dumps(case), f"{name}: {case_id} failed without '{reason}': {case}"
+            checked += 1
+    assert checked >= 15
+
+
+ISOLATION_GUEST = r"""
+    .globl _start
+_start:
+    b       code
+    .long   0
+    .quad   0, 0x10000, 0xa, 0, 0, 0
+    .ascii  "ARM\x64"
+    .long   0
+code:
+    adr     x0, vectors
+    msr     vbar_el1, x0
+    isb
+    movz    x3, #0x0900, lsl #16        /* the VM's PL011 */
+    movz    x1, #0x5020, lsl #16        /* IPA 0x50200000: right after this VM's 256 MiB */
+    ldr     w2, [x1, #56]               /* the next VM's Image magic, if stage 2 lets it through */
+    mov     w4, #4
+1:  strb    w2, [x3]
+    lsr     w2, w2, #8
+    subs    w4, w4, #1
+    b.ne    1b
+    mov     w2, #'\n'
+    strb    w2, [x3]
+off:
+    movz    x0, #0x8400, lsl #16
+    add     x0, x0, #8                  /* SYSTEM_OFF */
+    hvc     #0
+    b       .
+    .balign 2048
+vectors:
+    .rept   16
+    .balign 128
+    b       aborted
+    .endr
+aborted:
+    mrs     x5, esr_el1
+    lsr     x5, x5, #26                 /* EC 0x25: data abort at EL1 */
+    add     w2, w5, #('a' - 0x25)       /* 'a' for the expected class */
+    strb    w2, [x3]
+    mov     w2, #'\n'
+    strb    w2, [x3]
+    b       off
+"""
+
+
+def _isolation_guest(tmp_path: Path) -> Path:
+    source = tmp_path / "isolation.S"
+    source.write_text(ISOLATION_GUEST)
+    elf = tmp_path / "isolation.elf"
+    subprocess.run(["aarch64-linux-gnu-gcc", "-nostdlib", "-static", "-Wl,-Ttext=0", "-Wl,--build-id=none",
+                    str(source), "-o", str(elf)], check=True)
+    image = tmp_path / "isolation.img"
+    subprocess.run(["aarch64-linux-gnu-objcopy", "-O", "binary", str(elf), str(image)], check=True)
+    return image
+
+
+@pytest.mark.parametrize("faults, guest_line", [([], "a"), (["stage2-hole"], "ARMd")])
+def test_one_vm_cannot_read_another_unless_stage2_has_a_hole(refhv_tools: tuple[Path, Path], tmp_path: Path,
+                                                             faults: list[str], guest_line: str) -> None:
+    config = profiles.load("refhv", "two-vms")
+    config.options["faults"] = faults
+    target = RefhvTarget(config, refhv_tools[0].parent.parent / "run" / f"refhv-test-isolation-{len(faults)}")
+    image = _isolation_guest(tmp_path)
+    log = tmp_path / "console-isolation.log"
+    out = target.boot(BootImage(kind="probe", kernel=image, name="isolation"), log, 120)
+    assert out.lines == [guest_line], out.lines
+    assert out.host_evidence["shutdown_reason"] == "guest-shutdown"
+    refhv_log = "\n".join(out.host_evidence["refhv_log"])
+    injected = "vm guest: vCPU 0: data abort at IPA 0x50200038"
+    assert (injected in refhv_log) == (not faults), refhv_log
+    assert ("fault stage2-hole: vm neighbour's RAM (physical 0x58000000) readable at IPA 0x50000000" in refhv_log) == bool(faults)
+    # The neighbour ran its own probe to the end beside it.
+    neighbour = (log.parent / "console-isolation.vm-neighbour.log").read_text()
+    assert re.search(r"^(not )?ok 1 psci$", neighbour, re.M), neighbour[-500:]

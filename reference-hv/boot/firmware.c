@@ -1,0 +1,27 @@
+/* Physical PSCI through SMC: with virtualization=on and no EL3 firmware, QEMU's virt board answers SMC (its DT says method = "smc"). */
+#include "arch.h"
+#include "firmware.h"
+
+static int64_t firmware_call(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	register uint64_t x0 __asm__("x0") = fid;
+	register uint64_t x1 __asm__("x1") = a1;
+	register uint64_t x2 __asm__("x2") = a2;
+	register uint64_t x3 __asm__("x3") = a3;
+	__asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
+			 : : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14",
+			   "x15", "x16", "x17", "memory");
+	return (int64_t)x0;
+}
+
+int64_t firmware_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context_id)
+{
+	return firmware_call(0xc4000003, mpidr, entry, context_id);
+}
+
+void firmware_system_off(void)
+{
+	firmware_call(0x84000008, 0, 0, 0);
+	for (;;)
+		wfe();
+}

@@ -1,0 +1,57 @@
+/* Static VM configuration: the parsed form of one scenario file (a reference-hv/configs file). */
+#ifndef REFHV_CONFIG_H
+#define REFHV_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "layout.h"
+
+#define CONFIG_MAX_VMS 4
+#define CONFIG_MAX_VCPUS 8
+#define CONFIG_NAME_MAX 16
+#define CONFIG_PATH_MAX 160
+#define CONFIG_BOOTARGS_MAX 256
+
+/* Guest-physical layout every VM sees (the QEMU virt addresses, so guests need nothing special). */
+#define VM_UART_IPA 0x09000000ULL
+#define VM_UART_SIZE 0x1000ULL
+/* The guest DT sits in the last 2 MiB of the VM's RAM. */
+#define VM_DTB_SPACE 0x200000ULL
+
+struct vm_config {
+	char name[CONFIG_NAME_MAX];
+	int line;                       /* of the `vm` statement */
+	int n_vcpus;
+	int pcpu[CONFIG_MAX_VCPUS];     /* vCPU i runs on physical CPU pcpu[i] */
+	int cpus_line;
+	uint64_t ram_ipa, ram_size, ram_pa;
+	int ram_line;
+	char image[CONFIG_PATH_MAX];
+	uint64_t image_offset;          /* from the RAM base; the guest is entered there */
+	int image_line;
+	char initrd[CONFIG_PATH_MAX];
+	uint64_t initrd_offset, initrd_size;
+	int initrd_line;
+	char bootargs[CONFIG_BOOTARGS_MAX];
+	uint64_t budget_s;              /* `budget <seconds>`: the VM is stopped after this long (0: no limit) */
+	uint32_t faults;                /* bit per enum fault_id */
+};
+
+struct hv_config {
+	int n_vms;
+	struct vm_config vms[CONFIG_MAX_VMS];
+};
+
+/*
+ * Parses and checks a whole config text (NUL-terminated). Returns 0, or -1 with
+ * "line N: what is wrong" in err. Checks that need the machine (RAM size, CPU
+ * count) or the files (images) are the caller's: config_check_machine.
+ */
+int config_parse(const char *text, struct hv_config *cfg, char *err, unsigned err_size);
+
+/* Checks the config against the machine: CPUs that exist, RAM that exists. */
+int config_check_machine(const struct hv_config *cfg, int n_pcpus, uint64_t ram_base,
+			 uint64_t ram_size, char *err, unsigned err_size);
+
+#endif

@@ -1,0 +1,214 @@
+/* PSCI 1.1 + SMCCC 1.1 per VM: the vCPU power-state machine (OFF -> ON_PENDING -> ON -> OFF) and discovery calls. */
+#include <stdbool.h>
+
+#include "faults.h"
+#include "psci.h"
+
+#define FN_SMCCC_VERSION        0x80000000u
+#define FN_SMCCC_ARCH_FEATURES  0x80000001u
+#define FN_PSCI_VERSION         0x84000000u
+#define FN_CPU_SUSPEND          0x84000001u
+#define FN_CPU_OFF              0x84000002u
+#define FN_CPU_ON               0x84000003u
+#define FN_AFFINITY_INFO        0x84000004u
+#define FN_MIGRATE_INFO_TYPE    0x84000006u
+#define FN_SYSTEM_OFF           0x84000008u
+#define FN_SYSTEM_RESET         0x84000009u
+#define FN_PSCI_FEATURES        0x8400000au
+#define FN_64BIT                0x40000000u   /* SMC64 calling convention bit */
+
+#define AFFINITY_ON 0
+#define AFFINITY_OFF 1
+#define AFFINITY_ON_PENDING 2
+
+/* CPU_SUSPEND power_state, original format (PSCI 1.1 5.4.2.1): StateID 15:0, StateType 16, PowerLevel 25:24. */
+#define POWER_STATE_TYPE_POWERDOWN (1u << 16)
+#define POWER_STATE_VALID_BITS 0x0301ffffu
+
+/* Functions this implementation offers: 32-bit IDs, with a 64-bit variant where the spec has one. */
+static const struct offered_function {
+	uint32_t fid;
+	bool has_64bit;
+} offered[] = {
+	{ FN_PSCI_VERSION, false }, { FN_CPU_SUSPEND, true }, { FN_CPU_OFF, false },
+	{ FN_CPU_ON, true }, { FN_AFFINITY_INFO, true }, { FN_MIGRATE_INFO_TYPE, false },
+	{ FN_SYSTEM_OFF, false }, { FN_SYSTEM_RESET, false }, { FN_PSCI_FEATURES, false },
+	{ FN_SMCCC_VERSION, false },
+};
+
+/* The 32-bit function a call names, or 0 when the ID is not one this implementation offers. */
+static uint32_t offered_function(uint32_t fid)
+{
+	for (unsigned i = 0; i < sizeof(offered) / sizeof(offered[0]); i++) {
+		if (fid == offered[i].fid)
+			return fid;
+		if (offered[i].has_64bit && fid == (offered[i].fid | FN_64BIT))
+			return offered[i].fid;
+	}
+	return 0;
+}
+
+static int64_t psci_features(const struct vm *vm, uint32_t queried)
+{
+	uint32_t fn = offered_function(queried);
+	if (fault_on(vm->faults, FAULT_PSCI_FEATURES_UNKNOWN_SUCCEEDS) && !fn)
+		return PSCI_SUCCESS;
+	if (!fn)
+		return PSCI_NOT_SUPPORTED;
+	if (fn == FN_CPU_SUSPEND && fault_on(vm->faults, FAULT_PSCI_FEATURES_NO_CPU_SUSPEND))
+		return PSCI_NOT_SUPPORTED;
+	/* CPU_SUSPEND: bit 1 = 0, original power_state format; bit 0 = 0, platform-coordinated only. */
+	return PSCI_SUCCESS;
+}
+
+static int64_t smccc_arch_features(const struct vm *vm, uint32_t queried)
+{
+	if (queried == FN_SMCCC_VERSION || queried == FN_SMCCC_ARCH_FEATURES)
+		return PSCI_SUCCESS;
+	if (fault_on(vm->faults, FAULT_SMCCC_ARCH_FEATURES_UNKNOWN_SUCCEEDS))
+		return PSCI_SUCCESS;
+	/* SMCCC_ARCH_WORKAROUND_1/2/3 and everything else: not required here (-1). */
+	return PSCI_NOT_SUPPORTED;
+}
+
+static int64_t cpu_on(struct vcpu *caller, uint64_t mpidr, uint64_t entry, uint64_t context_id)
+{
+	struct vm *vm = caller->vm;
+	struct vcpu *target = vm_vcpu_by_mpidr(vm, mpidr);
+
+	if (!target)
+		return fault_on(vm->faults, FAULT_CPU_ON_ACCEPTS_ANY_MPIDR) ? PSCI_SUCCESS
+									   : PSCI_INVALID_PARAMETERS;
+	if (!vm_ipa_in_ram(vm, entry, 4) || (entry & 3))
+		return PSCI_INVALID_ADDRESS;
+	/* Concurrent CPU_ON calls for one target: exactly one wins the OFF -> ON_PENDING step. */
+	int expected = VCPU_OFF;
+	if (!__atomic_compare_exchange_n(&target->power, &expected, VCPU_ON_PENDING, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		if (fault_on(vm->faults, FAULT_CPU_ON_ALREADY_ON_SUCCEEDS))
+			return PSCI_SUCCESS;
+		return expected == VCPU_ON_PENDING ? PSCI_ON_PENDING : PSCI_ALREADY_ON;
+	}
+	target->entry = entry;
+	target->context_id = fault_on(vm->faults, FAULT_CPU_ON_DROPS_CONTEXT_ID) ? 0 : context_id;
+	__atomic_store_n(&target->start_requested, 1, __ATOMIC_RELEASE);
+	return PSCI_SUCCESS;
+}
+
+int vcpu_take_start(struct vcpu *v, uint64_t *entry, uint64_t *context_id)
+{
+	int one = 1;
+	if (!__atomic_compare_exchange_n(&v->start_requested, &one, 0, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return 0;
+	*entry = v->entry;
+	*context_id = v->context_id;
+	__atomic_store_n(&v->power, VCPU_ON, __ATOMIC_RELEASE);
+	return 1;
+}
+
+static int64_t affinity_info(struct vcpu *caller, uint64_t mpidr, uint64_t lowest_level)
+{
+	struct vm *vm = caller->vm;
+	struct vcpu *target = vm_vcpu_by_mpidr(vm, mpidr);
+
+	/* Only affinity level 0 (one CPU) is described by this platform. */
+	if (!target || lowest_level != 0)
+		return PSCI_INVALID_PARAMETERS;
+	if (fault_on(vm->faults, FAULT_AFFINITY_INFO_ALWAYS_ON))
+		return AFFINITY_ON;
+	int power = __atomic_load_n(&target->power, __ATOMIC_ACQUIRE);
+	return power == VCPU_ON ? AFFINITY_ON : power == VCPU_ON_PENDING ? AFFINITY_ON_PENDING
+									 : AFFINITY_OFF;
+}
+
+static void cpu_suspend(struct vcpu *caller, uint64_t power_state, uint64_t entry, uint64_t context_id,
+			struct psci_result *r)
+{
+	if (power_state & ~(uint64_t)POWER_STATE_VALID_BITS || ((power_state >> 24) & 3) != 0) {
+		r->value = PSCI_INVALID_PARAMETERS;     /* only power level 0 (this core) exists */
+		return;
+	}
+	if (!(power_state & POWER_STATE_TYPE_POWERDOWN) && fault_on(caller->vm->faults, FAULT_CPU_SUSPEND_REJECTS_STANDBY)) {
+		r->value = PSCI_INVALID_PARAMETERS;
+		return;
+	}
+	if (!(power_state & POWER_STATE_TYPE_POWERDOWN)) {
+		/* Standby: returns when a wake-up event (an interrupt for this vCPU) is pending. */
+		r->action = PSCI_ACTION_STANDBY;
+		r->value = PSCI_SUCCESS;
+		return;
+	}
+	if (!vm_ipa_in_ram(caller->vm, entry, 4) || (entry & 3)) {
+		r->value = PSCI_INVALID_ADDRESS;
+		return;
+	}
+	/* Power-down with immediate wake-up: context is lost, execution resumes at entry. */
+	r->action = PSCI_ACTION_VCPU_RESTART;
+	r->entry = entry;
+	r->context_id = context_id;
+}
+
+void smccc_handle(struct vcpu *caller, const uint64_t x[4], struct psci_result *r)
+{
+	struct vm *vm = caller->vm;
+	uint32_t fid = (uint32_t)x[0];
+	bool is64 = fid & FN_64BIT;
+	/* SMC32/HVC32: arguments are the low 32 bits (W registers). */
+	uint64_t a1 = is64 ? x[1] : (uint32_t)x[1];
+	uint64_t a2 = is64 ? x[2] : (uint32_t)x[2];
+	uint64_t a3 = is64 ? x[3] : (uint32_t)x[3];
+
+	r->action = PSCI_ACTION_RETURN;
+	r->value = PSCI_NOT_SUPPORTED;
+	if (offered_function(fid) == 0) {
+		if (fid == FN_SMCCC_ARCH_FEATURES)
+			r->value = smccc_arch_features(vm, (uint32_t)a1);
+		return;   /* unknown function ID: NOT_SUPPORTED (-1), SMCCC 1.1 */
+	}
+	switch (offered_function(fid)) {
+	case FN_SMCCC_VERSION:
+		r->value = fault_on(vm->faults, FAULT_SMCCC_VERSION_1_0) ? 0x10000 : SMCCC_VERSION_1_1;
+		break;
+	case FN_PSCI_VERSION:
+		r->value = fault_on(vm->faults, FAULT_PSCI_VERSION_0_2) ? 0x2 : PSCI_VERSION_1_1;
+		break;
+	case FN_PSCI_FEATURES:
+		r->value = psci_features(vm, (uint32_t)a1);
+		break;
+	case FN_MIGRATE_INFO_TYPE:
+		/* 2: no Trusted OS present (or none that needs migration). */
+		r->value = fault_on(vm->faults, FAULT_MIGRATE_INFO_TYPE_INVALID) ? 3 : 2;
+		break;
+	case FN_CPU_ON:
+		r->value = cpu_on(caller, a1, a2, a3);
+		if (r->value == PSCI_SUCCESS)
+			r->action = PSCI_ACTION_WAKE;
+		break;
+	case FN_AFFINITY_INFO:
+		r->value = affinity_info(caller, a1, a2);
+		break;
+	case FN_CPU_OFF:
+		if (fault_on(vm->faults, FAULT_CPU_OFF_RETURNS)) {
+			r->value = PSCI_DENIED;
+			break;
+		}
+		__atomic_store_n(&caller->power, VCPU_OFF, __ATOMIC_RELEASE);
+		r->action = PSCI_ACTION_VCPU_OFF;
+		break;
+	case FN_CPU_SUSPEND:
+		cpu_suspend(caller, a1, a2, a3, r);
+		break;
+	case FN_SYSTEM_OFF:
+		if (fault_on(vm->faults, FAULT_SYSTEM_OFF_IGNORED)) {
+			r->value = PSCI_SUCCESS;
+			break;
+		}
+		r->action = PSCI_ACTION_VM_OFF;
+		break;
+	case FN_SYSTEM_RESET:
+		r->action = fault_on(vm->faults, FAULT_SYSTEM_RESET_POWERS_OFF) ? PSCI_ACTION_VM_OFF
+										   : PSCI_ACTION_VM_RESET;
+		break;
+	}
+}

@@ -1,0 +1,140 @@
+/* Host unit tests of the PSCI/SMCCC handler: answers, the vCPU power-state machine, concurrent CPU_ON, fault switches. */
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "faults.h"
+#include "psci.h"
+#include "unit_check.h"
+
+#define CPU_ON64 0xc4000003ULL
+#define CPU_ON32 0x84000003ULL
+#define AFFINITY_INFO64 0xc4000004ULL
+#define CPU_OFF 0x84000002ULL
+#define CPU_SUSPEND64 0xc4000001ULL
+#define ENTRY 0x40201000ULL
+
+static struct vm_config vm_cfg = { .name = "t", .n_vcpus = 3, .ram_ipa = 0x40000000, .ram_size = 0x8000000 };
+static struct vm vm;
+
+static void reset_vm(uint32_t faults)
+{
+	memset(&vm, 0, sizeof(vm));
+	vm.cfg = &vm_cfg;
+	vm.n_vcpus = 3;
+	vm.faults = faults;
+	for (int i = 0; i < 3; i++)
+		vm.vcpus[i] = (struct vcpu){ .vm = &vm, .index = i, .mpidr = (uint64_t)i, .power = VCPU_OFF };
+	vm.vcpus[0].power = VCPU_ON;
+}
+
+static struct psci_result call(int vcpu, uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	uint64_t x[4] = { fid, a1, a2, a3 };
+	struct psci_result r;
+	smccc_handle(&vm.vcpus[vcpu], x, &r);
+	return r;
+}
+
+static int64_t value(int vcpu, uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	return call(vcpu, fid, a1, a2, a3).value;
+}
+
+static void *race_cpu_on(void *arg)
+{
+	*(int64_t *)arg = value(0, CPU_ON64, 2, ENTRY, 7);
+	return NULL;
+}
+
+int main(void)
+{
+	uint64_t entry, context;
+	printf("KTAP version 1\n");
+
+	reset_vm(0);
+	CHECK(value(0, 0x84000000, 0, 0, 0) == PSCI_VERSION_1_1, "psci_version_1_1");
+	CHECK(value(0, 0x80000000, 0, 0, 0) == SMCCC_VERSION_1_1, "smccc_version_1_1");
+	CHECK(value(0, 0x8400000a, 0xc4000001, 0, 0) == 0 && value(0, 0x8400000a, 0x80000000, 0, 0) == 0,
+	      "features_cpu_suspend64_and_smccc_version");
+	CHECK(value(0, 0x8400000a, 0x8400001f, 0, 0) == -1 && value(0, 0x8400000a, 0xc4000000, 0, 0) == -1,
+	      "features_unknown_and_nonexistent_64bit_variant");
+	CHECK(value(0, 0x80000001, 0x80008000, 0, 0) == -1 && value(0, 0x80000001, 0x80000001, 0, 0) == 0,
+	      "arch_features_workaround_and_itself");
+	CHECK(value(0, 0x84000006, 0, 0, 0) == 2, "migrate_info_type_no_trusted_os");
+	CHECK(value(0, 0x8400ff00, 0, 0, 0) == -1 && value(0, 0xc2000000, 0, 0, 0) == -1, "unknown_function_id");
+
+	struct psci_result r = call(0, CPU_ON64, 1, ENTRY, 0x1234);
+	CHECK(r.value == PSCI_SUCCESS && r.action == PSCI_ACTION_WAKE, "cpu_on_succeeds_and_wakes");
+	CHECK(value(0, AFFINITY_INFO64, 1, 0, 0) == 2, "affinity_info_on_pending");
+	CHECK(value(0, CPU_ON64, 1, ENTRY, 0) == PSCI_ON_PENDING, "cpu_on_while_pending");
+	CHECK(vcpu_take_start(&vm.vcpus[1], &entry, &context) && entry == ENTRY && context == 0x1234,
+	      "start_carries_entry_and_context");
+	CHECK(!vcpu_take_start(&vm.vcpus[1], &entry, &context), "start_taken_once");
+	CHECK(value(0, AFFINITY_INFO64, 1, 0, 0) == 0, "affinity_info_on");
+	CHECK(value(0, CPU_ON64, 1, ENTRY, 0) == PSCI_ALREADY_ON && value(0, CPU_ON64, 0, ENTRY, 0) == PSCI_ALREADY_ON,
+	      "cpu_on_already_on_incl_self");
+	CHECK(value(0, CPU_ON64, 0xfefe, ENTRY, 0) == PSCI_INVALID_PARAMETERS, "cpu_on_unknown_mpidr");
+	CHECK(value(0, CPU_ON64, 2, 0x1000, 0) == PSCI_INVALID_ADDRESS, "cpu_on_entry_outside_ram");
+	CHECK(value(0, AFFINITY_INFO64, 0xfefe, 0, 0) == PSCI_INVALID_PARAMETERS &&
+	      value(0, AFFINITY_INFO64, 1, 1, 0) == PSCI_INVALID_PARAMETERS, "affinity_info_bad_target_or_level");
+	r = call(1, CPU_OFF, 0, 0, 0);
+	CHECK(r.action == PSCI_ACTION_VCPU_OFF && value(0, AFFINITY_INFO64, 1, 0, 0) == 1, "cpu_off_then_affinity_off");
+	CHECK(value(0, CPU_ON32, 1, ENTRY | 0xffffffff00000000ULL, 5) == PSCI_SUCCESS, "cpu_on32_uses_low_32_bits");
+	CHECK(vcpu_take_start(&vm.vcpus[1], &entry, &context) && entry == ENTRY, "cpu_on32_entry_truncated");
+
+	r = call(0, CPU_SUSPEND64, 0, ENTRY, 0);
+	CHECK(r.action == PSCI_ACTION_STANDBY && r.value == 0, "suspend_standby_waits_then_succeeds");
+	r = call(0, CPU_SUSPEND64, 1u << 16, ENTRY, 99);
+	CHECK(r.action == PSCI_ACTION_VCPU_RESTART && r.entry == ENTRY && r.context_id == 99,
+	      "suspend_powerdown_restarts_at_entry");
+	CHECK(value(0, CPU_SUSPEND64, 1u << 24, ENTRY, 0) == PSCI_INVALID_PARAMETERS &&
+	      value(0, CPU_SUSPEND64, 1u << 30, ENTRY, 0) == PSCI_INVALID_PARAMETERS, "suspend_bad_power_state");
+	CHECK(call(0, 0x84000008, 0, 0, 0).action == PSCI_ACTION_VM_OFF &&
+	      call(0, 0x84000009, 0, 0, 0).action == PSCI_ACTION_VM_RESET, "system_off_and_reset");
+
+	/* Concurrent CPU_ON of one target: exactly one caller wins. */
+	for (int round = 0; round < 200; round++) {
+		int64_t results[2];
+		pthread_t t[2];
+		reset_vm(0);
+		for (int i = 0; i < 2; i++)
+			pthread_create(&t[i], NULL, race_cpu_on, &results[i]);
+		for (int i = 0; i < 2; i++)
+			pthread_join(t[i], NULL);
+		int wins = (results[0] == 0) + (results[1] == 0);
+		int pending = (results[0] == PSCI_ON_PENDING) + (results[1] == PSCI_ON_PENDING);
+		if (wins != 1 || pending != 1) {
+			CHECK(wins == 1 && pending == 1, "concurrent_cpu_on_one_winner");
+			break;
+		}
+		if (round == 199)
+			CHECK(true, "concurrent_cpu_on_one_winner");
+	}
+
+	reset_vm(1u << FAULT_PSCI_VERSION_0_2 | 1u << FAULT_SMCCC_VERSION_1_0 | 1u << FAULT_MIGRATE_INFO_TYPE_INVALID);
+	CHECK(value(0, 0x84000000, 0, 0, 0) == 2 && value(0, 0x80000000, 0, 0, 0) == 0x10000 &&
+	      value(0, 0x84000006, 0, 0, 0) == 3, "fault_versions_and_migrate_info");
+	reset_vm(1u << FAULT_CPU_ON_DROPS_CONTEXT_ID | 1u << FAULT_CPU_ON_ALREADY_ON_SUCCEEDS |
+		 1u << FAULT_CPU_ON_ACCEPTS_ANY_MPIDR);
+	value(0, CPU_ON64, 1, ENTRY, 0x55);
+	CHECK(vcpu_take_start(&vm.vcpus[1], &entry, &context) && context == 0, "fault_context_id_dropped");
+	CHECK(value(0, CPU_ON64, 1, ENTRY, 0) == 0 && value(0, CPU_ON64, 0xfefe, ENTRY, 0) == 0,
+	      "fault_cpu_on_success_for_on_and_unknown");
+	reset_vm(1u << FAULT_AFFINITY_INFO_ALWAYS_ON | 1u << FAULT_CPU_OFF_RETURNS | 1u << FAULT_SYSTEM_OFF_IGNORED |
+		 1u << FAULT_SYSTEM_RESET_POWERS_OFF);
+	CHECK(value(0, AFFINITY_INFO64, 2, 0, 0) == 0, "fault_affinity_info_lies");
+	r = call(0, CPU_OFF, 0, 0, 0);
+	CHECK(r.action == PSCI_ACTION_RETURN && r.value == PSCI_DENIED, "fault_cpu_off_returns");
+	CHECK(call(0, 0x84000008, 0, 0, 0).action == PSCI_ACTION_RETURN &&
+	      call(0, 0x84000009, 0, 0, 0).action == PSCI_ACTION_VM_OFF, "fault_system_off_ignored_reset_is_off");
+	reset_vm(1u << FAULT_PSCI_FEATURES_UNKNOWN_SUCCEEDS | 1u << FAULT_PSCI_FEATURES_NO_CPU_SUSPEND |
+		 1u << FAULT_SMCCC_ARCH_FEATURES_UNKNOWN_SUCCEEDS);
+	CHECK(value(0, CPU_SUSPEND64, 0, ENTRY, 0) == 0, "standby_unaffected_by_other_faults");
+	CHECK(value(0, 0x8400000a, 0x8400001f, 0, 0) == 0 && value(0, 0x8400000a, 0xc4000001, 0, 0) == -1 &&
+	      value(0, 0x80000001, 0x80001234, 0, 0) == 0, "fault_features_answers");
+	reset_vm(1u << FAULT_CPU_SUSPEND_REJECTS_STANDBY);
+	CHECK(value(0, CPU_SUSPEND64, 0, ENTRY, 0) == PSCI_INVALID_PARAMETERS &&
+	      call(0, CPU_SUSPEND64, 1u << 16, ENTRY, 0).action == PSCI_ACTION_VCPU_RESTART, "fault_standby_rejected_only");
+	printf("1..%d\n", unit_checks_run);
+	return unit_checks_failed != 0;
+}

@@ -1,0 +1,100 @@
+/* One physical CPU's life: configure EL2 for its VM, wait for its vCPU to be started, enter the guest. */
+#include <string.h>
+
+#include "arch.h"
+#include "log.h"
+#include "pcpu.h"
+#include "psci.h"
+#include "vgic_inject.h"
+#include "vm_create.h"
+
+#define HCR_VM   (1ULL << 0)
+#define HCR_SWIO (1ULL << 1)
+#define HCR_FMO  (1ULL << 3)
+#define HCR_IMO  (1ULL << 4)
+#define HCR_AMO  (1ULL << 5)
+#define HCR_TSC  (1ULL << 19)
+#define HCR_RW   (1ULL << 31)
+
+/* VTCR_EL2: 39-bit IPA (T0SZ 25), start at level 1 (SL0 1), write-back inner shareable walks, 4 KiB granule, 40-bit PA. */
+#define VTCR_VALUE ((1ULL << 31) | (2ULL << 16) | (3ULL << 12) | (1ULL << 10) | (1ULL << 8) | (1ULL << 6) | 25ULL)
+/* EL1h, D, A, I, F masked: the state PSCI CPU_ON and the Linux boot protocol enter with. */
+#define SPSR_EL1H_MASKED 0x3c5
+/* SCTLR_EL1 RES1 bits, MMU and caches off. */
+#define SCTLR_EL1_RESET 0x30d00800
+
+extern void guest_enter(struct guest_regs *frame) __attribute__((noreturn));
+
+static void configure_el2(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	write_sysreg(vtcr_el2, VTCR_VALUE);
+	write_sysreg(vttbr_el2, (uint64_t)(uintptr_t)vm->stage2.root | ((uint64_t)vm->id << 48));
+	write_sysreg(hcr_el2, HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_TSC | HCR_RW);
+	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
+	write_sysreg(vmpidr_el2, (1ULL << 31) | v->mpidr);
+	write_sysreg(cnthctl_el2, 3);     /* EL1PCTEN | EL1PCEN: EL1 reads the counter, uses the timers */
+	write_sysreg(cntvoff_el2, 0);
+	isb();
+	__asm__ volatile("tlbi vmalls12e1\n\tdsb sy\n\tisb" ::: "memory");
+}
+
+/* Starts the vCPU at entry with x0 = argument, in the CPU_ON / boot state (MMU off, interrupts masked). */
+static void vcpu_enter(struct pcpu *p, uint64_t entry, uint64_t argument) __attribute__((noreturn));
+static void vcpu_enter(struct pcpu *p, uint64_t entry, uint64_t argument)
+{
+	struct guest_regs *frame = pcpu_guest_frame(p);
+	memset(frame, 0, sizeof(*frame));
+	frame->x[0] = argument;
+	frame->elr = entry;
+	frame->spsr = SPSR_EL1H_MASKED;
+	write_sysreg(sctlr_el1, SCTLR_EL1_RESET);
+	write_sysreg(cntv_ctl_el0, 0);
+	isb();
+	vgic_reset_lrs(p->vcpu);
+	if (p->vcpu->vm->deadline) {
+		write_sysreg(S3_4_C14_C2_2, p->vcpu->vm->deadline);   /* CNTHP_CVAL_EL2 */
+		write_sysreg(S3_4_C14_C2_1, 1);                       /* CNTHP_CTL_EL2: enabled, not masked */
+		isb();
+	}
+	guest_enter(frame);
+}
+
+void vcpu_run_loop(void)
+{
+	struct pcpu *p = this_pcpu();
+	struct vcpu *v = p->vcpu;
+	uint64_t entry, context_id;
+
+	if (!v)
+		park_forever();
+	configure_el2(v);
+	/* The boot vCPU starts at the image with the DT in x0 (Linux arm64 boot protocol), once. */
+	if (v->index == 0) {
+		int expected = VCPU_OFF;
+		if (__atomic_compare_exchange_n(&v->power, &expected, VCPU_ON, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			vcpu_enter(p, v->vm->entry_ipa, v->vm->dtb_ipa);
+	}
+	for (;;) {
+		if (__atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_STOPPED)
+			park_forever();
+		if (vcpu_take_start(v, &entry, &context_id))
+			vcpu_enter(p, entry, context_id);
+		wfe();
+	}
+}
+
+/* The current vCPU has powered down (CPU_OFF) or its VM stopped: back to waiting. */
+void vcpu_park(void) __attribute__((noreturn));
+void vcpu_park(void)
+{
+	pcpu_restart_on_fresh_stack(vcpu_run_loop);
+}
+
+/* Power-down suspend: the vCPU wakes at once at entry with context_id (its context is lost). */
+void vcpu_restart(uint64_t entry, uint64_t context_id) __attribute__((noreturn));
+void vcpu_restart(uint64_t entry, uint64_t context_id)
+{
+	vcpu_enter(this_pcpu(), entry, context_id);
+}
