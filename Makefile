@@ -66,8 +66,9 @@ $(KSFT_DIR)/kselftest-list.txt: $(LINUX_TESTS) $(KSFT_DIR)/avps-runner
 guest: $(KSFT_DIR)/kselftest-list.txt
 
 # Probes and integration pieces (LAVA, UEFI probes, Xen) bring their own make fragments:
-# guest-tests/<area>/*.mk (probes.mk appends to PROBES), harness/*.mk and reference-hv/refhv.mk.
--include $(wildcard guest-tests/*/*.mk harness/*.mk reference-hv/*.mk)
+# guest-tests/<area>/*.mk (probes.mk appends to PROBES), harness/*.mk, reference-hv/refhv.mk and
+# reference-hv/<part>/*.mk (the device models and their vhost-user back end).
+-include $(wildcard guest-tests/*/*.mk harness/*.mk reference-hv/*.mk reference-hv/*/*.mk)
 
 # The manifest check: every requirement ID a test names must be in the catalogue, so the
 # build fails on an unknown ID (the manifest is read from the built binaries).

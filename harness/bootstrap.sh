@@ -28,6 +28,8 @@ HOST_PACKAGES=(
   "make:/usr/bin/make"
   "poppler-utils:/usr/bin/pdftotext"
   "groff:/usr/share/groff/1.22.4/font/devpdf/AB"
+  "clang:/usr/bin/clang"
+  "libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a"
 )
 # Extra host packages that later targets add (one word each); keep in step with README.
 HOST_PACKAGES+=(${AVPS_EXTRA_PACKAGES:-})

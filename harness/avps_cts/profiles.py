@@ -9,7 +9,8 @@ import yaml
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
 _PROFILE_KEYS = {"description", "remove", "globals", "echo", "expect", "machine_options", "params",
-                 "device_args", "smp", "memory_mib", "add", "options", "append_extra", "image_smp"}
+                 "device_args", "smp", "memory_mib", "add", "options", "append_extra", "image_smp",
+                 "vhost_user_options"}
 # Top-level keys every target file may have; anything else goes to PlatformConfig.options
 # for the target's driver (firmware paths, Xen settings, ...).
 _TARGET_KEYS = {"driver", "qemu", "machine", "machine_options", "cpu", "smp", "image_smp", "memory_mib", "append",
@@ -28,6 +29,8 @@ class Device:
     sockets: list[str] = dataclasses.field(default_factory=list)
     echo: str | None = None
     params: dict[str, str] = dataclasses.field(default_factory=dict)
+    # A reference device model served over vhost-user for this device (host_vhost_user.BackendSpec).
+    vhost_user: dict[str, str] | None = None
 
 
 @dataclasses.dataclass
@@ -156,8 +159,18 @@ def load(target: str, profile: str = "default") -> PlatformConfig:
         dev = Device(name=name, args=[str(a) for a in args], disks=dict(spec.get("disks", {})),
                      sockets=list(spec.get("sockets", [])), echo=spec.get("echo"),
                      params={k: str(v) for k, v in (spec.get("params") or {}).items()})
+        if spec.get("vhost_user"):
+            dev.vhost_user = {k: str(v) for k, v in spec["vhost_user"].items()}
+            # A profile's vhost_user_options are appended to the back end's model options (fault switches).
+            extra = (prof.get("vhost_user_options") or {}).get(name)
+            if extra:
+                dev.vhost_user["options"] = ",".join(filter(None, [dev.vhost_user.get("options", ""), str(extra)]))
         params.update(dev.params)
         devices.append(dev)
+    unknown_backends = set(prof.get("vhost_user_options") or {}) - {d.name for d in devices if d.vhost_user}
+    if unknown_backends:
+        raise ProfileError(f"{target}/{profile}: vhost_user_options for devices without a vhost_user back end: "
+                           f"{sorted(unknown_backends)}")
     params.update({k: str(v) for k, v in (prof.get("params") or {}).items()})
     expect_fail, expect_lie = _expectations(target, profile, prof.get("expect"))
     glob = {k: str(v) for k, v in (data.get("globals") or {}).items()}

@@ -19,6 +19,7 @@ from ..host_input import HostInput
 from ..host_qmp import QmpClient
 from ..host_screen import HostScreen
 from ..host_net_echo import TcpEchoServer
+from ..host_vhost_user import BackendSpec, VhostUserBackend, backend_binary
 from ..profiles import PlatformConfig
 from ..qmp_events import ShutdownWatcher
 from .base import BootImage, BootOutput, stream_process
@@ -55,6 +56,9 @@ class QemuTarget:
         self.shares = SharedDirectories(scratch)
         self.tcp_echo: dict[str, TcpEchoServer] = {}
         self.monitors: list[QmpClient] = []
+        # {device: vhost_user: ...}: reference device models served over vhost-user sockets.
+        self.backends: list[VhostUserBackend] = []
+        self.backend_problems: list[str] = []
         # {nonce:DISK} in params: one random 64-bit nonce per disk image for this target's run;
         # the guest derives what it writes from it and the host checks the image after the boot.
         self.disk_nonces: dict[str, str] = {}
@@ -79,6 +83,8 @@ class QemuTarget:
         def qmp(match: re.Match[str]) -> str:
             return str(self.scratch / f"{match.group(1)}.qmp")
 
+        # {mem_mib}: guest RAM size, for the shared memory backend vhost-user devices need.
+        arg = arg.replace("{mem_mib}", str(self.config.memory_mib))
         arg = re.sub(r"\{dir:(\w+)\}", share, re.sub(r"\{qmp:(\w+)\}", qmp, arg))
         return re.sub(r"\{socket:(\w+)\}", sock, re.sub(r"\{disk:(\w+)\}", disk, arg))
 
@@ -176,7 +182,9 @@ class QemuTarget:
         self._prepare_files()
         responders: list[EchoResponder] = []
         handlers, self.monitors = self._request_handlers()
+        self.backends, self.backend_problems = [], []
         try:
+            self._start_backends()
             for name in self._placeholders("port"):
                 self.tcp_echo[name] = TcpEchoServer().start()
             for dev in self.config.devices:
@@ -192,11 +200,27 @@ class QemuTarget:
                 server.stop()
             for monitor in self.monitors:
                 monitor.close()
+            for backend in self.backends:
+                problem = backend.stop()
+                if problem:
+                    self.backend_problems.append(problem)
+
+    def _start_backends(self) -> None:
+        """Starts one vhost-user back end per device that declares one, before QEMU connects to it."""
+        specs = [BackendSpec.from_yaml(dict(dev.vhost_user), f"device {dev.name}")
+                 for dev in self.config.devices if dev.vhost_user]
+        if not specs:
+            return
+        binary = backend_binary(self.scratch)
+        for spec in specs:
+            self.backends.append(VhostUserBackend(binary, spec, self.scratch).start())
 
     def host_evidence(self, responders: list[EchoResponder]) -> dict[str, object]:
         evidence: dict[str, object] = {"console_lines_received": [r for resp in responders for r in resp.received]}
         if self.tcp_echo:
             evidence["tcp_echo_bytes"] = {n: s.bytes_echoed for n, s in self.tcp_echo.items()}
+        if self.backends:
+            evidence["vhost_user_logs"] = {b.spec.socket: b.log_text().splitlines()[-20:] for b in self.backends}
         if self.monitors:
             evidence["input_injected"] = self.host_input.injected
             evidence["screen_seen"] = self.host_screen.seen
@@ -221,6 +245,7 @@ class QemuTarget:
                 out.problems.append(f"host could not watch QMP events: {watcher.error}")
             # The platform has stopped: what the guest wrote is in the image files or nowhere.
             out.host_evidence["disk_content"] = host_disk_content.observe(out.lines, self.disk_images())
+        out.problems.extend(self.backend_problems)
         out.host_evidence.update(self.host_evidence(responders))
         return out
 

@@ -1,0 +1,27 @@
+/* The list of device models this library offers, looked up by name (the hosts' "model=" option). */
+#include "virtio_device.h"
+
+#include <string.h>
+
+extern const struct vdev_model model_entropy;
+extern const struct vdev_model model_block;
+extern const struct vdev_model model_gpio;
+extern const struct vdev_model model_i2c;
+extern const struct vdev_model model_vsock;
+
+static const struct vdev_model *const all_models[] = {
+	&model_entropy, &model_block, &model_gpio, &model_i2c, &model_vsock, NULL,
+};
+
+const struct vdev_model *const *vdev_models(void)
+{
+	return all_models;
+}
+
+const struct vdev_model *vdev_find_model(const char *name)
+{
+	for (unsigned i = 0; all_models[i]; i++)
+		if (!strcmp(all_models[i]->name, name))
+			return all_models[i];
+	return NULL;
+}
