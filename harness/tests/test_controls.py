@@ -68,6 +68,17 @@ def test_every_control_names_a_reason_for_every_case() -> None:
                 assert reason.strip(), (target, name, case_id)
 
 
+def test_a_control_that_only_changes_declarations_says_it_lies() -> None:
+    """A profile that changes nothing but avps.* params cannot break the platform: it must carry
+    expect.lie, so the review test keeps it to cases that compare with the declaration."""
+    for target in profiles.available_targets():
+        raw = profiles._load_target(target)["profiles"]
+        for name, spec in raw.items():
+            config = profiles.load(target, name)
+            if config.expect_fail and set(spec or {}) <= {"description", "params", "expect"}:
+                assert config.expect_lie, f"harness/profiles/{target}.yaml: {name} only changes params"
+
+
 def test_missing_lists_the_cases_waiting_for_a_fault_switch(repo: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "avps_cts", "control", "--missing"], capture_output=True, text=True,
                           cwd=repo, env={"PYTHONPATH": str(repo / "harness"), "PATH": "/usr/bin:/bin"})
