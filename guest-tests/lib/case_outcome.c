@@ -49,6 +49,19 @@ bool case_outcome_vcheck(struct case_outcome *o, struct ktap_writer *w, const ch
 	return false;
 }
 
+void case_outcome_host_check(const struct case_outcome *o, struct ktap_writer *w, const char *case_id,
+			     const char *event)
+{
+	int level = severity(o->status);
+	if (level < severity(KTAP_FAIL)) {
+		ktap_diag(w, "host-check: %s expect=%s", case_id, event);
+		return;
+	}
+	char reason[48];
+	text_format(reason, sizeof(reason), "%s", o->reason);
+	ktap_diag(w, "host-check: %s expect=%s guest=%s: %s", case_id, event, level == 3 ? "error" : "fail", reason);
+}
+
 void case_outcome_report(const struct case_outcome *o, struct ktap_writer *w, const char *case_id)
 {
 	/* Failure detail is already on a diagnostic line; SKIP/ERROR carry theirs as directive. */

@@ -23,6 +23,12 @@ void case_outcome_vset(struct case_outcome *o, enum ktap_status status, const ch
  * keeping console lines short) and records FAIL. Returns cond. */
 bool case_outcome_vcheck(struct case_outcome *o, struct ktap_writer *w, const char *case_id, bool cond,
 			 const char *fmt, va_list ap);
+/* The line that hands the case to the host ("# host-check: <case> expect=<event>"), printed just
+ * before the call that makes the event happen. A failure or error the case already recorded
+ * rides along (" guest=fail: <reason>", reason cut to keep the line under 116 characters), so
+ * the host's observation can never erase it (harness/avps_cts/host_checks.py). */
+void case_outcome_host_check(const struct case_outcome *o, struct ktap_writer *w, const char *case_id,
+			     const char *event);
 /* The case's KTAP result line. */
 void case_outcome_report(const struct case_outcome *o, struct ktap_writer *w, const char *case_id);
 

@@ -70,7 +70,7 @@ void probe_error(const char *fmt, ...)
 
 void probe_host_check(const char *event)
 {
-	ktap_diag(&ktap, "host-check: %s expect=%s", current_id(), event);
+	case_outcome_host_check(&outcome, &ktap, current_id(), event);
 	console_flush();
 }
 

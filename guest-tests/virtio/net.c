@@ -1,4 +1,4 @@
-/* virtio-net: modern device, MAC and MTU from config, feature dependencies, link up, TCP traffic to a host echo service. */
+/* virtio-net: modern device, MAC and MTU from config, link up, TCP traffic to a host echo service. */
 #define AVPS_SUITE "virtio.net"
 #include "avps_kselftest.h"
 #include "kernel_cmdline.h"
@@ -92,54 +92,6 @@ AVPS_TEST(mtu_from_config,
 	/* Linux takes the config mtu as the interface MTU when F_MTU is negotiated. */
 	EXPECT_TRUE(mtu >= 68 && mtu <= 65535) TH_LOG("config mtu %lu outside 68..65535", mtu);
 	EXPECT_EQ(expected, mtu) TH_LOG("%s: expected MTU %llu from config, got %lu", ifname, expected, mtu);
-}
-
-struct feature_requirement {
-	unsigned feature, requires, or_requires; /* or_requires == feature: no alternative */
-	const char *text;
-};
-
-/* VIRTIO 1.2 Network Device / Feature bit requirements */
-static const struct feature_requirement net_requirements[] = {
-	{ VIRTIO_NET_F_GUEST_TSO4, VIRTIO_NET_F_GUEST_CSUM, VIRTIO_NET_F_GUEST_TSO4, "GUEST_TSO4 needs GUEST_CSUM" },
-	{ VIRTIO_NET_F_GUEST_TSO6, VIRTIO_NET_F_GUEST_CSUM, VIRTIO_NET_F_GUEST_TSO6, "GUEST_TSO6 needs GUEST_CSUM" },
-	{ VIRTIO_NET_F_GUEST_ECN, VIRTIO_NET_F_GUEST_TSO4, VIRTIO_NET_F_GUEST_TSO6, "GUEST_ECN needs GUEST_TSO4/6" },
-	{ VIRTIO_NET_F_GUEST_UFO, VIRTIO_NET_F_GUEST_CSUM, VIRTIO_NET_F_GUEST_UFO, "GUEST_UFO needs GUEST_CSUM" },
-	{ VIRTIO_NET_F_HOST_TSO4, VIRTIO_NET_F_CSUM, VIRTIO_NET_F_HOST_TSO4, "HOST_TSO4 needs CSUM" },
-	{ VIRTIO_NET_F_HOST_TSO6, VIRTIO_NET_F_CSUM, VIRTIO_NET_F_HOST_TSO6, "HOST_TSO6 needs CSUM" },
-	{ VIRTIO_NET_F_HOST_ECN, VIRTIO_NET_F_HOST_TSO4, VIRTIO_NET_F_HOST_TSO6, "HOST_ECN needs HOST_TSO4/6" },
-	{ VIRTIO_NET_F_HOST_UFO, VIRTIO_NET_F_CSUM, VIRTIO_NET_F_HOST_UFO, "HOST_UFO needs CSUM" },
-	{ VIRTIO_NET_F_HOST_USO, VIRTIO_NET_F_CSUM, VIRTIO_NET_F_HOST_USO, "HOST_USO needs CSUM" },
-	{ VIRTIO_NET_F_CTRL_RX, VIRTIO_NET_F_CTRL_VQ, VIRTIO_NET_F_CTRL_RX, "CTRL_RX needs CTRL_VQ" },
-	{ VIRTIO_NET_F_CTRL_VLAN, VIRTIO_NET_F_CTRL_VQ, VIRTIO_NET_F_CTRL_VLAN, "CTRL_VLAN needs CTRL_VQ" },
-	{ VIRTIO_NET_F_GUEST_ANNOUNCE, VIRTIO_NET_F_CTRL_VQ, VIRTIO_NET_F_GUEST_ANNOUNCE, "GUEST_ANNOUNCE needs CTRL_VQ" },
-	{ VIRTIO_NET_F_MQ, VIRTIO_NET_F_CTRL_VQ, VIRTIO_NET_F_MQ, "MQ needs CTRL_VQ" },
-	{ VIRTIO_NET_F_CTRL_MAC_ADDR, VIRTIO_NET_F_CTRL_VQ, VIRTIO_NET_F_CTRL_MAC_ADDR, "CTRL_MAC_ADDR needs CTRL_VQ" },
-	{ VIRTIO_NET_F_RSC_EXT, VIRTIO_NET_F_HOST_TSO4, VIRTIO_NET_F_HOST_TSO6, "RSC_EXT needs HOST_TSO4/6" },
-	{ VIRTIO_NET_F_RSS, VIRTIO_NET_F_CTRL_VQ, VIRTIO_NET_F_RSS, "RSS needs CTRL_VQ" },
-};
-
-/*
- * Linux accepts every one of these bits it is offered, so a dependency missing from the
- * negotiated set was missing from the offer. (Linux refuses to probe a device offering
- * CTRL_VQ dependants without CTRL_VQ: device_present catches that one.)
- */
-AVPS_TEST(offload_feature_dependencies,
-	  AVPS_CHECKS("no negotiated virtio-net offload feature lacks the feature it depends on"),
-	  "AVPS.NET.1", "VIRTIO-1.2: Basic Facilities of a Virtio Device / Feature Bits #1")
-{
-	struct virtio_sysfs_device dev;
-	char ifname[32];
-	ASSERT_TRUE(find_net(&dev, ifname, sizeof(ifname))) TH_LOG("no virtio-net interface");
-	for (size_t i = 0; i < sizeof(net_requirements) / sizeof(net_requirements[0]); i++) {
-		const struct feature_requirement *r = &net_requirements[i];
-		if (!virtio_sysfs_has_feature(&dev, r->feature))
-			continue;
-		EXPECT_TRUE(virtio_sysfs_has_feature(&dev, r->requires) ||
-			    virtio_sysfs_has_feature(&dev, r->or_requires))
-			TH_LOG("feature bit %u offered without what it requires (%s): features=%s", r->feature,
-			       r->text, dev.features);
-	}
 }
 
 static long elapsed_ms(const struct timespec *start)

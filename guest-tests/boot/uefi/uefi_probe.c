@@ -79,7 +79,7 @@ void uefi_diag(const char *fmt, ...)
 
 void uefi_host_check(const char *event)
 {
-	ktap_diag(&ktap, "host-check: %s expect=%s", current->id, event);
+	case_outcome_host_check(&outcome, &ktap, current->id, event);
 }
 
 void *uefi_config_table(const EFI_GUID *guid)

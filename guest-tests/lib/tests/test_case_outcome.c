@@ -52,5 +52,25 @@ int main(void)
 	set(&o, KTAP_ERROR, "exception");
 	case_outcome_report(&o, &w, "x.case");
 	CHECK_STR("# x.case: bad\nnot ok 4 x.case # ERROR exception\n", unit_output, "error_outranks_failure");
+
+	unit_capture_reset();
+	case_outcome_start(&o);
+	case_outcome_host_check(&o, &w, "x.case", "guest-reset");
+	CHECK_STR("# host-check: x.case expect=guest-reset\n", unit_output, "host_check_of_a_clean_case");
+
+	unit_capture_reset();
+	case_outcome_start(&o);
+	check(&o, &w, false, "SYSTEM_RESET2 returned %d before the reset", -1);
+	unit_capture_reset();
+	case_outcome_host_check(&o, &w, "x.case", "guest-reset");
+	CHECK_STR("# host-check: x.case expect=guest-reset guest=fail: SYSTEM_RESET2 returned -1 before the reset\n",
+		  unit_output, "host_check_carries_the_guest_failure");
+
+	unit_capture_reset();
+	case_outcome_start(&o);
+	set(&o, KTAP_ERROR, "%s", "an exception in the case, reported with a reason far longer than one console line allows");
+	case_outcome_host_check(&o, &w, "x.case", "guest-shutdown");
+	CHECK_STR("# host-check: x.case expect=guest-shutdown guest=error: an exception in the case, reported with a reaso\n",
+		  unit_output, "host_check_carries_an_error_cut_short");
 	return UNIT_DONE();
 }
