@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+import pytest
 from pathlib import Path
 
 from avps_cts.reports import junit, summary, writer
@@ -68,3 +69,13 @@ def test_every_report_shows_what_each_case_checks(tmp_path: Path) -> None:
     props = {p.get("name"): p.get("value") for tc in ET.parse(tmp_path / "junit.xml").getroot().iter("testcase")
              if tc.get("name") == "data" for p in tc.iter("property")}
     assert props["checks"] == "data written | read back identical"
+
+
+def test_a_console_log_given_as_a_relative_path_is_linked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`avps-cts report console.log` from another folder (make lava-check does this): the link is absolute."""
+    monkeypatch.chdir(tmp_path)
+    Path("console.log").write_text("KTAP version 1\n")
+    run = sample_run()
+    run.console_log = "console.log"
+    writer.write_all(run, tmp_path / "report")
+    assert (tmp_path / "console.log").as_uri() in (tmp_path / "report" / "report.html").read_text()

@@ -179,7 +179,7 @@ def render(run: RunResult, conformance: dict[str, Any] | None = None, folder: Pa
             console = ""
             if excerpt:
                 name, lines = excerpt
-                href = name if folder and (folder / name).exists() else Path(run.console_log).as_uri() \
+                href = name if folder and (folder / name).exists() else Path(run.console_log).resolve().as_uri() \
                     if run.console_log and Path(run.console_log).is_absolute() else name
                 console = (f"<div class=ev>console: <a href='{e(href)}'>{e(name)}</a></div>"
                            f"<pre class=excerpt>{e(chr(10).join(lines))}</pre>")
@@ -219,7 +219,7 @@ def render(run: RunResult, conformance: dict[str, Any] | None = None, folder: Pa
         parts.append("</table>")
     if logs:
         parts.append("<h2>Console logs</h2><ul>" + "".join(
-            f"<li><a href='{e(p.name if folder and p.parent == folder else p.as_uri())}'>{e(p.name)}</a></li>"
+            f"<li><a href='{e(p.name if folder and p.parent == folder else p.resolve().as_uri())}'>{e(p.name)}</a></li>"
             for p in logs) + "</ul>")
     parts.append("<h2>Run metadata and platform</h2>" + _platform_table(run, metadata))
     parts.append("</body></html>")
