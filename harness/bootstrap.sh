@@ -5,6 +5,7 @@
 # Usage: harness/bootstrap.sh [host|arm64|kselftest|all]   (default: all)
 #        harness/bootstrap.sh fetch NAME PACKAGE             (one more arm64 package into $AVPS_CACHE/arm64/NAME)
 #        harness/bootstrap.sh install PACKAGE...             (host packages a target needs, if missing)
+#        harness/bootstrap.sh kernel-source                 (linux-source-6.1 and the tools to build the guest kernel)
 # Cache: $AVPS_CACHE (default ~/.cache/avps-cts). Prints one clear line and exits non-zero on failure.
 set -euo pipefail
 
@@ -30,6 +31,16 @@ HOST_PACKAGES=(
   "groff:/usr/share/groff/1.22.4/font/devpdf/AB"
   "clang:/usr/bin/clang"
   "libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a"
+  "qemu-system-common:/usr/lib/qemu/virtiofsd"
+)
+# What building the suite's guest kernel from linux-source-6.1 needs (harness/avps_cts/kernel_build.py).
+KERNEL_BUILD_PACKAGES=(
+  "flex:/usr/bin/flex"
+  "bison:/usr/bin/bison"
+  "bc:/usr/bin/bc"
+  "perl:/usr/bin/perl"
+  "libssl-dev:/usr/include/openssl/ssl.h"
+  "libelf-dev:/usr/include/libelf.h"
 )
 # Extra host packages that later targets add (one word each); keep in step with README.
 HOST_PACKAGES+=(${AVPS_EXTRA_PACKAGES:-})
@@ -120,12 +131,24 @@ fetch_kselftest() {
   echo "bootstrap: cached kselftest headers from $(basename "$deb") in $dest"
 }
 
+# The linux-source-6.1 .deb stays in $CACHE/debs: the guest kernel is built from it.
+fetch_kernel_source() {
+  HOST_PACKAGES=("${KERNEL_BUILD_PACKAGES[@]}"); install_host_packages
+  ls "$CACHE"/debs/linux-source-6.1_*_all.deb >/dev/null 2>&1 && return 0
+  arm64_apt
+  mkdir -p "$CACHE/debs"
+  ( cd "$CACHE/debs" && apt-get "${APT_ARM64[@]}" download linux-source-6.1 >/dev/null 2>&1 ) \
+    || die "cannot download linux-source-6.1"
+  echo "bootstrap: cached $(ls "$CACHE"/debs/linux-source-6.1_*_all.deb) (the guest kernel's source)"
+}
+
 case "$what" in
   host) install_host_packages ;;
   arm64) fetch_arm64 ;;
   kselftest) fetch_kselftest ;;
-  all) install_host_packages; fetch_arm64; fetch_kselftest ;;
+  kernel-source) fetch_kernel_source ;;
+  all) install_host_packages; fetch_arm64; fetch_kselftest; fetch_kernel_source ;;
   fetch) [ $# -eq 3 ] || die "usage: bootstrap.sh fetch NAME PACKAGE"; fetch_unpack "$2" "$3" ;;
   install) shift; HOST_PACKAGES=("$@"); install_host_packages ;;
-  *) die "unknown step '$what' (host|arm64|kselftest|all|fetch|install)" ;;
+  *) die "unknown step '$what' (host|arm64|kselftest|kernel-source|all|fetch|install)" ;;
 esac

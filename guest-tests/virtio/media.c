@@ -1,28 +1,34 @@
-/* virtio-media: a virtio-media device (ID 48) is present, bound to a driver and modern; conditional on the platform offering media. */
+/* virtio-media: a declared virtio-media device (ID 48) is enumerated on the virtio bus; Linux 6.1 has no driver, so its behaviour is checked by the probes. */
 #define AVPS_SUITE "virtio.media"
 #include "avps_kselftest.h"
 #include "platform_offers.h"
 #include "virtio_sysfs.h"
 
 /*
- * VIRTIO chapter: Media Device (VIRTIO 1.4). Only the device interface is checked (device ID in
- * /sys/bus/virtio/devices, a driver bound, VIRTIO_F_VERSION_1): no device and no Linux 6.1 driver exist here.
+ * VIRTIO chapter: Media Device (VIRTIO 1.4). Linux 6.1 has no driver for this device: no Kconfig
+ * option of linux-source-6.1 (the suite kernel's source) names it, so no guest kernel the
+ * suite builds or boots can bind it, feature-negotiate with it or drive its queues. Linux
+ * only enumerates the device on the virtio bus (its ID in /sys/bus/virtio/devices), which
+ * is all this file checks. Where the device is checked instead:
+ *  - the bare-metal virtio-mmio probe (guest-tests/virtio/probes/, build/probes/virtio-mmio.img)
+ *    drives every virtio,mmio transport of the DT, this device included: magic, version 2,
+ *    VIRTIO_F_VERSION_1, the FEATURES_OK rules, status handshake, queue setup and reset;
+ *  - the device-side statements of its chapter (AVPS.MEDIA.1 in requirements/avps-v2.0.yaml has
+ *    verify: probe) belong to statement probes run against the reference device models
+ *    (issue 18) on the reference hypervisor; until those land they are not covered.
  * Absent device: SKIP, unless the platform declares avps.offers_media=1, then not ok.
  */
 #define DEVICE_ID 48
 #define DEVICE_WHAT "virtio-media device (ID 48)"
 
 AVPS_TEST(device_present,
-	  AVPS_CHECKS("the virtio media device (ID 48) is bound to a driver and VIRTIO_F_VERSION_1 is among its "
-	              "negotiated features (absent: SKIP, or not ok when the platform declares it)"),
-	  "AVPS.MEDIA.1", "AVPS.VIRTIO.1", "VIRTIO-1.2: Reserved Feature Bits #1")
+	  AVPS_CHECKS("a declared virtio-media device (ID 48) is enumerated on the virtio bus (no Linux 6.1 driver exists; the virtio-mmio probe checks its transport)"),
+	  "AVPS.MEDIA.1")
 {
 	struct virtio_sysfs_device dev;
 	REQUIRE_CONDITIONAL_DEVICE(DEVICE_ID, &dev, "media", DEVICE_WHAT);
-	EXPECT_STRNE("", dev.driver) TH_LOG("%s (device ID %d) has no driver bound: the guest kernel cannot use it",
-					    dev.path, DEVICE_ID);
-	EXPECT_TRUE(virtio_sysfs_has_feature(&dev, VIRTIO_F_VERSION_1))
-		TH_LOG("VIRTIO_F_VERSION_1 not negotiated (legacy device?), features=%s", dev.features);
+	if (dev.driver[0])
+		TH_LOG("%s is bound to '%s' although Linux 6.1 has no media driver", dev.path, dev.driver);
 }
 
 TEST_HARNESS_MAIN

@@ -14,7 +14,7 @@ from typing import Callable
 from . import case_review, host_checks, host_disk_content, ktap, profiles
 from .cache import MissingToolError
 from .collect import collect_flat, collect_nested
-from .kernel import GuestKernel, debian_kernel, user_kernel
+from .kernel import GuestKernel, select_kernel
 from .manifest import Manifest, ManifestError, contract_problems, load as load_manifest
 from .profiles import ProfileError
 from .reports import summary, writer
@@ -34,10 +34,10 @@ class UsageError(Exception):
     """A bad option or input: one clear line, exit 2."""
 
 
-def _kernel(args: argparse.Namespace) -> GuestKernel:
-    if args.kernel:
-        return user_kernel(Path(args.kernel), Path(args.modules) if args.modules else None)
-    return debian_kernel()
+def _kernel(args: argparse.Namespace, config: profiles.PlatformConfig | None = None) -> GuestKernel:
+    """--kernel wins; else the profile's 'guest_kernel' option (e.g. debian); else the suite's own kernel."""
+    choice = args.kernel or (str(config.options["guest_kernel"]) if config and "guest_kernel" in config.options else None)
+    return select_kernel(choice, args.modules)
 
 
 def _manifest(build: Path) -> Manifest:
@@ -148,14 +148,18 @@ def cmd_run(args: argparse.Namespace) -> int:
                                  f"{args.target} profile {args.profile} gives the guest {ours}")
     wanted_images = set(sel.images(manifest))
     images = []
+    kernel = None
     if "linux" in wanted_images:
-        images.append(linux_image(build, _kernel(args)))
+        kernel = _kernel(args, config)
+        images.append(linux_image(build, kernel))
     images += [i for i in probe_images(build, manifest) if i.name in wanted_images]
     if not images:
         raise UsageError(f"the selection '{sel.describe()}' names no image that is built: run 'make' first")
     folder = report_folder(Path(args.reports), label)
     run = RunResult(target=args.target, started=datetime.datetime.now().isoformat(timespec="seconds"))
     run.platform = target.platform_facts()
+    if kernel is not None:
+        run.platform["guest_kernel"] = f"{kernel.version or 'unknown version'} ({kernel.image})"
     if args.timeout:
         config.timeout_s = args.timeout
     print(f"avps-cts: {args.target} profile '{args.profile}': booting {', '.join(i.name for i in images)}; "
@@ -388,7 +392,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(r)
     r.add_argument("--target", default="qemu-arm64")
     r.add_argument("--profile", default="default", help="platform profile (see 'avps-cts profiles')")
-    r.add_argument("--kernel", help="your own arm64 kernel Image instead of Debian's")
+    r.add_argument("--kernel", help="guest kernel: 'suite' (default: the suite's own build, every driver built in), "
+                   "'debian' (Debian's arm64 kernel and its modules) or the path of your own arm64 Image")
     r.add_argument("--modules", help="root folder holding lib/modules/<version> for --kernel")
     r.add_argument("--timeout", type=float, help="seconds per boot before the guest counts as hung")
     r.add_argument("--no-probes", action="store_true", help="boot only the Linux image")

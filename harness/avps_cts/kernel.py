@@ -1,4 +1,4 @@
-"""The guest kernel: Debian's arm64 package by default or a user's, and the modules a feature set needs."""
+"""The guest kernel: the suite's own build by default, Debian's arm64 package or a user's Image, and the modules a kernel needs."""
 from __future__ import annotations
 
 import dataclasses
@@ -25,6 +25,30 @@ def debian_kernel() -> GuestKernel:
     if not image.exists():
         raise MissingToolError(f"kernel image {image} missing from the cache: run 'make bootstrap'")
     return GuestKernel(image=image, modules_root=root, version=version)
+
+
+def suite_kernel() -> GuestKernel:
+    """The suite's own kernel (every driver built in, no modules): cached, built on first use."""
+    from . import kernel_build
+    try:
+        built = kernel_build.build()
+    except kernel_build.KernelBuildError as exc:
+        raise MissingToolError(str(exc)) from exc
+    release = built.info().get("kernel_release", f"{built.source_version}-avps")
+    return GuestKernel(image=built.image, modules_root=None, version=release)
+
+
+# --kernel words (anything else is the path of an Image) and a profile's 'guest_kernel' option.
+KERNEL_CHOICES = {"suite": suite_kernel, "debian": debian_kernel}
+
+
+def select_kernel(choice: str | None, modules: str | None = None) -> GuestKernel:
+    """'suite' (default), 'debian', or the path of the user's own Image (with --modules ROOT)."""
+    if not choice or choice in KERNEL_CHOICES:
+        if modules:
+            raise MissingToolError("--modules goes with --kernel PATH (your own Image), not a named kernel")
+        return KERNEL_CHOICES[choice or "suite"]()
+    return user_kernel(Path(choice), Path(modules) if modules else None)
 
 
 def user_kernel(image: Path, modules_root: Path | None) -> GuestKernel:

@@ -11,7 +11,7 @@ import pytest
 from avps_cts import profiles
 from avps_cts.esp_image import build_esp, list_esp
 from avps_cts.firmware_uboot_env import ENV_SIZE, default_environment, environment_image
-from avps_cts.kernel import debian_kernel
+from avps_cts.kernel import suite_kernel
 from avps_cts.manifest import Manifest, load as load_manifest, read_elf
 from avps_cts.results import Status
 from avps_cts.run import linux_image, results_from_boot
@@ -40,7 +40,7 @@ def firmware_ready(qemu_ready: Path) -> Path:
 @pytest.fixture(scope="module")
 def boot_only_image(firmware_ready: Path) -> BootImage:
     """The unchanged Linux image; avps.only=boot makes the runner run the boot tests alone."""
-    image = linux_image(firmware_ready, debian_kernel())
+    image = linux_image(firmware_ready, suite_kernel())
     return dataclasses.replace(image, params={"only": "boot"})
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from avps_cts import profiles
 from avps_cts.initramfs import INSTALL_DIR, build_initramfs
-from avps_cts.kernel import debian_kernel
+from avps_cts.kernel import suite_kernel
 from avps_cts.manifest import load as load_manifest
 from avps_cts.results import RunResult, Status
 from avps_cts.run import run_images
@@ -98,7 +98,7 @@ def test_truncated_log_keeps_results_and_fails(default_run: Path, repo: Path, tm
 
 def boot_custom_init(build: Path, tmp_path: Path, run_command: str, timeout_s: float,
                      params: dict[str, str] | None = None) -> RunResult:
-    kernel = debian_kernel()
+    kernel = suite_kernel()
     info = build_initramfs(kernel, build / "guest" / "kselftest", tmp_path / "initrd.gz", run_command=run_command)
     config = profiles.load("qemu-arm64", "default")
     config.timeout_s = timeout_s
@@ -171,7 +171,7 @@ def test_runner_survives_crashing_and_hanging_programs(qemu_ready: Path, tmp_pat
         script.write_text(f"#!/bin/sh\necho 'TAP version 13'\necho '1..1'\n{body}\n")
         script.chmod(0o755)
     (tree / "kselftest-list.txt").write_text("faults:crash\nfaults:hang\npsci:firmware\n")
-    kernel = debian_kernel()
+    kernel = suite_kernel()
     info = build_initramfs(kernel, tree, tmp_path / "initrd.gz")
     config = profiles.load("qemu-arm64", "default")
     target = QemuTarget(config, tmp_path / "scratch")
@@ -191,7 +191,7 @@ def test_kernel_run_kselftest_runs_the_installed_collection(qemu_ready: Path, tm
     """The image carries the tests as a kselftest install: the kernel's own run_kselftest.sh runs them."""
     from avps_cts import ktap
 
-    kernel = debian_kernel()
+    kernel = suite_kernel()
     command = f"cd {INSTALL_DIR} && ./run_kselftest.sh -c psci"
     info = build_initramfs(kernel, qemu_ready / "guest" / "kselftest", tmp_path / "initrd.gz", run_command=command)
     target = QemuTarget(profiles.load("qemu-arm64", "default"), tmp_path / "scratch")

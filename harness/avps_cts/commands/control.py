@@ -84,7 +84,7 @@ def run_control(args: argparse.Namespace, target_name: str, name: str,
     images = []
     linux_wanted = sorted(wanted & set(manifest.linux_programs()))
     if linux_wanted:
-        image = linux_image(build, kernel(args))
+        image = linux_image(build, kernel(args, config))
         only = runner_filter(linux_wanted)
         images.append(dataclasses.replace(image, params={**image.params, "only": only}) if only else image)
     images += [i for i in probe_images(build, manifest) if i.name in wanted]

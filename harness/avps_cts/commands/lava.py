@@ -10,7 +10,7 @@ from typing import Any, Callable
 import yaml
 
 from .. import profiles
-from ..kernel import GuestKernel, debian_kernel, user_kernel
+from ..kernel import GuestKernel, select_kernel
 from ..lava import compare, images, jobs
 from ..lava.host_services import PORT_ENV, SEED_ENV, run_with_services, socket_dir
 from ..lava.qemu_platform import platform_args
@@ -20,9 +20,8 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 def _kernel(args: argparse.Namespace) -> GuestKernel:
-    if getattr(args, "kernel", None):
-        return user_kernel(Path(args.kernel), Path(args.modules) if args.modules else None)
-    return debian_kernel()
+    """The same kernel a direct 'avps-cts run' boots: --kernel suite|debian|PATH, the suite's own by default."""
+    return select_kernel(getattr(args, "kernel", None), getattr(args, "modules", None))
 
 
 def _image_paths(build: Path) -> dict[str, Path]:

@@ -18,6 +18,7 @@ from ..host_device_changes import HostAnnounce, HostBalloon, HostBalloonStats
 from ..host_input import HostInput
 from ..host_qmp import QmpClient
 from ..host_screen import HostScreen
+from ..host_virtiofsd import VirtiofsDaemons
 from ..host_net_echo import TcpEchoServer
 from ..host_vhost_user import BackendSpec, VhostUserBackend, backend_binary
 from ..profiles import PlatformConfig
@@ -52,8 +53,11 @@ class QemuTarget:
         self.binary = require_program(config.qemu, "qemu-system-arm")
         # Per-run host services, named by placeholders in the profile: {dir:NAME} in device
         # args (a shared directory), {qmp:NAME} (a QMP socket: host input injection),
-        # {port:NAME} / {seed:NAME} in params (a TCP echo port; a shared directory's nonce).
+        # {port:NAME} / {seed:NAME} in params (a TCP echo port; a shared directory's nonce),
+        # {virtiofsd:NAME} (the vhost-user socket of a virtiofsd serving shared directory NAME),
+        # {mem_mib} (the guest RAM size, for a memory backend object).
         self.shares = SharedDirectories(scratch)
+        self.virtiofs = VirtiofsDaemons(scratch)
         self.tcp_echo: dict[str, TcpEchoServer] = {}
         self.monitors: list[QmpClient] = []
         # {device: vhost_user: ...}: reference device models served over vhost-user sockets.
@@ -85,6 +89,10 @@ class QemuTarget:
 
         # {mem_mib}: guest RAM size, for the shared memory backend vhost-user devices need.
         arg = arg.replace("{mem_mib}", str(self.config.memory_mib))
+        def virtiofsd(match: re.Match[str]) -> str:
+            return str(self.virtiofs.socket(match.group(1)))
+
+        arg = re.sub(r"\{virtiofsd:(\w+)\}", virtiofsd, arg)
         arg = re.sub(r"\{dir:(\w+)\}", share, re.sub(r"\{qmp:(\w+)\}", qmp, arg))
         return re.sub(r"\{socket:(\w+)\}", sock, re.sub(r"\{disk:(\w+)\}", disk, arg))
 
@@ -146,7 +154,7 @@ class QemuTarget:
                 path.unlink(missing_ok=True)
                 with path.open("wb") as f:
                     f.truncate(mib * 1024 * 1024)
-        for name in self._placeholders("dir"):
+        for name in sorted(set(self._placeholders("dir")) | set(self._placeholders("virtiofsd"))):
             self.shares.create(name)
 
     def _request_handlers(self) -> tuple[dict[str, RequestHandler], list[QmpClient]]:
@@ -187,6 +195,8 @@ class QemuTarget:
             self._start_backends()
             for name in self._placeholders("port"):
                 self.tcp_echo[name] = TcpEchoServer().start()
+            for name in self._placeholders("virtiofsd"):
+                self.virtiofs.start(name, self.shares.path(name))
             for dev in self.config.devices:
                 for sock in dev.sockets:
                     answers = dev.echo == sock and self.config.echo
@@ -200,6 +210,7 @@ class QemuTarget:
                 server.stop()
             for monitor in self.monitors:
                 monitor.close()
+            self.virtiofs.stop()
             for backend in self.backends:
                 problem = backend.stop()
                 if problem:
