@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-import pytest
 from pathlib import Path
+
+import pytest
 
 from avps_cts.reports import junit, summary, writer
 from avps_cts.results import CaseResult, RunResult, Status
