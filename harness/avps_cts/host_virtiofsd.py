@@ -33,7 +33,10 @@ class VirtiofsDaemons:
         if os.geteuid() != 0:
             raise MissingToolError("virtiofsd must run as root (it sandboxes itself into the shared directory): "
                                    "run as root, or use a profile without the virtiofs device")
-        sock = self.socket(name)
+        # virtiofsd bind-mounts the source onto itself after entering its own namespace, where a
+        # relative path (make run passes --build build) no longer names it: give it absolute paths.
+        directory = directory.resolve()
+        sock = self.socket(name).resolve()
         sock.unlink(missing_ok=True)
         with self.log(name).open("wb") as log:
             proc = subprocess.Popen([str(VIRTIOFSD), f"--socket-path={sock}", "-o", f"source={directory}",
