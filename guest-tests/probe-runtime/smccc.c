@@ -27,7 +27,7 @@ const char *smccc_conduit_name(void)
 	     : smccc_conduit == SMCCC_CONDUIT_SMC ? "smc" : "none";
 }
 
-int64_t smccc_call(uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
+uint64_t smccc_call_raw(uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
 {
 	register uint64_t x0 __asm__("x0") = fid;
 	register uint64_t x1 __asm__("x1") = a1;
@@ -44,9 +44,14 @@ int64_t smccc_call(uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
 				 : : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12",
 				   "x13", "x14", "x15", "x16", "x17", "memory");
 	else
-		return PSCI_NOT_SUPPORTED;
+		return (uint64_t)(int64_t)PSCI_NOT_SUPPORTED;
+	return x0;
+}
+
+int64_t smccc_call(uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
+{
 	/* Every PSCI/SMCCC function the probes call returns an int32 (SMC32: in w0). */
-	return (int64_t)(int32_t)x0;
+	return (int64_t)(int32_t)smccc_call_raw(fid, a1, a2, a3);
 }
 
 const char *psci_error_name(int64_t ret)

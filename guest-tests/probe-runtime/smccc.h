@@ -9,8 +9,11 @@ extern enum smccc_conduit smccc_conduit;
 /* Reads /psci "method"; returns the conduit (NONE if absent or unknown). */
 enum smccc_conduit smccc_init_from_dt(void);
 const char *smccc_conduit_name(void);
-/* SMCCC call through the DT conduit: returns x0 (sign-extended 64-bit). */
+/* SMCCC call through the DT conduit: returns w0 sign-extended to 64 bits (PSCI/SMCCC int32 results). */
 int64_t smccc_call(uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3);
+/* The same call returning the whole x0 (SMC64 results, checking the upper half);
+ * NOT_SUPPORTED (-1) when the DT names no conduit. */
+uint64_t smccc_call_raw(uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3);
 
 #define PSCI_FN_VERSION             0x84000000u
 #define PSCI_FN_CPU_SUSPEND64       0xc4000001u

@@ -27,26 +27,6 @@ int find_secondaries(void)
 	return n_secondaries;
 }
 
-uint64_t smccc_call_raw(uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
-{
-	register uint64_t x0 __asm__("x0") = fid;
-	register uint64_t x1 __asm__("x1") = a1;
-	register uint64_t x2 __asm__("x2") = a2;
-	register uint64_t x3 __asm__("x3") = a3;
-
-	if (smccc_conduit == SMCCC_CONDUIT_HVC)
-		__asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
-				 : : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12",
-				   "x13", "x14", "x15", "x16", "x17", "memory");
-	else if (smccc_conduit == SMCCC_CONDUIT_SMC)
-		__asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
-				 : : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12",
-				   "x13", "x14", "x15", "x16", "x17", "memory");
-	else
-		return (uint64_t)-1;
-	return x0;
-}
-
 int64_t psci_features(uint32_t fid)
 {
 	return smccc_call(PSCI_FN_FEATURES, fid, 0, 0);

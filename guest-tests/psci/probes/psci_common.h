@@ -20,8 +20,6 @@ uint64_t context_for(int slot);
 
 int64_t psci_features(uint32_t fid);
 int64_t affinity_info(uint64_t mpidr, unsigned level);
-/* SMCCC call returning the whole x0 (for SMC64 results and checking the upper half). */
-uint64_t smccc_call_raw(uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3);
 
 /* Starts secondary `slot` with CPU_ON64 and checks it ran (token, MPIDR, context_id). */
 bool start_and_verify(int slot);
