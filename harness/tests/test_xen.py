@@ -36,8 +36,14 @@ def test_psci_probe_as_a_xen_domu(qemu_ready: Path, tmp_path: Path) -> None:
     assert not out.timed_out and problems == [], problems
     # Real verdicts from Xen's own PSCI 1.1: version, features, SMP bring-up of the second vCPU.
     for case in ("psci.version", "psci.features.mandatory", "psci.smccc.version", "psci.cpu_on.all_cores",
-                 "psci.cpu_on.already_on", "psci.cpu_off", "psci.cpu_on.after_off", "psci.cpu_suspend.standby"):
+                 "psci.cpu_on.already_on", "psci.cpu_off", "psci.cpu_on.smc32", "psci.cpu_suspend.standby"):
         assert status[case].status is Status.PASS, f"{case}: {status[case].status} {status[case].detail}"
+    # Xen's known race (known-nonconformance.yaml): a CPU_ON right after AFFINITY_INFO says OFF can
+    # start the CPU with x0 = 0; the case repeats OFF -> ON until that shows, in every boot.
+    after_off = status["psci.cpu_on.after_off"]
+    assert "psci.cpu_on.after_off" in profiles.known_nonconformance("xen")
+    assert after_off.status is Status.FAIL and any(", got 0x0" in d for d in after_off.diagnostics), after_off
+    assert "rounds of CPU_OFF -> CPU_ON ran" in after_off.detail
     assert "PSCI_VERSION = 0x10001" in status["psci.version"].detail
     assert all(c.status is not Status.NOT_RUN for c in cases)
     # Xen logs nothing when a domU calls SYSTEM_OFF, but its 'q' dump shows every vCPU paused for

@@ -40,6 +40,8 @@ const struct fault_switch fault_switches[FAULT_COUNT] = {
 		"AFFINITY_INFO reports every existing CPU OFF, even the running caller" },
 	[FAULT_CPU_ON_AFTER_OFF_FAILS] = { "cpu-on-after-off-fails",
 		"CPU_ON of a CPU that ran before and called CPU_OFF answers INTERNAL_FAILURE" },
+	[FAULT_CPU_ON_AFTER_OFF_LOSES_CONTEXT_ID] = { "cpu-on-after-off-loses-context-id",
+		"every 500th start of a CPU enters it with x0 = 0, not CPU_ON's context_id (Xen 4.17's race, made certain)" },
 };
 
 int fault_by_name(const char *name, unsigned len)

@@ -94,6 +94,9 @@ static int64_t cpu_on(struct vcpu *caller, uint64_t mpidr, uint64_t entry, uint6
 	}
 	target->entry = entry;
 	target->context_id = fault_on(vm->faults, FAULT_CPU_ON_DROPS_CONTEXT_ID) ? 0 : context_id;
+	/* starts counts the entries so far: this CPU_ON makes the (starts + 1)th. */
+	if (fault_on(vm->faults, FAULT_CPU_ON_AFTER_OFF_LOSES_CONTEXT_ID) && (target->starts + 1) % 500 == 0)
+		target->context_id = 0;
 	__atomic_store_n(&target->start_requested, 1, __ATOMIC_RELEASE);
 	return PSCI_SUCCESS;
 }

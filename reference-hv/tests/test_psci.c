@@ -142,6 +142,16 @@ int main(void)
 	      "fault_first_cpu_on_still_works");
 	call(1, CPU_OFF, 0, 0, 0);
 	CHECK(value(0, CPU_ON64, 1, ENTRY, 0) == -6, "fault_cpu_on_after_off_internal_failure");
+	reset_vm(1u << FAULT_CPU_ON_AFTER_OFF_LOSES_CONTEXT_ID);
+	int lost_at = 0;
+	for (int start = 1; start <= 1000 && !lost_at; start++) {
+		if (value(0, CPU_ON64, 1, ENTRY, 0x77) != 0 || !vcpu_take_start(&vm.vcpus[1], &entry, &context))
+			break;
+		if (context != 0x77)
+			lost_at = start;
+		call(1, CPU_OFF, 0, 0, 0);
+	}
+	CHECK(lost_at == 500 && context == 0, "fault_context_id_lost_on_500th_start_only");
 	reset_vm(1u << FAULT_CPU_SUSPEND_REJECTS_STANDBY);
 	CHECK(value(0, CPU_SUSPEND64, 0, ENTRY, 0) == PSCI_INVALID_PARAMETERS &&
 	      call(0, CPU_SUSPEND64, 1u << 16, ENTRY, 0).action == PSCI_ACTION_VCPU_RESTART, "fault_standby_rejected_only");

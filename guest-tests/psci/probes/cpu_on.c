@@ -234,25 +234,52 @@ static void cpu_off(void)
 		probe_skip("no secondary CPU running (none in the DT, or CPU_ON failed)");
 }
 
+/*
+ * Rounds of CPU_OFF -> CPU_ON, each CPU_ON issued right after AFFINITY_INFO first says OFF. On Xen
+ * 4.17 the restarted CPU entered with x0 = 0 instead of the context_id (a race, see
+ * known-nonconformance.yaml) in round 5 to 2400 of each of 10 boots (mean 449), so a single round
+ * passed or failed from run to run; 16384 rounds (6.8 times the longest wait seen) make the answer
+ * certain and add 1.2-1.9 s to a boot of the psci probe on QEMU or the reference hypervisor.
+ */
+#define AFTER_OFF_ROUNDS 16384
+
 PROBE_CASE(cpu_on_after_off, "psci.cpu_on.after_off",
-	   AVPS_CHECKS("CPU_ON (DEN0022D CPU_ON) restarts a CPU that called CPU_OFF, with the new context_id"),
+	   AVPS_CHECKS("CPU_ON (DEN0022D CPU_ON) restarts a CPU that called CPU_OFF, with the new context_id, as soon as AFFINITY_INFO says OFF, in every one of 16384 rounds"),
 	   "AVPS.POWER.1")
 static void cpu_on_after_off(void)
 {
-	if (n_secondaries <= 0) {
-		probe_skip("the DT lists no secondary CPU");
+	if (n_secondaries <= 0 || secondary_lost[0]) {
+		probe_skip("the DT lists no usable secondary CPU");
 		return;
 	}
-	/* The first secondary again: OFF -> ON -> OFF, watched through AFFINITY_INFO. */
-	int64_t r = affinity_info(secondary_mpidr[0], 0);
-	probe_check(r == PSCI_AFFINITY_OFF, "AFFINITY_INFO(0x%llx) before CPU_ON: expected OFF (1), "
-		    "got %lld", (unsigned long long)secondary_mpidr[0], (long long)r);
-	if (start_and_verify(0)) {
-		r = affinity_info(secondary_mpidr[0], 0);
-		probe_check(r == PSCI_AFFINITY_ON, "AFFINITY_INFO(0x%llx) after second CPU_ON: expected "
-			    "ON (0), got %lld", (unsigned long long)secondary_mpidr[0], (long long)r);
-		turn_off(0);
+	uint64_t mpidr = secondary_mpidr[0];
+	int rounds = 0;
+	for (int round = 1; round <= AFTER_OFF_ROUNDS; round++) {
+		/*
+		 * The first secondary: OFF -> ON -> OFF, watched through AFFINITY_INFO. From round 2 on,
+		 * turn_off_at_once's poll has just read OFF: CPU_ON follows with no call in between.
+		 */
+		bool ok = true;
+		if (round == 1) {
+			int64_t before = affinity_info(mpidr, 0);
+			ok = probe_check(before == PSCI_AFFINITY_OFF, "AFFINITY_INFO(0x%llx) before CPU_ON: expected "
+					 "OFF (1), got %lld", (unsigned long long)mpidr, (long long)before);
+		}
+		ok = ok && start_and_verify_with(0, context_for(0) + ((uint64_t)round << 12));
+		if (ok && round == 1) {
+			int64_t r = affinity_info(mpidr, 0);
+			ok = probe_check(r == PSCI_AFFINITY_ON, "AFFINITY_INFO(0x%llx) after CPU_ON again: expected "
+					 "ON (0), got %lld", (unsigned long long)mpidr, (long long)r);
+		}
+		if (ok)
+			ok = turn_off_at_once(0);
+		rounds = round;
+		if (!ok)
+			break;
 	}
+	off_settle();
+	probe_diag("%d of %d rounds of CPU_OFF -> CPU_ON ran (the case stops at the first bad round)", rounds,
+		   AFTER_OFF_ROUNDS);
 }
 
 PROBE_CASE(cpu_on32, "psci.cpu_on.smc32",

@@ -49,9 +49,14 @@ int64_t smccc_version(void)
 
 bool start_and_verify(int slot)
 {
+	return start_and_verify_with(slot, context_for(slot));
+}
+
+bool start_and_verify_with(int slot, uint64_t context_id)
+{
 	struct secondary_slot *s = &secondary_slots[slot];
 	uint64_t mpidr = secondary_mpidr[slot];
-	int64_t r = secondary_cpu_on(slot, mpidr, context_for(slot));
+	int64_t r = secondary_cpu_on(slot, mpidr, context_id);
 
 	if (!probe_check(r == PSCI_SUCCESS, "CPU_ON(0x%llx): expected SUCCESS, got %lld (%s)",
 			 (unsigned long long)mpidr, (long long)r, psci_error_name(r)))
@@ -66,14 +71,29 @@ bool start_and_verify(int slot)
 			      (unsigned long long)mpidr, (unsigned long long)s->token);
 	ok &= probe_check(s->mpidr == mpidr, "CPU_ON(0x%llx) started the CPU with MPIDR 0x%llx",
 			  (unsigned long long)mpidr, (unsigned long long)s->mpidr);
-	ok &= probe_check(s->context_id == context_for(slot),
+	ok &= probe_check(s->context_id == context_id,
 			  "CPU 0x%llx: context_id expected 0x%llx, got 0x%llx",
-			  (unsigned long long)mpidr, (unsigned long long)context_for(slot),
+			  (unsigned long long)mpidr, (unsigned long long)context_id,
 			  (unsigned long long)s->context_id);
 	return ok;
 }
 
 bool turn_off(int slot)
+{
+	if (!turn_off_at_once(slot))
+		return false;
+	off_settle();
+	return true;
+}
+
+void off_settle(void)
+{
+	uint64_t end = timer_count() + timer_freq() / 1000 * OFF_SETTLE_MS;
+	while (timer_count() < end)
+		;
+}
+
+bool turn_off_at_once(int slot)
 {
 	uint64_t mpidr = secondary_mpidr[slot];
 	int64_t r = -100;

@@ -23,8 +23,18 @@ int64_t affinity_info(uint64_t mpidr, unsigned level);
 
 /* Starts secondary `slot` with CPU_ON64 and checks it ran (token, MPIDR, context_id). */
 bool start_and_verify(int slot);
-/* Asks running secondary `slot` to CPU_OFF; true when AFFINITY_INFO then says OFF. */
+/* CPU_ON with the given context_id, then the same checks as start_and_verify. */
+bool start_and_verify_with(int slot, uint64_t context_id);
+/*
+ * Asks running secondary `slot` to CPU_OFF; true when AFFINITY_INFO then says OFF. turn_off then
+ * waits OFF_SETTLE_MS before returning: on Xen 4.17 a CPU_ON issued at once can start the CPU with
+ * x0 = 0 instead of its context_id, which only psci.cpu_on.after_off (turn_off_at_once) tests.
+ */
+#define OFF_SETTLE_MS 2
 bool turn_off(int slot);
+bool turn_off_at_once(int slot);
+/* The wait turn_off adds, for a case that used turn_off_at_once and hands the CPU on. */
+void off_settle(void);
 /* Makes sure secondary `slot` is running (CPU_ON if needed); false if it cannot be. */
 bool ensure_running(int slot);
 /* A running, not lost secondary other than `except` (-1: any), or -1. */
