@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from . import case_review, host_checks, host_disk_content, ktap, profiles
+from . import case_review, host_checks, ktap, profiles
+from .host import disk_content as host_disk_content
 from .cache import MissingToolError
 from .collect import collect_flat, collect_nested
 from .kernel import GuestKernel, select_kernel
@@ -21,6 +22,7 @@ from .reports import summary, writer
 from .results import EXIT_BAD_INPUT, CaseResult, RunResult, Status
 from .run import Progress, attach_checks, linux_image, probe_images, report_folder, run_images, run_scratch
 from .selection import Selection, SelectionError
+from .targets import DRIVERS, driver_module
 from .waivers import WaiverError
 from .platform_decl import DeclarationError
 # Every case must carry its AVPS_CHECKS line and cite only what its review says it exercises:
@@ -124,12 +126,13 @@ def _check_waivers(args: argparse.Namespace, manifest: Manifest) -> None:
 
 
 def _make_target(target: str, profile: str, scratch: Path):
-    """The target's driver module (targets/<driver>.py) builds it: create(config, scratch)."""
+    """The target's driver module (targets.DRIVERS) builds it: create(config, scratch)."""
     config = profiles.load(target, profile)
     try:
-        driver = importlib.import_module(f".targets.{config.driver}", __package__)
-    except ModuleNotFoundError as exc:
-        raise UsageError(f"target '{target}' names driver '{config.driver}', which does not exist") from exc
+        driver = driver_module(config.driver)
+    except KeyError as exc:
+        raise UsageError(f"target '{target}' names driver '{config.driver}', which does not exist "
+                         f"(drivers: {', '.join(sorted(DRIVERS))})") from exc
     return driver.create(config, scratch), config
 
 

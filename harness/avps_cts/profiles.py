@@ -29,7 +29,7 @@ class Device:
     sockets: list[str] = dataclasses.field(default_factory=list)
     echo: str | None = None
     params: dict[str, str] = dataclasses.field(default_factory=dict)
-    # A reference device model served over vhost-user for this device (host_vhost_user.BackendSpec).
+    # A reference device model served over vhost-user for this device (host/vhost_user.py BackendSpec).
     vhost_user: dict[str, str] | None = None
 
 

@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from . import host_checks, host_disk_content, ktap
+from . import host_checks, ktap
+from .host import disk_content as host_disk_content
 from .collect import collect_flat, collect_nested
 from .initramfs import build_initramfs
 from .kernel import GuestKernel

@@ -9,13 +9,14 @@ from types import ModuleType
 import pytest
 
 from avps_cts import profiles
-from avps_cts.esp_image import build_esp, list_esp
-from avps_cts.firmware_uboot_env import ENV_SIZE, default_environment, environment_image
+from avps_cts.targets.firmware.esp_image import build_esp, list_esp
+from avps_cts.targets.firmware.uboot_env import ENV_SIZE, default_environment, environment_image
 from avps_cts.kernel import suite_kernel
 from avps_cts.manifest import Manifest, load as load_manifest, read_elf
 from avps_cts.results import Status
 from avps_cts.run import linux_image, results_from_boot
-from avps_cts.targets import uboot, uefi
+from avps_cts.targets.firmware import uboot
+from avps_cts.targets.firmware import uefi
 from avps_cts.targets.base import BootImage
 
 UEFI_PROBE = "avps-uefi"

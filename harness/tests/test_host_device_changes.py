@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from avps_cts.host_device_changes import HostAnnounce, HostBalloon, HostBalloonStats
-from avps_cts.host_qmp import QmpError
+from avps_cts.host.device_changes import HostAnnounce, HostBalloon, HostBalloonStats
+from avps_cts.host.qmp import QmpError
 
 
 class RecordingMonitor:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from avps_cts import host_disk_content
+from avps_cts.host import disk_content as host_disk_content
 from avps_cts.results import CaseResult, Status
 
 NONCE = "0123456789abcdef"

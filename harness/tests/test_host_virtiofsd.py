@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from avps_cts import host_virtiofsd
+from avps_cts.host import virtiofsd as host_virtiofsd
 
 
 class FakeDaemon:

@@ -5,9 +5,9 @@ import socket
 import threading
 from pathlib import Path
 
-from avps_cts.console_echo import EchoResponder
-from avps_cts.host_net_echo import TcpEchoServer
-from avps_cts.socket_loops import StopSignal, accept_until
+from avps_cts.host.console_echo import EchoResponder
+from avps_cts.host.net_echo import TcpEchoServer
+from avps_cts.host.socket_loops import StopSignal, accept_until
 
 
 def test_stop_wakes_a_blocked_accept() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from avps_cts import profiles
-from avps_cts.host_vhost_user import BackendSpec, VhostUserBackend, VhostUserError
+from avps_cts.host.vhost_user import BackendSpec, VhostUserBackend, VhostUserError
 
 GET_FEATURES, SET_FEATURES, SET_OWNER, SET_MEM_TABLE = 1, 2, 3, 5
 SET_VRING_NUM, SET_VRING_ADDR, SET_VRING_BASE, GET_VRING_BASE = 8, 9, 10, 11

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from avps_cts.ktap import parse
-from avps_cts.xen_console import XEN_CHUNK, ConsoleLine, XenConsoleDemux
+from avps_cts.targets.xen.console import XEN_CHUNK, ConsoleLine, XenConsoleDemux
 
 
 def _feed(demux: XenConsoleDemux, raw: list[str]) -> list[ConsoleLine]:

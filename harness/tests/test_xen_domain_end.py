@@ -1,7 +1,7 @@
 """A domU's end, judged from its own stream: Linux power-off/panic, probe verdict and host-check, timeout."""
 from __future__ import annotations
 
-from avps_cts.xen_domain_end import DomainEnd, xen_panicked, xen_reports_crash
+from avps_cts.targets.xen.domain_end import DomainEnd, xen_panicked, xen_reports_crash
 
 
 def test_linux_power_down_ends_it_at_once() -> None:
@@ -53,7 +53,7 @@ def test_xen_lines_about_crashes_and_panics() -> None:
 
 
 def test_shutdown_judged_from_xens_domain_dump() -> None:
-    from avps_cts.targets.xen import domain_shutdown_evidence
+    from avps_cts.targets.xen.driver import domain_shutdown_evidence
     assert domain_shutdown_evidence("closing", [1, 1], 1)[0] == "guest-shutdown"
     assert domain_shutdown_evidence("closing", [1, 0], 1)[0] == "domain-running"
     assert domain_shutdown_evidence("timeout", [1, 1], 1)[0] is None  # a hang is no evidence

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from avps_cts.xen_dt import (MODULE_ALIGN, MODULE_BASE, DeviceTreeError, DomainSpec, chosen_dts, compile_dom0less,
+from avps_cts.targets.xen.dt import (MODULE_ALIGN, MODULE_BASE, DeviceTreeError, DomainSpec, chosen_dts, compile_dom0less,
                              dump_qemu_dtb, place_modules)
 
 BASE_DTS = """/dts-v1/;

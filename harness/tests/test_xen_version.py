@@ -5,7 +5,7 @@ import re
 import shutil
 from pathlib import Path
 
-from avps_cts.targets.xen import fetch_xen, xen_version
+from avps_cts.targets.xen.driver import fetch_xen, xen_version
 
 
 def test_xen_version_is_the_real_one(tmp_path: Path) -> None:

@@ -62,7 +62,7 @@ def bare_qemu_seconds(target: QemuTarget, image: Path) -> float:
     """The QEMU process alone (same machine and devices; the host sockets its chardevs connect to
     are up, but not timed) booting the power-off image: no QMP watcher, no console streaming."""
     command = target.command(BootImage(kind="probe", kernel=image, name="bare"))
-    with target.host_services():
+    with target.host.running():
         start = time.monotonic()
         done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=120, check=False)
         seconds = time.monotonic() - start

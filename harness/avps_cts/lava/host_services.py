@@ -23,15 +23,15 @@ def run_with_services(config: PlatformConfig, host_dir: Path, command: list[str]
     Returns command's exit status.
     """
     target = QemuTarget(config, host_dir)
-    with target.host_services() as responders:
+    with target.host.running() as responders:
         env = dict(os.environ)
-        env.update({PORT_ENV: str(server.port) for server in target.tcp_echo.values()})
-        env.update({SEED_ENV + name: seed for name, seed in target.shares.seeds.items()})
+        env.update({PORT_ENV: str(server.port) for server in target.host.tcp_echo.values()})
+        env.update({SEED_ENV + name: seed for name, seed in target.host.shares.seeds.items()})
         rc = subprocess.run(command, env=env).returncode
     for responder in responders:
         print(f"avps-cts lava-services: {responder.path.name}: {len(responder.received)} lines received, "
               f"{responder.replied} answered")
-    for server in target.tcp_echo.values():
+    for server in target.host.tcp_echo.values():
         print(f"avps-cts lava-services: TCP echo on port {server.port}: {server.bytes_echoed} bytes echoed")
     return rc
 

@@ -38,9 +38,9 @@ def platform_args(config: PlatformConfig, host_dir: Path, net_echo_port: int,
     initrd: the initramfs exactly as the guest gets it, when the host knows it (its size is
     declared as avps.initrd_bytes); None when LAVA changes it (overlay) or it is remote."""
     target = QemuTarget(config, host_dir)
-    target.shares.seeds.update(seeds or {})
-    for name in target._placeholders("port"):
-        target.tcp_echo[name] = _Port(net_echo_port)  # type: ignore[assignment]
+    target.host.shares.seeds.update(seeds or {})
+    for name in target.host.placeholders("port"):
+        target.host.tcp_echo[name] = _Port(net_echo_port)  # type: ignore[assignment]
     cmd = target.command(BootImage(kind="linux", kernel=Path("KERNEL"), initrd=initrd))
     append = cmd[cmd.index("-append") + 1]
     args: list[str] = []

@@ -7,15 +7,15 @@ import subprocess
 from pathlib import Path
 from typing import Sequence
 
-from ..cmdline_digest import close_command_line, new_nonce
-from ..cache import MissingToolError, arm64_package_dir, cache_dir, require_program
-from ..profiles import PlatformConfig
-from ..xen_dt import DeviceTreeError, DomainSpec, chosen_dts, compile_dom0less, dump_qemu_dtb, place_modules
-from ..xen_session import SessionResult, XenSession
-from .base import PANIC_MARKERS, BootImage, BootOutput
-from .qemu import accelerator, qemu_version
+from ...cmdline_digest import close_command_line, new_nonce
+from ...cache import MissingToolError, arm64_package_dir, cache_dir, require_program
+from ...profiles import PlatformConfig
+from .dt import DeviceTreeError, DomainSpec, chosen_dts, compile_dom0less, dump_qemu_dtb, place_modules
+from .session import SessionResult, XenSession
+from ..base import PANIC_MARKERS, BootImage, BootOutput
+from ..qemu import accelerator, qemu_version
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[4]
 XEN_PACKAGE = "xen-hypervisor-4.17-arm64"
 XEN_CACHE_NAME = "xen"
 # Always: bootscrub=0 (the boot-time scrub costs seconds and a busy host core, XEN-NOTES §4).

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from .ktap import clean_line
+from ...ktap import clean_line
 
 # Linux: the last words of a guest that powered off, rebooted or panicked.
 _LINUX_FINAL = ("reboot: Power down", "reboot: Restarting system", "---[ end Kernel panic")

@@ -6,7 +6,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from .cache import MissingToolError
+from ..cache import MissingToolError
 
 VIRTIOFSD = Path("/usr/lib/qemu/virtiofsd")
 START_TIMEOUT_S = 15.0

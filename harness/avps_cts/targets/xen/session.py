@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from .xen_console import XenConsoleDemux
-from .xen_domain_end import DomainEnd, xen_panicked, xen_reports_crash
+from .console import XenConsoleDemux
+from .domain_end import DomainEnd, xen_panicked, xen_reports_crash
 
 CTRL_A = b"\x01"
 # Xen's own messages about one domain: 'd1v0 Unhandled SMC/HVC ...', 'd1v1: vGICR: ...', 'd1 BANK[0] ...'

@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 from typing import Mapping
 
-from .cache import require_program
+from ...cache import require_program
 
 # U-Boot's distro boot needs a partition table (a bare FAT "superfloppy" is not scanned).
 PARTITION_START_MIB = 1

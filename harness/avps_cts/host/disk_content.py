@@ -15,8 +15,8 @@ import struct
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from .ktap import clean_line
-from .results import CaseResult, Status
+from ..ktap import clean_line
+from ..results import CaseResult, Status
 
 _LINE = re.compile(r"host-disk-check: (?P<case>[a-z0-9_.]+) nonce=(?P<nonce>[0-9a-f]+) bytes=(?P<bytes>\d+) "
                    r"at=(?P<at>[\d,]+)")

@@ -23,9 +23,9 @@ class EchoResponder:
     received, so the guest knows the host read its line intact. Every received line is
     kept as evidence for the report.
 
-    Other requests go to handlers by keyword, e.g. 'AVPS-INPUT <nonce> <kind>' (host_input)
-    or 'AVPS-FILE <relpath> <sha256>' (host_files) or 'AVPS-DISK <nonce> <bytes> <offset>'
-    (host_disk_content); each handler builds its own reply line.
+    Other requests go to handlers by keyword, e.g. 'AVPS-INPUT <nonce> <kind>' (host/input_events.py)
+    or 'AVPS-FILE <relpath> <sha256>' (host/files.py) or 'AVPS-DISK <nonce> <bytes> <offset>'
+    (host/disk_content.py); each handler builds its own reply line.
     """
 
     def __init__(self, path: Path, reply: bool = True,

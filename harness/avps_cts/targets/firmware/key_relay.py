@@ -1,6 +1,6 @@
 """Runs a command, copies its output through, and types a key into its stdin once a prompt appears (firmware countdowns)."""
 # Standalone on purpose: the harness starts it as a script in front of QEMU, so it imports
-# nothing from the package. Usage: firmware_key_relay.py --when TEXT --send TEXT -- command...
+# nothing from the package. Usage: key_relay.py --when TEXT --send TEXT -- command...
 from __future__ import annotations
 
 import argparse

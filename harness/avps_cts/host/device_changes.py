@@ -1,7 +1,7 @@
 """Host side of the probe's config-change cases: device changes made through QMP when the guest asks (balloon target, network announcement), so the device really changes its configuration."""
 from __future__ import annotations
 
-from .host_qmp import QmpClient, QmpError
+from .qmp import QmpClient, QmpError
 
 MIB = 1024 * 1024
 

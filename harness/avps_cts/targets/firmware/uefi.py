@@ -4,10 +4,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from ..cache import MissingToolError
-from ..firmware_boot import FirmwareQemuTarget, package_version
-from ..profiles import PlatformConfig
-from .base import BootImage
+from ...cache import MissingToolError
+from .boot import FirmwareQemuTarget, package_version
+from ...profiles import PlatformConfig
+from ..base import BootImage
 
 AAVMF_CODE = "/usr/share/AAVMF/AAVMF_CODE.fd"
 # The plain variable store: the Secure Boot one (AAVMF_VARS.ms.fd) refuses unsigned images.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .host_qmp import QmpClient, QmpError
+from .qmp import QmpClient, QmpError
 
 
 def ppm_size_and_pixel(data: bytes, x: int, y: int) -> tuple[int, int, bytes]:

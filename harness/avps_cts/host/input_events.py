@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .host_qmp import QmpClient, QmpError
+from .qmp import QmpClient, QmpError
 
 # What the guest may ask for ('AVPS-INPUT <nonce> <kind>') and the QMP InputEvent list it gets.
 # Without a 'device' argument QEMU routes each event to the input handler that accepts its

@@ -6,12 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import profiles
-from .cache import MissingToolError, require_program
+from ... import profiles
+from ...cache import MissingToolError, require_program
 from .esp_image import build_esp
-from .profiles import PlatformConfig
-from .targets.base import BootImage, BootOutput
-from .targets.qemu import QemuTarget
+from ...profiles import PlatformConfig
+from ..base import BootImage, BootOutput
+from ..qemu import QemuTarget
 
 # The ESP is an NVMe disk: both firmwares boot from it, and the guest kernel (NVMe is a
 # module the initramfs does not load) never sees it, so the virtio-blk tests find only
@@ -23,8 +23,8 @@ ESP_DEVICE_ARGS = ["-drive", "if=none,id=avps-esp,file={esp},format=raw",
 _DIRECT_LOAD_OPTIONS = ("-kernel", "-initrd", "-append")
 # First console line that shows the guest itself (not the firmware) is running.
 GUEST_STARTED_MARKERS = ("avps-init:", "KTAP version 1", "AVPS-UEFI-PROBE")
-KEY_RELAY = Path(__file__).resolve().parent / "firmware_key_relay.py"
-REPO_BUILD = Path(__file__).resolve().parents[2] / "build"
+KEY_RELAY = Path(__file__).resolve().parent / "key_relay.py"
+REPO_BUILD = Path(__file__).resolve().parents[4] / "build"
 UEFI_APPS = "probes-uefi"  # where guest-tests/boot/uefi.mk puts the EFI applications
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from ..cache import MissingToolError, require_program
-from ..firmware_boot import FirmwareQemuTarget, package_version
-from ..firmware_uboot_env import UBOOT_QEMU_ARM64, default_environment, write_flash_bank
-from ..profiles import PlatformConfig
-from .base import BootImage
+from ...cache import MissingToolError, require_program
+from .boot import FirmwareQemuTarget, package_version
+from .uboot_env import UBOOT_QEMU_ARM64, default_environment, write_flash_bank
+from ...profiles import PlatformConfig
+from ..base import BootImage
 
 REMOVABLE_MEDIA_PATH = "EFI/BOOT/BOOTAA64.EFI"
 # qfw: QEMU's fw_cfg (-kernel/-initrd/-append), the booti route; nvme0: the ESP disk.
@@ -77,7 +77,7 @@ class UbootTarget(FirmwareQemuTarget):
             # bootefi hands bootargs to the application as LoadOptions: the probe reads the
             # host's expectations (avps.mem_mib, ...) there, as Linux does on its command line.
             params = {**self.config.params, **image.params}
-            env["bootargs"] = " ".join(f"avps.{k}={self._substitute_param(v)}" for k, v in params.items())
+            env["bootargs"] = " ".join(f"avps.{k}={self.host.substitute_param(v)}" for k, v in params.items())
             self.build_esp({REMOVABLE_MEDIA_PATH: image.kernel})
         write_flash_bank(self.env_flash, env)  # per run: no state from earlier boots
         if image.kind == "linux" and self.boot_path == "bootefi":
