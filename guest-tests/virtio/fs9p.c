@@ -5,6 +5,7 @@
 #include "kernel_cmdline.h"
 #include "kernel_hash.h"
 #include "platform_offers.h"
+#include "share_mount.h"
 #include "virtio_sysfs.h"
 
 #include <fcntl.h>
@@ -15,7 +16,7 @@
 #include <unistd.h>
 
 /*
- * Host interplay (harness/avps_cts/host_files.py): before boot the host writes a per-run
+ * Host interplay (harness/avps_cts/host/files.py): before boot the host writes a per-run
  * nonce to <share>/avps-host-seed and passes it as avps.fs_seed; the guest must read it
  * through 9P. The other way, the guest writes a file and asks over the console
  * "AVPS-FILE <name> <sha256>"; the host answers with the SHA-256 of what it sees there.
@@ -26,34 +27,13 @@
 #define VIRTIO_9P_MOUNT_TAG 0
 #define HOST_TIMEOUT_MS 10000
 
-static bool mounted(void)
-{
-	FILE *f = fopen("/proc/mounts", "r");
-	char line[512];
-	bool found = false;
-	while (f && !found && fgets(line, sizeof(line), f))
-		found = strstr(line, " " MOUNT_POINT " 9p ") != NULL;
-	if (f)
-		fclose(f);
-	return found;
-}
-
 /* Mounts the platform's tag (avps.fs_tag) at MOUNT_POINT unless already there; false with the reason. */
 static bool mount_share(char *err, size_t err_size)
 {
 	char tag[64];
-	if (mounted())
-		return true;
-	if (!avps_param("fs_tag", tag, sizeof(tag))) {
-		snprintf(err, err_size, "host did not say the mount tag: pass avps.fs_tag=<tag>");
-		return false;
-	}
-	mkdir(MOUNT_POINT, 0755);
-	if (mount(tag, MOUNT_POINT, "9p", 0, "trans=virtio,version=9p2000.L,cache=none") != 0) {
-		snprintf(err, err_size, "mount -t 9p %s %s: %s", tag, MOUNT_POINT, strerror(errno));
-		return false;
-	}
-	return true;
+	bool named = avps_param("fs_tag", tag, sizeof(tag));
+	return share_mount(named ? tag : NULL, "fs_tag", MOUNT_POINT, "9p", "trans=virtio,version=9p2000.L,cache=none",
+			   err, err_size);
 }
 
 AVPS_TEST(device_present,

@@ -6,6 +6,7 @@
 #include "kernel_driver.h"
 #include "kernel_hash.h"
 #include "platform_offers.h"
+#include "share_mount.h"
 #include "virtio_sysfs.h"
 
 #include <fcntl.h>
@@ -17,11 +18,11 @@
 
 /*
  * VIRTIO chapter: File System Device. On QEMU the device is vhost-user-fs-device served by
- * Debian's virtiofsd (harness/avps_cts/host_virtiofsd.py, guest RAM in a shared memfd). The
+ * Debian's virtiofsd (harness/avps_cts/host/virtiofsd.py, guest RAM in a shared memfd). The
  * host seeds <share>/avps-host-seed with a per-run nonce (avps.virtiofs_seed) and names the
  * tag (avps.virtiofs_tag); the guest mounts by that tag. What the guest writes, renames and
  * removes is judged by the host: "AVPS-FILE <name> <sha256>" over the virtio console, the
- * host answers with the SHA-256 it sees at <name>, or "missing" (harness/avps_cts/host_files.py).
+ * host answers with the SHA-256 it sees at <name>, or "missing" (harness/avps_cts/host/files.py).
  * virtiofsd runs with cache=none and no DAX window: every read and write the guest makes is a
  * FUSE_READ or FUSE_WRITE request the device serves.
  * Absent device: SKIP, unless the platform declares avps.offers_virtiofs=1, then not ok.
@@ -33,35 +34,16 @@
 #define SEED_FILE "avps-host-seed"
 #define HOST_TIMEOUT_MS 10000
 
-static bool mounted(void)
-{
-	FILE *f = fopen("/proc/mounts", "r");
-	char line[512];
-	bool found = false;
-	while (f && !found && fgets(line, sizeof(line), f))
-		found = strstr(line, " " MOUNT_POINT " virtiofs ") != NULL;
-	if (f)
-		fclose(f);
-	return found;
-}
-
 /* Mounts the declared tag (avps.virtiofs_tag) at MOUNT_POINT unless already there; false with the reason. */
 static bool mount_share(char *err, size_t err_size)
 {
 	char tag[64];
-	if (mounted())
+	bool named = avps_param("virtiofs_tag", tag, sizeof(tag));
+	if (share_mount(named ? tag : NULL, "virtiofs_tag", MOUNT_POINT, "virtiofs", NULL, err, err_size))
 		return true;
-	if (!avps_param("virtiofs_tag", tag, sizeof(tag))) {
-		snprintf(err, err_size, "host did not say the tag: pass avps.virtiofs_tag=<tag>");
-		return false;
-	}
-	mkdir(MOUNT_POINT, 0755);
-	if (mount(tag, MOUNT_POINT, "virtiofs", 0, NULL) != 0) {
-		snprintf(err, err_size, "mount -t virtiofs %s %s: %s (no device offers the declared tag?)", tag,
-			 MOUNT_POINT, strerror(errno));
-		return false;
-	}
-	return true;
+	if (named)
+		snprintf(err + strlen(err), err_size - strlen(err), " (no device offers the declared tag?)");
+	return false;
 }
 
 /* The device is there, the kernel has the driver, the share is mounted: else SKIP/fail with the reason. */
@@ -91,7 +73,7 @@ AVPS_TEST(mounts_by_declared_tag, AVPS_CHECKS("the share mounts by the tag the p
 	struct virtio_sysfs_device dev;
 	struct stat st;
 	REQUIRE_MOUNTED_SHARE(&dev);
-	ASSERT_TRUE(mounted()) TH_LOG("%s not listed as virtiofs in /proc/mounts", MOUNT_POINT);
+	ASSERT_TRUE(share_mounted(MOUNT_POINT, "virtiofs")) TH_LOG("%s not listed as virtiofs in /proc/mounts", MOUNT_POINT);
 	EXPECT_EQ(0, stat(MOUNT_POINT, &st)) TH_LOG("stat %s: %s", MOUNT_POINT, strerror(errno));
 }
 
