@@ -10,7 +10,7 @@
  * starting with reply_prefix, skipping other lines. The reply (without newline) goes to
  * reply. False with the reason in reply on open/write failure or timeout.
  * Requests the harness answers: AVPS-ECHO, AVPS-INPUT, AVPS-FILE, AVPS-DISK (see
- * harness/avps_cts/console_echo.py).
+ * harness/avps_cts/host/console_echo.py).
  */
 bool host_request(const char *request, const char *reply_prefix, char *reply, size_t size,
 		  int timeout_ms);

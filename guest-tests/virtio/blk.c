@@ -172,7 +172,7 @@ static uint64_t pattern_seed(void)
 
 /*
  * Asks the host to check, once the platform stopped, that each region holds
- * fill_pattern(seed, offset) in its image of this disk (harness/avps_cts/host_disk_content.py).
+ * fill_pattern(seed, offset) in its image of this disk (harness/avps_cts/host/disk_content.py).
  */
 static void request_host_disk_check(const char *case_id, uint64_t seed, size_t bytes,
 				    const unsigned long long *offsets, int count)

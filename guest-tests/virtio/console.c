@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 /*
- * Echo protocol (host side: harness/avps_cts/console_echo.py, or any responder a
+ * Echo protocol (host side: harness/avps_cts/host/console_echo.py, or any responder a
  * vendor writes): the guest writes "AVPS-ECHO <nonce>\n" on the console port and the
  * host answers "AVPS-ECHO-REPLY <nonce> <n>\n", n = how many bytes it received
  * in the request line. The reply proves both directions.

@@ -1,4 +1,4 @@
-/* Requests to the host over port 0 of the virtio console (the line protocol of harness/avps_cts/console_echo.py). */
+/* Requests to the host over port 0 of the virtio console (the line protocol of harness/avps_cts/host/console_echo.py). */
 #ifndef PROBE_HOST_LINK_H
 #define PROBE_HOST_LINK_H
 
