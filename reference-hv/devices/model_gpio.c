@@ -38,6 +38,7 @@ enum gpio_fault {
 	GPIO_FAULT_DUPLICATE_NAMES,
 	GPIO_FAULT_VALUE_UNFILLED,
 	GPIO_FAULT_IRQ_WHILE_DISABLED,
+	GPIO_FAULT_VALUE_NOT_SENSED,
 	GPIO_FAULT_COUNT,
 };
 
@@ -52,6 +53,9 @@ static const struct vdev_fault gpio_faults[GPIO_FAULT_COUNT] = {
 		"VIRTIO-1.2: Device Types / GPIO Device / requestq Operation #1" },
 	[GPIO_FAULT_IRQ_WHILE_DISABLED] = { "irq-while-disabled",
 		"VIRTIO-1.2: Device Types / GPIO Device / eventq Operation #1" },
+	/* This one breaks the area, not a normative sentence: Get Value only describes it. */
+	[GPIO_FAULT_VALUE_NOT_SENSED] = { "value-not-sensed",
+		"AVPS.GPIO.1 (requestq Operation / Get Value: the value sensed on the line)" },
 };
 
 /* An eventq buffer the device holds until its line's interrupt fires (the line is then unmasked). */
@@ -259,10 +263,16 @@ static void handle_request(struct vdev *dev, struct virtq_chain *chain)
 			response[0] = set_direction(dev, req.gpio, req.value);
 			break;
 		case GPIO_MSG_GET_VALUE:
-			response[1] = line_level(st, req.gpio);
+			/* fault: answer the line's own output (0 for an input), not what its partner drives */
+			if (vdev_fault(dev, GPIO_FAULT_VALUE_NOT_SENSED))
+				response[1] = line->direction == GPIO_DIRECTION_OUT ? line->output : 0;
+			else
+				response[1] = line_level(st, req.gpio);
 			break;
 		case GPIO_MSG_SET_VALUE:
-			if (line->direction != GPIO_DIRECTION_OUT || req.value > 1) {
+			/* Set Value: a line not yet an output keeps the value for when it becomes one
+			 * (Linux sets the value before the direction, as the spec advises). */
+			if (req.value > 1) {
 				response[0] = GPIO_STATUS_ERR;
 				break;
 			}

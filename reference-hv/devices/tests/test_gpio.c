@@ -74,7 +74,11 @@ static void run(bool packed, const char *prefix)
 	CHECK(msg(&td, GET_DIR, 1, 0, &v) == 0 && v == 2, NAME("direction_reads_back"));
 	CHECK(msg(&td, SET_VAL, 0, 1, NULL) == 0 && msg(&td, GET_VAL, 1, 0, &v) == 0 && v == 1, NAME("loopback_high"));
 	CHECK(msg(&td, SET_VAL, 0, 0, NULL) == 0 && msg(&td, GET_VAL, 1, 0, &v) == 0 && v == 0, NAME("loopback_low"));
-	CHECK(msg(&td, SET_VAL, 1, 1, NULL) == 1, NAME("set_value_on_input_refused"));
+	/* Set Value on a line that is not an output is kept and used once it becomes one. */
+	CHECK(msg(&td, SET_VAL, 1, 1, NULL) == 0 && msg(&td, GET_VAL, 0, 0, &v) == 0 && v == 0,
+	      NAME("set_value_on_input_kept_not_driven"));
+	CHECK(msg(&td, SET_VAL, 1, 0, NULL) == 0, NAME("set_value_on_input_restored"));
+	CHECK(msg(&td, SET_VAL, 1, 2, NULL) == 1, NAME("set_value_out_of_range_refused"));
 	CHECK(msg(&td, GET_VAL, 8, 0, NULL) == 1, NAME("line_outside_bank_refused"));
 	uint8_t r[2];
 	CHECK(gpio_msg(&td, GET_VAL, 1, 0, r, 2, &used) == 0 && used == 2 && r[1] == 0, NAME("response_fully_filled"));
@@ -152,6 +156,13 @@ static void faults(void)
 	arm_event(&td, 1);
 	msg(&td, SET_VAL, 0, 1, NULL);
 	CHECK(events(&td) == 1, "fault_irq_while_disabled");
+	td_stop(&td);
+	td_start(&td, "gpio", "fault=value-not-sensed", ~0ULL, false);
+	uint8_t v = 0xcc;
+	msg(&td, SET_DIR, 0, 1, NULL);
+	msg(&td, SET_DIR, 1, 2, NULL);
+	msg(&td, SET_VAL, 0, 1, NULL);
+	CHECK(msg(&td, GET_VAL, 1, 0, &v) == 0 && v == 0, "fault_value_not_sensed");
 	td_stop(&td);
 	/* Without VIRTIO_GPIO_F_IRQ, SET_IRQ_TYPE fails. */
 	td_start(&td, "gpio", "", ~1ULL, false);
