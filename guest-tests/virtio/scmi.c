@@ -7,7 +7,8 @@
 
 /*
  * VIRTIO chapter: SCMI Device. Only the device interface is checked (device ID in
- * /sys/bus/virtio/devices, a driver bound, VIRTIO_F_VERSION_1): no device here; Debian 6.1 arm64 has no CONFIG_ARM_SCMI_TRANSPORT_VIRTIO.
+ * /sys/bus/virtio/devices, a driver bound, VIRTIO_F_VERSION_1): QEMU 7.2 has neither virtio-scmi nor vhost-user-scmi (`-device help`), the reference models have
+ * no SCMI model yet, so no platform here offers one; Debian 6.1 arm64 has no CONFIG_ARM_SCMI_TRANSPORT_VIRTIO.
  * Absent device: SKIP, unless the platform declares avps.offers_scmi=1, then not ok.
  */
 #define DEVICE_ID 32

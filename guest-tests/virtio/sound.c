@@ -7,7 +7,8 @@
 
 /*
  * VIRTIO chapter: Sound Device. Only the device interface is checked (device ID in
- * /sys/bus/virtio/devices, a driver bound, VIRTIO_F_VERSION_1): QEMU 7.2 has no virtio-sound; Debian 6.1 arm64 has no CONFIG_SND_VIRTIO.
+ * /sys/bus/virtio/devices, a driver bound, VIRTIO_F_VERSION_1): QEMU 7.2 has no virtio-sound device (`-device help`), the reference models have no sound model
+ * yet, so no platform here offers one to run PCM or jack cases on; Debian 6.1 arm64 has no CONFIG_SND_VIRTIO.
  * Absent device: SKIP, unless the platform declares avps.offers_audio=1, then not ok.
  */
 #define DEVICE_ID 25

@@ -6,7 +6,11 @@
 
 /*
  * VIRTIO chapter: none: ID 35 is reserved. Only the device interface is checked (device ID in
- * /sys/bus/virtio/devices, a driver bound, VIRTIO_F_VERSION_1): VIRTIO defines no watchdog device yet; QEMU offers only emulated i6300esb/SBSA watchdogs.
+ * /sys/bus/virtio/devices, a driver bound, VIRTIO_F_VERSION_1): VIRTIO defines no watchdog device yet.
+ * No platform here offers a watchdog to run a behavioural case on: QEMU 7.2's virt machine has no
+ * SBSA generic watchdog (sbsa-ref has one; Debian 12's qemu-efi-aarch64 ships no sbsa-ref firmware),
+ * its i6300esb is a PCI device whose driver (CONFIG_I6300ESB_WDT) the suite kernel leaves out, and
+ * refhv has no watchdog yet.
  * Absent device: SKIP, unless the platform declares avps.offers_watchdog=1, then not ok.
  */
 #define DEVICE_ID 35
