@@ -1,4 +1,4 @@
-/* virtio-i2c: a declared virtio-i2c adapter (ID 34) is bound and modern, its declared target keeps what is written to it, and an empty address fails the transfer at the right message. */
+/* virtio-i2c: a declared virtio-i2c adapter (ID 34) is bound and modern, its declared target keeps what is written to it and answers a zero-length request, and an empty address fails the transfer at the right message. */
 #define AVPS_SUITE "virtio.i2c"
 #include "avps_kselftest.h"
 #include "kernel_cmdline.h"
@@ -163,6 +163,35 @@ AVPS_TEST(absent_address_refused,
 	done = transfer(fd, batch, 2);
 	ASSERT_EQ(1, done) TH_LOG("batch (write to 0x%02x, write to the empty 0x%02x): %d of 2 messages done%s%s "
 				  "(expected 1: the first failing request is the second)", target, absent,
+				  done < 0 ? 0 : done, done < 0 ? ": " : "", done < 0 ? strerror(-done) : "");
+	close(fd);
+}
+
+AVPS_TEST(zero_length_request,
+	  AVPS_CHECKS("a zero-length write (the SMBus quick command, sent without a buffer) is acknowledged by the "
+		      "declared target (avps.i2c_eeprom_address) and refused at the declared empty address"),
+	  "VIRTIO-1.2: Device Types / I2C Adapter Device / Device Operation #1",
+	  "VIRTIO-1.2: Device Types / I2C Adapter Device / Device Operation #3")
+{
+	struct virtio_sysfs_device dev;
+	int fd;
+	uint16_t target, absent;
+	unsigned long long value;
+	/* The driver binds only a device that offers VIRTIO_I2C_F_ZERO_LENGTH_REQUEST. */
+	REQUIRE_I2C_ADAPTER(&dev, fd);
+	bool declared = avps_param_u64("i2c_eeprom_address", &value);
+	if (!seven_bit_address(declared, value, &target))
+		SKIP(return, "the platform declares no I2C target (avps.i2c_eeprom_address)");
+	declared = avps_param_u64("i2c_absent_address", &value);
+	if (!seven_bit_address(declared, value, &absent))
+		SKIP(return, "the platform declares no empty I2C address (avps.i2c_absent_address)");
+	struct i2c_msg quick = { .addr = target, .flags = 0, .len = 0, .buf = NULL };
+	int done = transfer(fd, &quick, 1);
+	ASSERT_EQ(1, done) TH_LOG("a zero-length write to target 0x%02x: %d of 1 messages done%s%s", target,
+				  done < 0 ? 0 : done, done < 0 ? ": " : "", done < 0 ? strerror(-done) : "");
+	quick.addr = absent;
+	done = transfer(fd, &quick, 1);
+	ASSERT_EQ(0, done) TH_LOG("a zero-length write to the empty address 0x%02x: %d of 1 messages done%s%s", absent,
 				  done < 0 ? 0 : done, done < 0 ? ": " : "", done < 0 ? strerror(-done) : "");
 	close(fd);
 }

@@ -12,7 +12,8 @@ import pytest
 OFFERED = {
     "vhost-user-gpio-i2c": ["virtio.gpio.device_present", "virtio.gpio.lines_and_names",
                             "virtio.gpio.output_seen_on_partner", "virtio.i2c.device_present",
-                            "virtio.i2c.write_then_read_back", "virtio.i2c.absent_address_refused"],
+                            "virtio.i2c.write_then_read_back", "virtio.i2c.absent_address_refused",
+                            "virtio.i2c.zero_length_request"],
     "virtio-iommu": ["virtio.iommu.device_present", "virtio.iommu.endpoint_dma_through_iommu"],
 }
 
