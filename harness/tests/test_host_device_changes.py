@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from avps_cts.host.device_changes import HostAnnounce, HostBalloon, HostBalloonStats
+from avps_cts.host.device_changes import (HostAnnounce, HostBalloon, HostBalloonStats, HostConsolePort,
+                                         HostScsiHotplug, HostScsiResize)
 from avps_cts.host.qmp import QmpError
 
 
@@ -66,3 +67,89 @@ def test_balloon_stats_reply_lists_only_values_the_guest_set() -> None:
     assert stats.handle_request("1") == ("AVPS-BALLOONSTATS-REPLY 1 last-update=1796170295 "
                                          "stat-free-memory=276176896 stat-swap-in=4581")
     assert HostBalloonStats(RecordingMonitor("down")).handle_request("2") == "AVPS-BALLOONSTATS-REPLY 2 error:down"  # type: ignore[arg-type]
+
+
+class ScsiMonitor(RecordingMonitor):
+    """Answers like QEMU with one scsi-hd on drive scsidisk0 (16 MiB) plugged."""
+
+    def execute(self, command: str, arguments: dict[str, Any] | None = None) -> Any:
+        super().execute(command, arguments)
+        if command == "qom-list":
+            if arguments == {"path": "/machine/peripheral-anon"}:
+                return [{"name": "device[5]", "type": "child<virtio-scsi-device>"},
+                        {"name": "device[6]", "type": "child<scsi-hd>"}]
+            return []
+        if command == "qom-get":
+            assert arguments == {"path": "/machine/peripheral-anon/device[6]", "property": "drive"}
+            return "scsidisk0"
+        if command == "query-block":
+            return [{"device": "blk0", "inserted": {"image": {"virtual-size": 1}}},
+                    {"device": "scsidisk0", "inserted": {"image": {"virtual-size": 16 * 1024 * 1024}}}]
+        return {}
+
+
+def test_scsi_resize_grows_the_scsi_disk_by_the_asked_size() -> None:
+    monitor = ScsiMonitor()
+    resize = HostScsiResize(monitor)  # type: ignore[arg-type]
+    assert resize.handle_request("5 1") == "AVPS-SCSIRESIZE-REPLY 5 1 ok"
+    assert monitor.commands[-1] == ("block_resize", {"device": "scsidisk0", "size": 17 * 1024 * 1024})
+    assert resize.resized == [f"5 scsidisk0 {16 * 1024 * 1024}->{17 * 1024 * 1024}"]
+
+
+def test_scsi_resize_errors_are_replies_not_exceptions() -> None:
+    assert HostScsiResize(RecordingMonitor("down")).handle_request("4 1") == "AVPS-SCSIRESIZE-REPLY 4 1 error:down"  # type: ignore[arg-type]
+    assert HostScsiResize(RecordingMonitor()).handle_request("4 1") == "AVPS-SCSIRESIZE-REPLY 4 1 error:no-scsi-disk"  # type: ignore[arg-type]
+    assert HostScsiResize(ScsiMonitor()).handle_request("4 0") == "AVPS-SCSIRESIZE-REPLY ? ? malformed-request"  # type: ignore[arg-type]
+
+
+class PeripheralMonitor(RecordingMonitor):
+    """Answers qom-list like QEMU with virtio-scsi-device id=scsi0 plugged."""
+
+    def execute(self, command: str, arguments: dict[str, Any] | None = None) -> Any:
+        super().execute(command, arguments)
+        if command == "qom-list":
+            return [{"name": "scsi0", "type": "child<virtio-scsi-device>"}]
+        if command == "qom-get":
+            assert arguments in ({"path": "/machine/peripheral/avpshotdisk", "property": "scsi-id"},
+                                 {"path": "/machine/peripheral/avpshotcd", "property": "scsi-id"})
+            return 3
+        return {}
+
+
+def test_scsi_hotplug_adds_and_removes_one_disk_on_the_virtio_scsi_bus() -> None:
+    monitor = PeripheralMonitor()
+    hotplug = HostScsiHotplug(monitor)  # type: ignore[arg-type]
+    assert hotplug.handle_request("8 plug") == "AVPS-SCSIHOTPLUG-REPLY 8 plug ok target=3"
+    assert monitor.commands[-2] == ("device_add", {"driver": "scsi-hd", "id": "avpshotdisk", "drive": "avpshotnode",
+                                                   "bus": "scsi0.0"})
+    assert hotplug.handle_request("8 unplug") == "AVPS-SCSIHOTPLUG-REPLY 8 unplug ok"
+    assert [c for c, _ in monitor.commands[-2:]] == ["device_del", "blockdev-del"]
+    assert hotplug.handle_request("9 plugcd") == "AVPS-SCSIHOTPLUG-REPLY 9 plugcd ok target=3"
+    assert monitor.commands[-2][1]["driver"] == "scsi-cd"
+    assert hotplug.handle_request("9 changecd") == "AVPS-SCSIHOTPLUG-REPLY 9 changecd ok"
+    assert [c for c, _ in monitor.commands[-5:]] == ["blockdev-open-tray", "blockdev-remove-medium", "blockdev-add",
+                                                      "blockdev-insert-medium", "blockdev-close-tray"]
+    assert hotplug.handle_request("9 unplugcd") == "AVPS-SCSIHOTPLUG-REPLY 9 unplugcd ok"
+    assert [c for c, _ in monitor.commands[-3:]] == ["device_del", "blockdev-del", "blockdev-del"]
+    assert hotplug.changes == ["8 plug", "8 unplug", "9 plugcd", "9 changecd", "9 unplugcd"]
+
+
+def test_scsi_hotplug_errors_are_replies_not_exceptions() -> None:
+    quiet, refusing = HostScsiHotplug(RecordingMonitor()), HostScsiHotplug(RecordingMonitor("gone"))  # type: ignore[arg-type]
+    assert quiet.handle_request("2 plug") == "AVPS-SCSIHOTPLUG-REPLY 2 plug error:no-virtio-scsi-device-with-an-id"
+    assert refusing.handle_request("2 unplug") == "AVPS-SCSIHOTPLUG-REPLY 2 unplug error:gone"
+    assert quiet.handle_request("2 eject") == "AVPS-SCSIHOTPLUG-REPLY ? ? malformed-request"
+    assert quiet.changes == [] and refusing.changes == []
+
+
+def test_console_port_plug_and_unplug_are_one_qmp_change_each() -> None:
+    monitor = RecordingMonitor()
+    port = HostConsolePort(monitor)  # type: ignore[arg-type]
+    assert port.handle_request("c1 plug") == "AVPS-PORTHOTPLUG-REPLY c1 plug ok"
+    assert [c for c, _ in monitor.commands] == ["chardev-add", "device_add"]
+    assert monitor.commands[1][1]["driver"] == "virtserialport"
+    assert port.handle_request("c1 unplug") == "AVPS-PORTHOTPLUG-REPLY c1 unplug ok"
+    assert monitor.commands[2] == ("device_del", {"id": "avpshotport"})
+    assert port.changes == ["c1 plug", "c1 unplug"]
+    assert port.handle_request("c1 50") == "AVPS-PORTHOTPLUG-REPLY ? ? malformed-request"
+    assert HostConsolePort(RecordingMonitor("busy")).handle_request("c2 plug") == "AVPS-PORTHOTPLUG-REPLY c2 plug error:busy"  # type: ignore[arg-type]

@@ -90,3 +90,136 @@ class HostBalloonStats:
         line = f"AVPS-BALLOONSTATS-REPLY {nonce} last-update={stats.get('last-update', 0)} {values}".rstrip()
         self.seen.append(line)
         return line
+
+
+class HostScsiResize:
+    """Answers 'AVPS-SCSIRESIZE <nonce> <MiB>' by growing the disk behind the first scsi-hd
+    device by MiB (QMP block_resize): QEMU's SCSI disk reports the capacity change, and a
+    virtio-scsi device that negotiated VIRTIO_SCSI_F_CHANGE raises a PARAM_CHANGE event."""
+
+    def __init__(self, qmp: QmpClient) -> None:
+        self.qmp = qmp
+        self.resized: list[str] = []  # evidence: 'nonce drive old->new' per change the host made
+
+    def _scsi_drive(self) -> str | None:
+        for parent in ("/machine/peripheral-anon", "/machine/peripheral"):
+            for child in self.qmp.execute("qom-list", {"path": parent}) or []:
+                if str(child.get("type", "")) == "child<scsi-hd>":
+                    return str(self.qmp.execute("qom-get", {"path": f"{parent}/{child['name']}", "property": "drive"}))
+        return None
+
+    def handle_request(self, arguments: str) -> str:
+        """'<nonce> <MiB>' -> 'AVPS-SCSIRESIZE-REPLY <nonce> <MiB> <ok|error:...>'."""
+        parts = arguments.split()
+        if len(parts) != 2 or not parts[1].isdigit() or not 0 < int(parts[1]) <= 64:
+            return "AVPS-SCSIRESIZE-REPLY ? ? malformed-request"
+        nonce, mib = parts[0], int(parts[1])
+        try:
+            drive = self._scsi_drive()
+            if not drive:
+                return f"AVPS-SCSIRESIZE-REPLY {nonce} {mib} error:no-scsi-disk"
+            sizes = [b["inserted"]["image"]["virtual-size"] for b in self.qmp.execute("query-block") or []
+                     if b.get("device") == drive and "inserted" in b]
+            if not sizes:
+                return f"AVPS-SCSIRESIZE-REPLY {nonce} {mib} error:no-medium-in-{drive}"
+            self.qmp.execute("block_resize", {"device": drive, "size": sizes[0] + mib * MIB})
+        except QmpError as exc:
+            return f"AVPS-SCSIRESIZE-REPLY {nonce} {mib} error:{str(exc).replace(' ', '_')[:80]}"
+        self.resized.append(f"{nonce} {drive} {sizes[0]}->{sizes[0] + mib * MIB}")
+        return f"AVPS-SCSIRESIZE-REPLY {nonce} {mib} ok"
+
+
+class HostScsiHotplug:
+    """Answers 'AVPS-SCSIHOTPLUG <nonce> plug|unplug|plugcd|changecd|unplugcd' by adding (QMP
+    blockdev-add of a 1 MiB null-co node, device_add scsi-hd or scsi-cd) or removing
+    (device_del, blockdev-del) one SCSI disk or CD on the bus of the virtio-scsi device, or by
+    changing the CD's medium for a 2 MiB one (tray open, remove, insert, close), so the guest
+    can see which events the host device sends. A plug answers 'ok target=N'."""
+
+    NODE, DEVICE = "avpshotnode", "avpshotdisk"
+    CD_NODE, CD_DEVICE, CD_NODE_2 = "avpshotcdnode", "avpshotcd", "avpshotcdnode2"
+
+    def __init__(self, qmp: QmpClient) -> None:
+        self.qmp = qmp
+        self.changes: list[str] = []  # evidence: 'nonce action' per change the host made
+
+    def _scsi_bus(self) -> str | None:
+        for child in self.qmp.execute("qom-list", {"path": "/machine/peripheral"}) or []:
+            if str(child.get("type", "")) == "child<virtio-scsi-device>":
+                return f"{child['name']}.0"
+        return None
+
+    def _plug(self, driver: str, node: str, device: str) -> str:
+        bus = self._scsi_bus()
+        if bus is None:
+            return "error:no-virtio-scsi-device-with-an-id"
+        self.qmp.execute("blockdev-add", {"driver": "null-co", "node-name": node, "size": MIB})
+        self.qmp.execute("device_add", {"driver": driver, "id": device, "drive": node, "bus": bus})
+        return f"ok target={self.qmp.execute('qom-get', {'path': f'/machine/peripheral/{device}', 'property': 'scsi-id'})}"
+
+    def _change_cd(self) -> str:
+        self.qmp.execute("blockdev-open-tray", {"id": self.CD_DEVICE, "force": True})
+        self.qmp.execute("blockdev-remove-medium", {"id": self.CD_DEVICE})
+        self.qmp.execute("blockdev-add", {"driver": "null-co", "node-name": self.CD_NODE_2, "size": 2 * MIB})
+        self.qmp.execute("blockdev-insert-medium", {"id": self.CD_DEVICE, "node-name": self.CD_NODE_2})
+        self.qmp.execute("blockdev-close-tray", {"id": self.CD_DEVICE})
+        return "ok"
+
+    def _unplug(self, device: str, *nodes: str) -> str:
+        self.qmp.execute("device_del", {"id": device})
+        for node in nodes:
+            try:  # a node stays if QEMU has not let go of it yet (or never had it); the next boot starts afresh
+                self.qmp.execute("blockdev-del", {"node-name": node})
+            except QmpError:
+                pass
+        return "ok"
+
+    def handle_request(self, arguments: str) -> str:
+        """'<nonce> <action>' -> 'AVPS-SCSIHOTPLUG-REPLY <nonce> <action> <ok[ target=N]|error:...>'."""
+        parts = arguments.split()
+        actions = {"plug": lambda: self._plug("scsi-hd", self.NODE, self.DEVICE),
+                   "unplug": lambda: self._unplug(self.DEVICE, self.NODE),
+                   "plugcd": lambda: self._plug("scsi-cd", self.CD_NODE, self.CD_DEVICE),
+                   "changecd": self._change_cd,
+                   "unplugcd": lambda: self._unplug(self.CD_DEVICE, self.CD_NODE, self.CD_NODE_2)}
+        if len(parts) != 2 or parts[1] not in actions:
+            return "AVPS-SCSIHOTPLUG-REPLY ? ? malformed-request"
+        nonce, action = parts
+        try:
+            outcome = actions[action]()
+        except QmpError as exc:
+            outcome = f"error:{str(exc).replace(' ', '_')[:80]}"
+        if outcome.startswith("ok"):
+            self.changes.append(f"{nonce} {action}")
+        return f"AVPS-SCSIHOTPLUG-REPLY {nonce} {action} {outcome}"
+
+
+class HostConsolePort:
+    """Answers 'AVPS-PORTHOTPLUG <nonce> plug|unplug' by plugging one more port (QMP chardev-add
+    of a null chardev, device_add virtserialport) on the virtio-serial bus, or removing it
+    (device_del), so a guest driving its console in multiport mode sees the device's
+    DEVICE_ADD and DEVICE_REMOVE control messages."""
+
+    CHARDEV, DEVICE, NAME = "avpshotchr", "avpshotport", "avps.hotport"
+
+    def __init__(self, qmp: QmpClient) -> None:
+        self.qmp = qmp
+        self.changes: list[str] = []  # evidence: 'nonce plug|unplug' per change the host made
+
+    def handle_request(self, arguments: str) -> str:
+        """'<nonce> plug|unplug' -> 'AVPS-PORTHOTPLUG-REPLY <nonce> <action> <ok|error:...>'."""
+        parts = arguments.split()
+        if len(parts) != 2 or parts[1] not in ("plug", "unplug"):
+            return "AVPS-PORTHOTPLUG-REPLY ? ? malformed-request"
+        nonce, action = parts
+        try:
+            if action == "plug":
+                self.qmp.execute("chardev-add", {"id": self.CHARDEV, "backend": {"type": "null", "data": {}}})
+                self.qmp.execute("device_add", {"driver": "virtserialport", "id": self.DEVICE,
+                                                "chardev": self.CHARDEV, "name": self.NAME})
+            else:
+                self.qmp.execute("device_del", {"id": self.DEVICE})
+        except QmpError as exc:
+            return f"AVPS-PORTHOTPLUG-REPLY {nonce} {action} error:{str(exc).replace(' ', '_')[:80]}"
+        self.changes.append(f"{nonce} {action}")
+        return f"AVPS-PORTHOTPLUG-REPLY {nonce} {action} ok"
