@@ -94,6 +94,9 @@ def test_scsi_resize_grows_the_scsi_disk_by_the_asked_size() -> None:
     assert resize.handle_request("5 1") == "AVPS-SCSIRESIZE-REPLY 5 1 ok"
     assert monitor.commands[-1] == ("block_resize", {"device": "scsidisk0", "size": 17 * 1024 * 1024})
     assert resize.resized == [f"5 scsidisk0 {16 * 1024 * 1024}->{17 * 1024 * 1024}"]
+    before = len(monitor.commands)
+    assert resize.handle_request("6 2") == "AVPS-SCSIRESIZE-REPLY 6 2 ok"  # the drive and its size are known now
+    assert monitor.commands[before:] == [("block_resize", {"device": "scsidisk0", "size": 19 * 1024 * 1024})]
 
 
 def test_scsi_resize_errors_are_replies_not_exceptions() -> None:
@@ -102,43 +105,41 @@ def test_scsi_resize_errors_are_replies_not_exceptions() -> None:
     assert HostScsiResize(ScsiMonitor()).handle_request("4 0") == "AVPS-SCSIRESIZE-REPLY ? ? malformed-request"  # type: ignore[arg-type]
 
 
-class PeripheralMonitor(RecordingMonitor):
-    """Answers qom-list like QEMU with virtio-scsi-device id=scsi0 plugged."""
+class PeripheralMonitor(ScsiMonitor):
+    """Answers like QEMU with virtio-scsi-device id=scsi0 (and the scsi-hd of ScsiMonitor) plugged."""
 
     def execute(self, command: str, arguments: dict[str, Any] | None = None) -> Any:
-        super().execute(command, arguments)
-        if command == "qom-list":
+        if command == "qom-list" and arguments == {"path": "/machine/peripheral"}:
+            self.commands.append((command, arguments))
             return [{"name": "scsi0", "type": "child<virtio-scsi-device>"}]
-        if command == "qom-get":
-            assert arguments in ({"path": "/machine/peripheral/avpshotdisk", "property": "scsi-id"},
-                                 {"path": "/machine/peripheral/avpshotcd", "property": "scsi-id"})
+        if command == "qom-get" and arguments and arguments["property"] == "scsi-id":
+            self.commands.append((command, arguments))
             return 3
-        return {}
+        return super().execute(command, arguments)
 
 
-def test_scsi_hotplug_adds_and_removes_one_disk_on_the_virtio_scsi_bus() -> None:
+def test_scsi_hotplug_runs_its_steps_in_one_request() -> None:
     monitor = PeripheralMonitor()
-    hotplug = HostScsiHotplug(monitor)  # type: ignore[arg-type]
-    assert hotplug.handle_request("8 plug") == "AVPS-SCSIHOTPLUG-REPLY 8 plug ok target=3"
-    assert monitor.commands[-2] == ("device_add", {"driver": "scsi-hd", "id": "avpshotdisk", "drive": "avpshotnode",
-                                                   "bus": "scsi0.0"})
-    assert hotplug.handle_request("8 unplug") == "AVPS-SCSIHOTPLUG-REPLY 8 unplug ok"
-    assert [c for c, _ in monitor.commands[-2:]] == ["device_del", "blockdev-del"]
-    assert hotplug.handle_request("9 plugcd") == "AVPS-SCSIHOTPLUG-REPLY 9 plugcd ok target=3"
-    assert monitor.commands[-2][1]["driver"] == "scsi-cd"
-    assert hotplug.handle_request("9 changecd") == "AVPS-SCSIHOTPLUG-REPLY 9 changecd ok"
-    assert [c for c, _ in monitor.commands[-5:]] == ["blockdev-open-tray", "blockdev-remove-medium", "blockdev-add",
-                                                      "blockdev-insert-medium", "blockdev-close-tray"]
-    assert hotplug.handle_request("9 unplugcd") == "AVPS-SCSIHOTPLUG-REPLY 9 unplugcd ok"
-    assert [c for c, _ in monitor.commands[-3:]] == ["device_del", "blockdev-del", "blockdev-del"]
-    assert hotplug.changes == ["8 plug", "8 unplug", "9 plugcd", "9 changecd", "9 unplugcd"]
+    hotplug = HostScsiHotplug(monitor, HostScsiResize(monitor))  # type: ignore[arg-type]
+    assert hotplug.handle_request("8 plug+mark") == "AVPS-SCSIHOTPLUG-REPLY 8 plug+mark ok target=3"
+    added = [a for c, a in monitor.commands if c == "device_add"]
+    assert added == [{"driver": "scsi-hd", "id": "avpshotdisk", "drive": "avpshotnode", "bus": "scsi0.0"}]
+    assert monitor.commands[-1] == ("block_resize", {"device": "scsidisk0", "size": 17 * 1024 * 1024})
+    assert hotplug.handle_request("9 plugcd+changecd+unplugcd") == \
+        "AVPS-SCSIHOTPLUG-REPLY 9 plugcd+changecd+unplugcd ok target=3"
+    names = [c for c, _ in monitor.commands]
+    assert names[-2:] == ["blockdev-change-medium", "device_del"]
+    assert monitor.commands[-2][1]["filename"] == 'json:{"driver": "null-co", "size": 2097152}'
+    assert hotplug.changes == ["8 plug", "8 mark", "9 plugcd", "9 changecd", "9 unplugcd"]
 
 
 def test_scsi_hotplug_errors_are_replies_not_exceptions() -> None:
-    quiet, refusing = HostScsiHotplug(RecordingMonitor()), HostScsiHotplug(RecordingMonitor("gone"))  # type: ignore[arg-type]
-    assert quiet.handle_request("2 plug") == "AVPS-SCSIHOTPLUG-REPLY 2 plug error:no-virtio-scsi-device-with-an-id"
-    assert refusing.handle_request("2 unplug") == "AVPS-SCSIHOTPLUG-REPLY 2 unplug error:gone"
-    assert quiet.handle_request("2 eject") == "AVPS-SCSIHOTPLUG-REPLY ? ? malformed-request"
+    quiet = HostScsiHotplug(RecordingMonitor(), HostScsiResize(RecordingMonitor()))  # type: ignore[arg-type]
+    refusing = HostScsiHotplug(RecordingMonitor("gone"), HostScsiResize(RecordingMonitor("gone")))  # type: ignore[arg-type]
+    assert quiet.handle_request("2 plug") == "AVPS-SCSIHOTPLUG-REPLY 2 plug error:plug:no_virtio-scsi_device_with_an_id"
+    assert refusing.handle_request("2 unplug+mark") == "AVPS-SCSIHOTPLUG-REPLY 2 unplug+mark error:unplug:gone"
+    assert quiet.handle_request("2 mark") == "AVPS-SCSIHOTPLUG-REPLY 2 mark error:mark:error:no-scsi-disk"
+    assert quiet.handle_request("2 plug+eject") == "AVPS-SCSIHOTPLUG-REPLY ? ? malformed-request"
     assert quiet.changes == [] and refusing.changes == []
 
 

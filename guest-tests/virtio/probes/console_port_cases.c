@@ -14,7 +14,7 @@
 #define C_OVQ 3
 #define CTRL_SLOTS 8
 #define COLLECT_US 1000000
-#define QUIET_US 30000
+#define QUIET_US 3000
 
 struct console_control {
 	uint32_t id;

@@ -4,7 +4,7 @@
 #include "statements.h"
 
 #define ECHO_WAIT_US 1000000
-#define STRAGGLER_WAIT_US 20000
+#define STRAGGLER_WAIT_US 2000
 #define ICMP_CHECKSUM (14 + 20 + 2)
 #define BAD_IDENT 0x6b01
 #define GOOD_IDENT 0x6b02

@@ -9,7 +9,7 @@
 #define NET_CTRL_MAC_TABLE_SET 0
 #define NET_OK 0
 #define MARKER_WAIT_US 1000000
-#define STRAGGLER_WAIT_US 20000
+#define STRAGGLER_WAIT_US 2000
 
 #define MAC_FILTERING(n) NET_OP("Control Virtqueue / Setting MAC Address Filtering #" #n)
 

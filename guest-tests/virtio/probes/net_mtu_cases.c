@@ -9,7 +9,7 @@
 #define GSO_ECN 0x80
 #define MAX_FRAGMENTS 4
 #define ECHO_WAIT_US 1000000
-#define STRAGGLER_WAIT_US 20000
+#define STRAGGLER_WAIT_US 2000
 
 static uint8_t frames[MAX_FRAGMENTS][NETF_FRAME_MAX] __attribute__((aligned(16)));
 static uint32_t lens[MAX_FRAGMENTS];

@@ -34,14 +34,17 @@ static bool host_resizes_disk(uint32_t nonce, char *reply, size_t size)
 	return host_link_request(request, prefix, reply, size, 5000) && __builtin_strcmp(reply + __builtin_strlen(prefix), "ok") == 0;
 }
 
-/* The host hot-plugs, removes or changes the medium of a SCSI disk or CD ('plug', 'unplug',
- * 'plugcd', 'changecd', 'unplugcd');
+/* The host runs hot-plug steps ('plug', 'unplug', 'plugcd', 'changecd', 'unplugcd', 'mark': grow
+ * the disk, joined by '+') in one round trip;
  * *target (if not NULL) gets the plugged device's SCSI target. */
 static bool host_hotplug(uint32_t nonce, const char *action, uint32_t *target, char *reply, size_t size)
 {
-	char request[48], prefix[48];
-	text_format(request, sizeof(request), "AVPS-SCSIHOTPLUG %x %s", nonce, action);
-	text_format(prefix, sizeof(prefix), "AVPS-SCSIHOTPLUG-REPLY %x %s ", nonce, action);
+	char request[96], prefix[96];
+	if (text_format(request, sizeof(request), "AVPS-SCSIHOTPLUG %x %s", nonce, action) >= (int)sizeof(request) ||
+	    text_format(prefix, sizeof(prefix), "AVPS-SCSIHOTPLUG-REPLY %x %s ", nonce, action) >= (int)sizeof(prefix)) {
+		text_format(reply, size, "probe: request for '%s' too long", action);
+		return false;
+	}
 	if (!host_link_request(request, prefix, reply, size, 5000))
 		return false;
 	const char *outcome = reply + __builtin_strlen(prefix);
@@ -129,57 +132,75 @@ out:
 	vs_close(&s);
 }
 
-/* The host hot-plugs (or unplugs) a SCSI disk, then grows the first disk as a marker; every
- * event up to the marker's PARAM_CHANGE is checked. False when the case cannot go on. */
-static bool hotplug_then_marker(struct vsession *s, uint32_t nonce, const char *action)
+/* Reads events until `marks` PARAM_CHANGEs for targets other than `skip_target` came (the
+ * host's markers), checking each event before them with `bad`; false when the case failed. */
+static bool events_until_markers(struct vsession *s, int marks, uint32_t skip_target,
+				 bool (*bad)(const struct scsi_event *ev, uint32_t target), const char *what)
 {
-	char reply[120];
-	if (!host_hotplug(nonce, action, NULL, reply, sizeof(reply))) {
-		probe_skip("host cannot hot-plug a SCSI disk (%s): %s", action, reply);   /* no such host service here */
-		return false;
-	}
-	if (!host_resizes_disk(nonce, reply, sizeof(reply)))
-		return probe_check(false, "%s: the host's marker resize failed: %s", vdev_name(s->d), reply);
 	struct scsi_event ev;
-	for (int seen = 0; seen < 8; seen++) {
+	for (int seen = 0; seen < 2 * EVENT_SLOTS; seen++) {
 		int got = next_event(s, 1000000, &ev);
 		if (got < 0)
 			return false;
-		if (!probe_check(got > 0, "%s: no PARAM_CHANGE within 1 s of the host's resize after the %s", vdev_name(s->d),
-				 action))
+		if (!probe_check(got > 0, "%s: %d marker PARAM_CHANGE(s) missing 1 s after %s", vdev_name(s->d), marks, what))
 			return false;
-		uint32_t type = ev.event & ~SCSI_T_EVENTS_MISSED;
-		if (!probe_check(!(type == SCSI_T_TRANSPORT_RESET &&
-				   (ev.reason == SCSI_EVT_RESET_RESCAN || ev.reason == SCSI_EVT_RESET_REMOVED)),
-				 "%s: TRANSPORT_RESET with reason %u (RESCAN 1 / REMOVED 2) after a hot-%s, although "
-				 "VIRTIO_SCSI_F_HOTPLUG was not negotiated", vdev_name(s->d), ev.reason, action))
+		if (bad(&ev, skip_target))
 			return false;
-		if (type == SCSI_T_PARAM_CHANGE)
+		if ((ev.event & ~SCSI_T_EVENTS_MISSED) == SCSI_T_PARAM_CHANGE && ev.lun[1] != skip_target && --marks == 0)
 			return true;
 	}
-	return probe_check(false, "%s: 8 events after the %s, none the marker's PARAM_CHANGE", vdev_name(s->d), action);
+	return probe_check(false, "%s: %d events after %s without the host's marker PARAM_CHANGE", vdev_name(s->d),
+			   2 * EVENT_SLOTS, what);
 }
 
-PROBE_CASE(scsi_no_hotplug_events, "virtio.scsi.no_hotplug_events_without_feature", AVPS_CHECKS("with VIRTIO_SCSI_F_CHANGE but not HOTPLUG negotiated, the host hot-plugging and then removing a SCSI disk brings no TRANSPORT_RESET with reason RESCAN or REMOVED before the PARAM_CHANGE of a resize the host makes right after"),
+static bool hotplug_event(const struct scsi_event *ev, uint32_t target)
+{
+	(void)target;
+	uint32_t type = ev->event & ~SCSI_T_EVENTS_MISSED;
+	return !probe_check(!(type == SCSI_T_TRANSPORT_RESET &&
+			      (ev->reason == SCSI_EVT_RESET_RESCAN || ev->reason == SCSI_EVT_RESET_REMOVED)),
+			    "TRANSPORT_RESET with reason %u (RESCAN 1 / REMOVED 2) for target %u after the host's hot-plug, "
+			    "although VIRTIO_SCSI_F_HOTPLUG was not negotiated", ev->reason, ev->lun[1]);
+}
+
+static bool mmc_param_change(const struct scsi_event *ev, uint32_t cd)
+{
+	return !probe_check(!((ev->event & ~SCSI_T_EVENTS_MISSED) == SCSI_T_PARAM_CHANGE && ev->lun[1] == cd),
+			    "PARAM_CHANGE (reason 0x%x) for target %u, the SCSI CD (an MMC device), after the host changed "
+			    "its medium", ev->reason, cd);
+}
+
+/* Opens the SCSI device with CHANGE (not HOTPLUG) negotiated and eventq supplied. */
+static struct vdev *events_open(struct vsession *s)
+{
+	struct vdev *d = vs_device(VIRTIO_ID_SCSI, "SCSI host device");
+	if (!d)
+		return NULL;
+	if (!(d->t.offered & VIRTIO_BIT(SCSI_F_CHANGE))) {
+		probe_skip("%s does not offer VIRTIO_SCSI_F_CHANGE (its PARAM_CHANGE marks the end of the check)", vdev_name(d));
+		return NULL;
+	}
+	if (!vs_open(s, d, VIRTIO_BIT(SCSI_F_CHANGE), 3, VIRTQ_SPLIT, 8, VS_DRIVER_OK))
+		return NULL;
+	for (int i = 0; i < EVENT_SLOTS; i++)
+		post_event_buffer(s, i);
+	vmmio_notify(s->t, &s->q[SCSI_EVENTQ]);
+	return d;
+}
+
+PROBE_CASE(scsi_no_hotplug_events, "virtio.scsi.no_hotplug_events_without_feature", AVPS_CHECKS("with VIRTIO_SCSI_F_CHANGE but not HOTPLUG negotiated, the host hot-plugging and then removing a SCSI disk brings no TRANSPORT_RESET with reason RESCAN or REMOVED before the PARAM_CHANGE of a resize the host makes right after each"),
 	   DT "SCSI Host Device / Device Operation / Device Operation: eventq #3")
 static void scsi_no_hotplug_events(void)
 {
-	struct vdev *d = vs_device(VIRTIO_ID_SCSI, "SCSI host device");
 	struct vsession s;
-	if (!d)
+	char reply[120];
+	if (!events_open(&s))
 		return;
-	if (!(d->t.offered & VIRTIO_BIT(SCSI_F_CHANGE))) {
-		probe_skip("%s does not offer VIRTIO_SCSI_F_CHANGE (its PARAM_CHANGE marks the end of the check)", vdev_name(d));
-		return;
-	}
-	if (!vs_open(&s, d, VIRTIO_BIT(SCSI_F_CHANGE), 3, VIRTQ_SPLIT, 8, VS_DRIVER_OK))
-		return;
-	for (int i = 0; i < EVENT_SLOTS; i++)
-		post_event_buffer(&s, i);
-	vmmio_notify(s.t, &s.q[SCSI_EVENTQ]);
 	uint32_t nonce = ((uint32_t)timer_count() & 0xffffu) << 8;
-	if (hotplug_then_marker(&s, nonce, "plug"))
-		hotplug_then_marker(&s, nonce + 1, "unplug");
+	if (!host_hotplug(nonce, "plug+mark+unplug+mark", NULL, reply, sizeof(reply)))
+		probe_skip("host cannot hot-plug a SCSI disk: %s", reply);   /* no such host service here */
+	else
+		events_until_markers(&s, 2, 0xffffffffu, hotplug_event, "the host's hot-plug and removal");
 	vs_close(&s);
 }
 
@@ -187,48 +208,15 @@ PROBE_CASE(scsi_no_mmc_param_change, "virtio.scsi.no_param_change_for_mmc", AVPS
 	   DT "SCSI Host Device / Device Operation / Device Operation: eventq #4")
 static void scsi_no_mmc_param_change(void)
 {
-	struct vdev *d = vs_device(VIRTIO_ID_SCSI, "SCSI host device");
 	struct vsession s;
-	struct scsi_event ev;
 	char reply[120];
 	uint32_t cd = 0;
-	if (!d)
+	if (!events_open(&s))
 		return;
-	if (!(d->t.offered & VIRTIO_BIT(SCSI_F_CHANGE))) {
-		probe_skip("%s does not offer VIRTIO_SCSI_F_CHANGE", vdev_name(d));
-		return;
-	}
-	if (!vs_open(&s, d, VIRTIO_BIT(SCSI_F_CHANGE), 3, VIRTQ_SPLIT, 8, VS_DRIVER_OK))
-		return;
-	for (int i = 0; i < EVENT_SLOTS; i++)
-		post_event_buffer(&s, i);
-	vmmio_notify(s.t, &s.q[SCSI_EVENTQ]);
 	uint32_t nonce = (((uint32_t)timer_count() & 0xffffu) << 8) | 0x80;
-	if (!host_hotplug(nonce, "plugcd", &cd, reply, sizeof(reply))) {
-		probe_skip("host cannot hot-plug a SCSI CD: %s", reply);   /* no such host service here */
-		goto out;
-	}
-	if (!probe_check(host_hotplug(nonce + 1, "changecd", NULL, reply, sizeof(reply)), "%s: the host could not "
-			 "change the CD's medium: %s", vdev_name(d), reply) ||
-	    !probe_check(host_resizes_disk(nonce + 2, reply, sizeof(reply)), "%s: the host's marker resize failed: %s",
-			 vdev_name(d), reply))
-		goto unplug;
-	for (int seen = 0; seen < 8; seen++) {
-		int got = next_event(&s, 1000000, &ev);
-		if (got < 0 || !probe_check(got > 0, "%s: no PARAM_CHANGE within 1 s of the host growing the disk",
-					     vdev_name(d)))
-			break;
-		if ((ev.event & ~SCSI_T_EVENTS_MISSED) != SCSI_T_PARAM_CHANGE)
-			continue;
-		if (!probe_check(ev.lun[1] != cd, "%s: PARAM_CHANGE (reason 0x%x) for target %u, the SCSI CD (an MMC "
-				 "device), after the host changed its medium", vdev_name(d), ev.reason, cd))
-			break;
-		probe_diag("%s: CD at target %u: medium changed, no PARAM_CHANGE for it; the disk's came (target %u)",
-			   vdev_name(d), cd, ev.lun[1]);
-		break;
-	}
-unplug:
-	host_hotplug(nonce + 3, "unplugcd", NULL, reply, sizeof(reply));
-out:
+	if (!host_hotplug(nonce, "plugcd+changecd+mark+unplugcd", &cd, reply, sizeof(reply)))
+		probe_skip("host cannot hot-plug a SCSI CD and change its medium: %s", reply);   /* no such host service here */
+	else if (events_until_markers(&s, 1, cd, mmc_param_change, "the host's CD medium change"))
+		probe_diag("%s: CD at target %u: medium changed, no PARAM_CHANGE for it before the disk's", vdev_name(s.d), cd);
 	vs_close(&s);
 }

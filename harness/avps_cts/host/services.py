@@ -128,7 +128,7 @@ class HostServices:
             handlers["AVPS-ANNOUNCE"] = self.host_announce.handle_request
             handlers["AVPS-BALLOONSTATS"] = self.host_balloon_stats.handle_request
             self.host_scsi_resize = HostScsiResize(monitor)
-            self.host_scsi_hotplug = HostScsiHotplug(monitor)
+            self.host_scsi_hotplug = HostScsiHotplug(monitor, self.host_scsi_resize)
             self.host_console_port = HostConsolePort(monitor)
             handlers["AVPS-SCSIRESIZE"] = self.host_scsi_resize.handle_request
             handlers["AVPS-SCSIHOTPLUG"] = self.host_scsi_hotplug.handle_request
