@@ -1,4 +1,4 @@
-/* Crypto HASH and MAC data request statement cases (VIRTIO 1.2 §5.9.7.3, §5.9.7.4): every request the device completes carries a status its service defines. */
+/* Crypto HASH and MAC data request statement cases (VIRTIO 1.2 §5.9.7.3, §5.9.7.4): every request is answered with a status its service defines; SHA-1 and HMAC-SHA1 known answers. */
 #include "probe.h"
 #include "session.h"
 #include "statements.h"
@@ -51,8 +51,8 @@ struct digest_data {
 static struct digest_ctrl ctrl __attribute__((aligned(16)));
 static struct digest_session_input input __attribute__((aligned(16)));
 static struct digest_data data __attribute__((aligned(16)));
-static uint8_t auth_key[16] __attribute__((aligned(16)));
-static uint8_t message[4] __attribute__((aligned(16))) = "abc";
+static uint8_t auth_key[20] __attribute__((aligned(16)));   /* RFC 2202 HMAC-SHA1 test case 1: 20 x 0x0b */
+static uint8_t message[16] __attribute__((aligned(16)));
 static uint8_t result[RESULT_LEN] __attribute__((aligned(16)));
 static volatile uint8_t status_byte __attribute__((aligned(16)));
 static volatile uint8_t destroy_status __attribute__((aligned(16)));
@@ -89,8 +89,7 @@ static bool create_session(struct vsession *s, int cq, const struct digest_servi
 	e[n++] = (struct vbuf){ &ctrl, sizeof(ctrl), false };
 	if (svc->service == SERVICE_MAC) {
 		ctrl.u.session.auth_key_len = sizeof(auth_key);
-		for (uint32_t i = 0; i < sizeof(auth_key); i++)
-			auth_key[i] = (uint8_t)(0x0b + i);
+		__builtin_memset(auth_key, 0x0b, sizeof(auth_key));
 		e[n++] = (struct vbuf){ auth_key, sizeof(auth_key), false };
 	}
 	e[n++] = (struct vbuf){ &input, sizeof(input), true };
@@ -112,6 +111,27 @@ static void destroy_session(struct vsession *s, int cq, const struct digest_serv
 	vs_call(s, cq, e, 2, VIRTQ_CHAIN_DIRECT, &u, "DESTROY_SESSION");
 }
 
+/* One session-mode HASH or MAC data request over `text` on data queue 0: the status byte (the
+ * digest in `result`), -1 without a valid used entry. */
+static int data_request(struct vsession *s, const struct digest_service *svc, uint32_t algo, uint64_t session,
+			const char *text)
+{
+	struct virtq_used u;
+	uint32_t len = (uint32_t)__builtin_strlen(text);
+	__builtin_memcpy(message, text, len);
+	__builtin_memset(&data, 0, sizeof(data));
+	data.opcode = OPCODE(svc->service, DATA_REQUEST);
+	data.algo = algo;
+	data.session_id = session;
+	data.src_data_len = len;
+	data.hash_result_len = RESULT_LEN;
+	__builtin_memset(result, 0xa5, sizeof(result));
+	status_byte = 0xff;
+	struct vbuf e[4] = { { &data, sizeof(data), false }, { message, len, false }, { result, RESULT_LEN, true },
+			     { (void *)&status_byte, 1, true } };
+	return vs_call(s, 0, e, 4, VIRTQ_CHAIN_DIRECT, &u, "data request") ? status_byte : -1;
+}
+
 /* One HASH or MAC data request over "abc" in session mode: with a session the device created,
  * or (when it refuses every session) with an ID it never issued, for which VIRTIO defines
  * INVSESS. The device must answer OK, NOTSUPP, INVSESS or ERR. */
@@ -119,7 +139,6 @@ static void digest_request_status(const struct digest_service *svc)
 {
 	struct vdev *d = vs_device(VIRTIO_ID_CRYPTO, "crypto device");
 	struct vsession s;
-	struct virtq_used u;
 	if (!d)
 		return;
 	uint32_t services = (uint32_t)vmmio_config(&d->t, CRYPTO_SERVICES, 4);
@@ -139,22 +158,12 @@ static void digest_request_status(const struct digest_service *svc)
 	bool session = algo > 0 && create_session(&s, cq, svc, (uint32_t)algo, &id, &created);
 	if (!session)
 		id = NEVER_ISSUED;
-	__builtin_memset(&data, 0, sizeof(data));
-	data.opcode = OPCODE(svc->service, DATA_REQUEST);
-	data.algo = algo > 0 ? (uint32_t)algo : 0;
-	data.session_id = id;
-	data.src_data_len = 3;
-	data.hash_result_len = RESULT_LEN;
-	__builtin_memset(result, 0xa5, sizeof(result));
-	status_byte = 0xff;
-	struct vbuf e[4] = { { &data, sizeof(data), false }, { message, 3, false }, { result, RESULT_LEN, true },
-			     { (void *)&status_byte, 1, true } };
-	if (vs_call(&s, 0, e, 4, VIRTQ_CHAIN_DIRECT, &u, "data request")) {
-		uint8_t st = status_byte;
-		probe_diag("%s: %s algorithm %d, %s: data request status %u", vdev_name(d), svc->name, algo,
+	int st = data_request(&s, svc, algo > 0 ? (uint32_t)algo : 0, id, "abc");
+	if (st >= 0) {
+		probe_diag("%s: %s algorithm %d, %s: data request status %d", vdev_name(d), svc->name, algo,
 			   session ? "in a session the device created" : "session refused, an ID never issued", st);
 		probe_check(st == ST_OK || st == ST_NOTSUPP || st == ST_INVSESS || st == ST_ERR,
-			    "%s: %s data request (algorithm %d, %s, CREATE_SESSION status %u): status %u is none of "
+			    "%s: %s data request (algorithm %d, %s, CREATE_SESSION status %u): status %d is none of "
 			    "OK, NOTSUPP, INVSESS, ERR", vdev_name(d), svc->name, algo, session ? "session" : "no session",
 			    created, st);
 	}
@@ -177,4 +186,67 @@ static void crypto_mac_status(void)
 {
 	static const struct digest_service mac = { SERVICE_MAC, CRYPTO_MAC_ALGOS_L, CRYPTO_MAC_ALGOS_H, "MAC" };
 	digest_request_status(&mac);
+}
+
+#define SHA1 2        /* VIRTIO_CRYPTO_HASH_SHA1 */
+#define HMAC_SHA1 2   /* VIRTIO_CRYPTO_MAC_HMAC_SHA1 */
+
+/* A known answer in a session of `algo`: SKIP when the device does not advertise it or refuses
+ * the session (advertised_services_usable judges that), else status OK and the digest. */
+static void known_answer(const struct digest_service *svc, int algo, const char *text, const uint8_t want[RESULT_LEN],
+			 const char *name)
+{
+	struct vdev *d = vs_device(VIRTIO_ID_CRYPTO, "crypto device");
+	struct vsession s;
+	uint64_t id = 0;
+	uint32_t created = 0;
+	if (!d)
+		return;
+	uint32_t services = (uint32_t)vmmio_config(&d->t, CRYPTO_SERVICES, 4);
+	uint32_t mask = (uint32_t)vmmio_config(&d->t, svc->mask_lo, 4);
+	if (!(services & (1u << svc->service)) || !((mask >> algo) & 1)) {
+		probe_skip("%s does not advertise %s (crypto_services 0x%x, %s mask 0x%x)", vdev_name(d), name, services,
+			   svc->name, mask);
+		return;
+	}
+	uint32_t dataqs = (uint32_t)vmmio_config(&d->t, 4, 4);
+	if (!probe_check(dataqs >= 1 && dataqs + 1 <= VS_MAX_QUEUES, "%s: max_dataqueues %u: the probe drives 1..%d",
+			 vdev_name(d), dataqs, VS_MAX_QUEUES - 1) ||
+	    !vs_open(&s, d, 0, (int)dataqs + 1, VIRTQ_SPLIT, 8, VS_DRIVER_OK))
+		return;
+	int cq = (int)dataqs;
+	if (!create_session(&s, cq, svc, (uint32_t)algo, &id, &created)) {
+		if (created != 0xffffffffu)
+			probe_skip("%s refuses a %s session (status %u): no digest to check", vdev_name(d), name, created);
+		goto out;
+	}
+	int st = data_request(&s, svc, (uint32_t)algo, id, text);
+	if (st >= 0)
+		probe_check(st == ST_OK && __builtin_memcmp(result, want, RESULT_LEN) == 0, "%s: %s of '%s': status %d, "
+			    "digest %02x%02x%02x%02x.. expected %02x%02x%02x%02x..", vdev_name(d), name, text, st, result[0],
+			    result[1], result[2], result[3], want[0], want[1], want[2], want[3]);
+	destroy_session(&s, cq, svc, id);
+out:
+	vs_close(&s);
+}
+
+PROBE_CASE(crypto_sha1_kat, "virtio.crypto.hash_sha1_known_answer", AVPS_CHECKS("in a SHA-1 session the device created, a HASH data request over 'abc' answers OK with the FIPS 180 digest a9993e36..9cd0d89d in hash_result (SKIP when SHA-1 is not advertised or its session is refused)"),
+	   DT "Crypto Device / Device Operation / HASH Service Operation #1",
+	   DT "Crypto Device / Device Operation / HASH Service Operation #3")
+static void crypto_sha1_kat(void)
+{
+	static const struct digest_service hash = { SERVICE_HASH, CRYPTO_HASH_ALGOS, 0, "HASH" };
+	static const uint8_t want[RESULT_LEN] = { 0xa9, 0x99, 0x3e, 0x36, 0x47, 0x06, 0x81, 0x6a, 0xba, 0x3e,
+						  0x25, 0x71, 0x78, 0x50, 0xc2, 0x6c, 0x9c, 0xd0, 0xd8, 0x9d };
+	known_answer(&hash, SHA1, "abc", want, "SHA-1");
+}
+
+PROBE_CASE(crypto_hmac_sha1_kat, "virtio.crypto.mac_hmac_sha1_known_answer", AVPS_CHECKS("in an HMAC-SHA1 session with the RFC 2202 test case 1 key (20 x 0x0b) the device created, a MAC data request over 'Hi There' answers OK with b6173186..f146be00 in hash_result (SKIP when HMAC-SHA1 is not advertised or its session is refused)"),
+	   DT "Crypto Device / Device Operation / MAC Service Operation #2")
+static void crypto_hmac_sha1_kat(void)
+{
+	static const struct digest_service mac = { SERVICE_MAC, CRYPTO_MAC_ALGOS_L, CRYPTO_MAC_ALGOS_H, "MAC" };
+	static const uint8_t want[RESULT_LEN] = { 0xb6, 0x17, 0x31, 0x86, 0x55, 0x05, 0x72, 0x64, 0xe2, 0x8b,
+						  0xc0, 0xb6, 0xfb, 0x37, 0x8c, 0x8e, 0xf1, 0x46, 0xbe, 0x00 };
+	known_answer(&mac, HMAC_SHA1, "Hi There", want, "HMAC-SHA1");
 }
