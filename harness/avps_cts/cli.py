@@ -327,12 +327,15 @@ def cmd_requirements(args: argparse.Namespace) -> int:
         print(f"catalogue: {len(catalogue.avps)} AVPS areas, {len(catalogue.virtio)} VIRTIO statements, "
               f"{len(catalogue.vbsa)} VBSA rules: valid")
         return 0
-    pairs = [(c.case_id, list(c.requirements)) for c in _manifest(Path(args.build)).cases]
     run = None
-    if args.rest:  # 'requirements trace --results X': options after the action land in rest
+    if args.rest:  # 'requirements trace --build B --results X' (make trace): options after the action land in rest
         extra = argparse.ArgumentParser(prog=f"avps-cts requirements {args.action}")
         extra.add_argument("--results")
-        args.results = extra.parse_args(args.rest).results or args.results
+        extra.add_argument("--build")
+        late = extra.parse_args(args.rest)
+        args.results = late.results or args.results
+        args.build = late.build or args.build
+    pairs = [(c.case_id, list(c.requirements)) for c in _manifest(Path(args.build)).cases]
     if args.results:
         from .reports.compare import CompareError, results_path
         try:

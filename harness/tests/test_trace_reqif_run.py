@@ -58,3 +58,12 @@ def test_trace_takes_titles_levels_and_verdicts_from_a_run(build: Path, tmp_path
     cells = [c.strip() for c in row.split("|")[1:-1]]
     assert cells[1].startswith("Power") and cells[2] == "mandatory" and cells[-1] == "fail"
     assert cli.main(["requirements", "--build", str(copy), "trace", "--results", str(tmp_path / "none")]) == 2
+
+
+def test_trace_takes_the_build_folder_after_the_action_as_make_trace_passes_it(build: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "build"
+    copy.mkdir()
+    for folder in ("guest", "probes", "probes-uefi"):
+        (copy / folder).symlink_to(build / folder)
+    assert cli.main(["requirements", "trace", "--build", str(copy)]) == 0
+    assert (copy / "trace.md").exists()

@@ -90,6 +90,14 @@ bool host_link_request(const char *request, const char *reply_prefix, char *repl
 		text_format(reply, size, "console did not take the request line");
 		return false;
 	}
+	return host_link_await(reply_prefix, reply, size, timeout_ms);
+}
+
+bool host_link_await(const char *reply_prefix, char *reply, size_t size, int timeout_ms)
+{
+	struct virtq_used u;
+	if (!open_link(reply, size))
+		return false;
 	uint64_t end = vmmio_now_us(link.t) + (uint64_t)timeout_ms * 1000;
 	while (vmmio_now_us(link.t) < end) {
 		enum virtq_result r = vmmio_wait_used(link.t, &link.q[0], 10000, &u);

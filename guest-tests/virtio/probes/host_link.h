@@ -10,5 +10,7 @@
  * when there is no console device, the port cannot be driven or no reply comes. */
 bool host_link_request(const char *request, const char *reply_prefix, char *reply, size_t size,
 		       int timeout_ms);
+/* Waits like host_link_request without sending (the request went to the host another way). */
+bool host_link_await(const char *reply_prefix, char *reply, size_t size, int timeout_ms);
 
 #endif

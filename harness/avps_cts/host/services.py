@@ -10,7 +10,7 @@ from typing import Iterator
 from ..profiles import PlatformConfig
 from . import disk_content
 from .console_echo import EchoResponder, RequestHandler
-from .device_changes import HostAnnounce, HostBalloon, HostBalloonStats
+from .device_changes import HostAnnounce, HostBalloon, HostBalloonStats, HostConsolePort, HostScsiHotplug, HostScsiResize
 from .files import SharedDirectories
 from .input_events import HostInput
 from .net_echo import TcpEchoServer
@@ -47,6 +47,9 @@ class HostServices:
         self.host_balloon: HostBalloon | None = None
         self.host_announce: HostAnnounce | None = None
         self.host_balloon_stats: HostBalloonStats | None = None
+        self.host_scsi_resize: HostScsiResize | None = None
+        self.host_scsi_hotplug: HostScsiHotplug | None = None
+        self.host_console_port: HostConsolePort | None = None
 
     # ---- placeholders -------------------------------------------------------------------------
     def placeholders(self, kind: str) -> list[str]:
@@ -108,7 +111,8 @@ class HostServices:
 
     def _request_handlers(self) -> dict[str, RequestHandler]:
         """What the console responders answer besides echo: AVPS-INPUT/-SCREEN/-BALLOON/-ANNOUNCE/
-        -BALLOONSTATS through the first QMP monitor, AVPS-FILE, AVPS-DISK."""
+        -BALLOONSTATS/-SCSIRESIZE/-SCSIHOTPLUG/-PORTHOTPLUG through the first QMP monitor, AVPS-FILE,
+        AVPS-DISK."""
         handlers: dict[str, RequestHandler] = {}
         self.monitors = [QmpClient(self.scratch / f"{name}.qmp") for name in self.placeholders("qmp")]
         if self.monitors:
@@ -123,6 +127,12 @@ class HostServices:
             handlers["AVPS-BALLOON"] = self.host_balloon.handle_request
             handlers["AVPS-ANNOUNCE"] = self.host_announce.handle_request
             handlers["AVPS-BALLOONSTATS"] = self.host_balloon_stats.handle_request
+            self.host_scsi_resize = HostScsiResize(monitor)
+            self.host_scsi_hotplug = HostScsiHotplug(monitor, self.host_scsi_resize)
+            self.host_console_port = HostConsolePort(monitor)
+            handlers["AVPS-SCSIRESIZE"] = self.host_scsi_resize.handle_request
+            handlers["AVPS-SCSIHOTPLUG"] = self.host_scsi_hotplug.handle_request
+            handlers["AVPS-PORTHOTPLUG"] = self.host_console_port.handle_request
         if self.shares.seeds:
             handlers["AVPS-FILE"] = self.shares.handle_request
         if self.placeholders("nonce"):
@@ -184,4 +194,8 @@ class HostServices:
             evidence["screen_seen"] = self.host_screen.seen
             evidence["balloon_targets_set"] = self.host_balloon.requested
             evidence["announcements_requested"] = self.host_announce.requested
+        if self.host_scsi_resize and self.host_scsi_hotplug and self.host_console_port:
+            evidence["scsi_disks_resized"] = self.host_scsi_resize.resized
+            evidence["scsi_hotplug_changes"] = self.host_scsi_hotplug.changes
+            evidence["console_port_changes"] = self.host_console_port.changes
         return evidence
