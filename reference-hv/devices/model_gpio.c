@@ -38,6 +38,10 @@ enum gpio_fault {
 	GPIO_FAULT_DUPLICATE_NAMES,
 	GPIO_FAULT_VALUE_UNFILLED,
 	GPIO_FAULT_IRQ_WHILE_DISABLED,
+	GPIO_FAULT_NAMES_SIZE_WRONG,
+	GPIO_FAULT_LATCH_KEPT_ON_DISABLE,
+	GPIO_FAULT_DISABLE_KEEPS_BUFFER,
+	GPIO_FAULT_DIRECTION_NONE_KEEPS_STATE,
 	GPIO_FAULT_COUNT,
 };
 
@@ -52,6 +56,14 @@ static const struct vdev_fault gpio_faults[GPIO_FAULT_COUNT] = {
 		"VIRTIO-1.2: Device Types / GPIO Device / requestq Operation #1" },
 	[GPIO_FAULT_IRQ_WHILE_DISABLED] = { "irq-while-disabled",
 		"VIRTIO-1.2: Device Types / GPIO Device / eventq Operation #1" },
+	[GPIO_FAULT_NAMES_SIZE_WRONG] = { "names-size-wrong",
+		"VIRTIO-1.2: Device Types / GPIO Device / requestq Operation #4" },
+	[GPIO_FAULT_LATCH_KEPT_ON_DISABLE] = { "latch-kept-on-disable",
+		"VIRTIO-1.2: Device Types / GPIO Device / requestq Operation #12" },
+	[GPIO_FAULT_DISABLE_KEEPS_BUFFER] = { "disable-keeps-buffer",
+		"VIRTIO-1.2: Device Types / GPIO Device / eventq Operation #2" },
+	[GPIO_FAULT_DIRECTION_NONE_KEEPS_STATE] = { "direction-none-keeps-state",
+		"VIRTIO-1.2: Device Types / GPIO Device / requestq Operation #9" },
 };
 
 /* An eventq buffer the device holds until its line's interrupt fires (the line is then unmasked). */
@@ -110,8 +122,10 @@ static bool gpio_create(struct vdev *dev, const char *options, char *err, size_t
 	/* config: le16 ngpio, u8 padding[2], le32 gpio_names_size */
 	dev->config_size = 8;
 	uint16_t ngpio = (uint16_t)st->lines;
+	/* #4: the config names the block's exact size; the fault claims one byte more. */
+	uint32_t names_size = st->names_size + (vdev_fault(dev, GPIO_FAULT_NAMES_SIZE_WRONG) ? 1 : 0);
 	memcpy(dev->config, &ngpio, 2);
-	memcpy(dev->config + 4, &st->names_size, 4);
+	memcpy(dev->config + 4, &names_size, 4);
 	return true;
 }
 
@@ -198,7 +212,7 @@ static uint8_t set_direction(struct vdev *dev, unsigned n, uint32_t value)
 	struct gpio_line *line = &st->line[n];
 	if (value > GPIO_DIRECTION_IN)
 		return GPIO_STATUS_ERR;
-	if (value == GPIO_DIRECTION_NONE) {
+	if (value == GPIO_DIRECTION_NONE && !vdev_fault(dev, GPIO_FAULT_DIRECTION_NONE_KEEPS_STATE)) {
 		/* requestq Operation #9: NONE drops all of the line's state. */
 		return_held(dev, line, GPIO_IRQ_STATUS_INVALID);
 		memset(line, 0, sizeof(*line));
@@ -218,9 +232,10 @@ static uint8_t set_irq_type(struct vdev *dev, unsigned n, uint32_t value)
 	if (!known || !vdev_has_feature(dev, VIRTIO_GPIO_F_IRQ))
 		return GPIO_STATUS_ERR;
 	line->irq_type = (uint8_t)value;
-	line->latched = false;
+	if (!vdev_fault(dev, GPIO_FAULT_LATCH_KEPT_ON_DISABLE))
+		line->latched = false;
 	line->last_level = line_level(st, n);
-	if (value == GPIO_IRQ_NONE)
+	if (value == GPIO_IRQ_NONE && !vdev_fault(dev, GPIO_FAULT_DISABLE_KEEPS_BUFFER))
 		/* #12 and eventq Operation #2: disabling drops the latch and returns the buffer INVALID. */
 		return_held(dev, line, GPIO_IRQ_STATUS_INVALID);
 	else
@@ -262,7 +277,8 @@ static void handle_request(struct vdev *dev, struct virtq_chain *chain)
 			response[1] = line_level(st, req.gpio);
 			break;
 		case GPIO_MSG_SET_VALUE:
-			if (line->direction != GPIO_DIRECTION_OUT || req.value > 1) {
+			/* Set Value: a line not (yet) configured for output keeps the value for when it is. */
+			if (req.value > 1) {
 				response[0] = GPIO_STATUS_ERR;
 				break;
 			}

@@ -17,6 +17,8 @@ enum i2c_fault {
 	I2C_FAULT_ZERO_LENGTH_NOT_OFFERED,
 	I2C_FAULT_SHORT_READ,
 	I2C_FAULT_FAIL_NEXT_IGNORED,
+	I2C_FAULT_REQUEST_REWRITTEN,
+	I2C_FAULT_FAILED_REQUEST_OK_IN_GROUP,
 	I2C_FAULT_COUNT,
 };
 
@@ -28,6 +30,10 @@ static const struct vdev_fault i2c_faults[I2C_FAULT_COUNT] = {
 	[I2C_FAULT_SHORT_READ] = { "short-read",
 		"VIRTIO-1.2: Device Types / I2C Adapter Device / Device Operation #6" },
 	[I2C_FAULT_FAIL_NEXT_IGNORED] = { "fail-next-ignored",
+		"VIRTIO-1.2: Device Types / I2C Adapter Device / Device Operation #8" },
+	[I2C_FAULT_REQUEST_REWRITTEN] = { "request-rewritten",
+		"VIRTIO-1.2: Device Types / I2C Adapter Device / Device Operation #4" },
+	[I2C_FAULT_FAILED_REQUEST_OK_IN_GROUP] = { "failed-request-ok-in-group",
 		"VIRTIO-1.2: Device Types / I2C Adapter Device / Device Operation #8" },
 };
 
@@ -141,6 +147,17 @@ static void handle_request(struct vdev *dev, unsigned queue, struct virtq_chain 
 	if (!(hdr.flags & VIRTIO_I2C_FLAGS_FAIL_NEXT))
 		st->fail_rest = false; /* the batch ends with the first request without FAIL_NEXT */
 	uint8_t status = ok ? VIRTIO_I2C_MSG_OK : VIRTIO_I2C_MSG_ERR;
+	/* #8: the first failed request of a group is marked ERR; the fault marks it OK (the rest still fail). */
+	if (!ok && (hdr.flags & VIRTIO_I2C_FLAGS_FAIL_NEXT) && vdev_fault(dev, I2C_FAULT_FAILED_REQUEST_OK_IN_GROUP))
+		status = VIRTIO_I2C_MSG_OK;
+	/* #4/#5: the request's readable part is never written; the fault overwrites its readable segments. */
+	for (unsigned i = 0; vdev_fault(dev, I2C_FAULT_REQUEST_REWRITTEN) && i < chain->count; i++) {
+		uint8_t garbage[sizeof(hdr)];
+		memset(garbage, 0xff, sizeof(garbage));
+		if (!chain->segments[i].device_writable)
+			guest_write(&dev->mem, chain->segments[i].addr, garbage,
+				    chain->segments[i].len < sizeof(garbage) ? chain->segments[i].len : sizeof(garbage));
+	}
 	virtq_chain_write(chain, &dev->mem, read ? buf_len : 0, &status, 1);
 	vdev_complete(dev, queue, chain, written + 1);
 }

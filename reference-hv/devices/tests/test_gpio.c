@@ -74,7 +74,10 @@ static void run(bool packed, const char *prefix)
 	CHECK(msg(&td, GET_DIR, 1, 0, &v) == 0 && v == 2, NAME("direction_reads_back"));
 	CHECK(msg(&td, SET_VAL, 0, 1, NULL) == 0 && msg(&td, GET_VAL, 1, 0, &v) == 0 && v == 1, NAME("loopback_high"));
 	CHECK(msg(&td, SET_VAL, 0, 0, NULL) == 0 && msg(&td, GET_VAL, 1, 0, &v) == 0 && v == 0, NAME("loopback_low"));
-	CHECK(msg(&td, SET_VAL, 1, 1, NULL) == 1, NAME("set_value_on_input_refused"));
+	/* Set Value on an input is kept for when the line becomes an output; it drives nothing before. */
+	CHECK(msg(&td, SET_VAL, 1, 1, NULL) == 0 && msg(&td, GET_VAL, 0, 0, &v) == 0 && v == 0,
+	      NAME("set_value_on_input_kept_not_driven"));
+	CHECK(msg(&td, SET_VAL, 1, 2, NULL) == 1, NAME("set_value_2_refused"));
 	CHECK(msg(&td, GET_VAL, 8, 0, NULL) == 1, NAME("line_outside_bank_refused"));
 	uint8_t r[2];
 	CHECK(gpio_msg(&td, GET_VAL, 1, 0, r, 2, &used) == 0 && used == 2 && r[1] == 0, NAME("response_fully_filled"));
@@ -152,6 +155,38 @@ static void faults(void)
 	arm_event(&td, 1);
 	msg(&td, SET_VAL, 0, 1, NULL);
 	CHECK(events(&td) == 1, "fault_irq_while_disabled");
+	td_stop(&td);
+	td_start(&td, "gpio", "fault=names-size-wrong", ~0ULL, false);
+	vdev_read_config(&td.dev, 4, &names_size, 4);
+	CHECK(names_size == 8 * 11 + 1, "fault_names_size_wrong");
+	td_stop(&td);
+	td_start(&td, "gpio", "fault=latch-kept-on-disable", ~0ULL, false);
+	msg(&td, SET_DIR, 0, 1, NULL);
+	msg(&td, SET_DIR, 1, 2, NULL);
+	msg(&td, SET_IRQ, 1, 1, NULL);
+	msg(&td, SET_VAL, 0, 1, NULL);
+	msg(&td, SET_IRQ, 1, 0, NULL);
+	msg(&td, SET_VAL, 0, 0, NULL);
+	msg(&td, SET_IRQ, 1, 1, NULL);
+	arm_event(&td, 1);
+	CHECK(events(&td) == 1, "fault_latch_kept_on_disable");
+	td_stop(&td);
+	td_start(&td, "gpio", "fault=disable-keeps-buffer", ~0ULL, false);
+	msg(&td, SET_DIR, 1, 2, NULL);
+	msg(&td, SET_IRQ, 1, 1, NULL);
+	arm_event(&td, 1);
+	msg(&td, SET_IRQ, 1, 0, NULL);
+	CHECK(events(&td) == 0, "fault_disable_keeps_buffer");
+	td_stop(&td);
+	td_start(&td, "gpio", "fault=direction-none-keeps-state", ~0ULL, false);
+	msg(&td, SET_DIR, 0, 1, NULL);
+	msg(&td, SET_DIR, 1, 2, NULL);
+	msg(&td, SET_IRQ, 1, 1, NULL);
+	msg(&td, SET_VAL, 0, 1, NULL);
+	msg(&td, SET_DIR, 1, 0, NULL);
+	msg(&td, SET_DIR, 1, 2, NULL);
+	uint64_t st = arm_event(&td, 1);
+	CHECK(events(&td) == 1 && *(uint8_t *)td_host(&td, st) == 1, "fault_direction_none_keeps_state");
 	td_stop(&td);
 	/* Without VIRTIO_GPIO_F_IRQ, SET_IRQ_TYPE fails. */
 	td_start(&td, "gpio", "", ~1ULL, false);
