@@ -42,6 +42,7 @@ enum gpio_fault {
 	GPIO_FAULT_LATCH_KEPT_ON_DISABLE,
 	GPIO_FAULT_DISABLE_KEEPS_BUFFER,
 	GPIO_FAULT_DIRECTION_NONE_KEEPS_STATE,
+	GPIO_FAULT_ANSWERS_REVERSED,
 	GPIO_FAULT_COUNT,
 };
 
@@ -64,6 +65,8 @@ static const struct vdev_fault gpio_faults[GPIO_FAULT_COUNT] = {
 		"VIRTIO-1.2: Device Types / GPIO Device / eventq Operation #2" },
 	[GPIO_FAULT_DIRECTION_NONE_KEEPS_STATE] = { "direction-none-keeps-state",
 		"VIRTIO-1.2: Device Types / GPIO Device / requestq Operation #9" },
+	[GPIO_FAULT_ANSWERS_REVERSED] = { "answers-reversed",
+		"VIRTIO-1.2: Device Types / GPIO Device / requestq Operation #6" },
 };
 
 /* An eventq buffer the device holds until its line's interrupt fires (the line is then unmasked). */
@@ -328,9 +331,28 @@ static void handle_event_buffer(struct vdev *dev, struct virtq_chain *chain)
 	deliver_pending(dev, gpio);
 }
 
+#define REVERSED_BATCH 8
+
+/* The answers-reversed fault: takes up to 8 requests and carries them out last first (breaks #6). */
+static void process_reversed(struct vdev *dev)
+{
+	struct virtq_chain chains[REVERSED_BATCH];
+	struct virtq_segment segments[REVERSED_BATCH][HELD_SEGMENTS];
+	unsigned n = 0;
+	for (; n < REVERSED_BATCH && !(dev->status & VIRTIO_STATUS_NEEDS_RESET); n++) {
+		chains[n] = (struct virtq_chain){ .segments = segments[n], .capacity = HELD_SEGMENTS };
+		if (vdev_take(dev, REQUESTQ, &chains[n]) != VIRTQ_TAKEN)
+			break;
+	}
+	while (n--)
+		handle_request(dev, &chains[n]);
+}
+
 static void gpio_process(struct vdev *dev, unsigned queue)
 {
 	struct virtq_chain *chain = &dev->scratch;
+	if (queue == REQUESTQ && vdev_fault(dev, GPIO_FAULT_ANSWERS_REVERSED))
+		process_reversed(dev);
 	/* requestq Operation #6: one request at a time, answered in arrival order. */
 	while (!(dev->status & VIRTIO_STATUS_NEEDS_RESET) && vdev_take(dev, queue, chain) == VIRTQ_TAKEN) {
 		if (queue == REQUESTQ)

@@ -19,6 +19,7 @@ enum i2c_fault {
 	I2C_FAULT_FAIL_NEXT_IGNORED,
 	I2C_FAULT_REQUEST_REWRITTEN,
 	I2C_FAULT_FAILED_REQUEST_OK_IN_GROUP,
+	I2C_FAULT_REVERSED,
 	I2C_FAULT_COUNT,
 };
 
@@ -35,6 +36,8 @@ static const struct vdev_fault i2c_faults[I2C_FAULT_COUNT] = {
 		"VIRTIO-1.2: Device Types / I2C Adapter Device / Device Operation #4" },
 	[I2C_FAULT_FAILED_REQUEST_OK_IN_GROUP] = { "failed-request-ok-in-group",
 		"VIRTIO-1.2: Device Types / I2C Adapter Device / Device Operation #8" },
+	[I2C_FAULT_REVERSED] = { "requests-reversed",
+		"VIRTIO-1.2: Device Types / I2C Adapter Device / Device Operation #7" },
 };
 
 struct i2c_state {
@@ -162,9 +165,29 @@ static void handle_request(struct vdev *dev, unsigned queue, struct virtq_chain 
 	vdev_complete(dev, queue, chain, written + 1);
 }
 
+#define REVERSED_BATCH 8
+#define REVERSED_SEGMENTS 4
+
+/* The requests-reversed fault: takes up to 8 queued requests and carries them out last first (breaks #7). */
+static void process_reversed(struct vdev *dev, unsigned queue)
+{
+	struct virtq_chain chains[REVERSED_BATCH];
+	struct virtq_segment segments[REVERSED_BATCH][REVERSED_SEGMENTS];
+	unsigned n = 0;
+	for (; n < REVERSED_BATCH && !(dev->status & VIRTIO_STATUS_NEEDS_RESET); n++) {
+		chains[n] = (struct virtq_chain){ .segments = segments[n], .capacity = REVERSED_SEGMENTS };
+		if (vdev_take(dev, queue, &chains[n]) != VIRTQ_TAKEN)
+			break;
+	}
+	while (n--)
+		handle_request(dev, queue, &chains[n]);
+}
+
 static void i2c_process(struct vdev *dev, unsigned queue)
 {
 	struct virtq_chain *chain = &dev->scratch;
+	if (vdev_fault(dev, I2C_FAULT_REVERSED))
+		process_reversed(dev, queue);
 	/* Device Operation #7: requests in the order they were queued. */
 	while (!(dev->status & VIRTIO_STATUS_NEEDS_RESET) && vdev_take(dev, queue, chain) == VIRTQ_TAKEN)
 		handle_request(dev, queue, chain);

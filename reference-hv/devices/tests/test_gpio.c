@@ -188,6 +188,19 @@ static void faults(void)
 	uint64_t st = arm_event(&td, 1);
 	CHECK(events(&td) == 1 && *(uint8_t *)td_host(&td, st) == 1, "fault_direction_none_keeps_state");
 	td_stop(&td);
+	td_start(&td, "gpio", "fault=answers-reversed", ~0ULL, false);
+	uint64_t q1 = td_alloc(&td, 8), r1 = td_alloc(&td, 2), q2 = td_alloc(&td, 8), r2 = td_alloc(&td, 2);
+	struct gpio_req set_in = { SET_DIR, 0, 2 }, get_dir = { GET_DIR, 0, 0 };
+	memcpy(td_host(&td, q1), &set_in, 8);
+	memcpy(td_host(&td, q2), &get_dir, 8);
+	struct td_buffer m1[2] = { { q1, 8, false }, { r1, 2, true } }, m2[2] = { { q2, 8, false }, { r2, 2, true } };
+	td_add(&td, 0, m1, 2, false);
+	td_add(&td, 0, m2, 2, false);
+	td_kick(&td, 0);
+	uint16_t id;
+	CHECK(td_used(&td, 0, &id, &used) && td_used(&td, 0, &id, &used) && ((uint8_t *)td_host(&td, r2))[1] == 0,
+	      "fault_answers_reversed");
+	td_stop(&td);
 	/* Without VIRTIO_GPIO_F_IRQ, SET_IRQ_TYPE fails. */
 	td_start(&td, "gpio", "", ~1ULL, false);
 	CHECK(msg(&td, SET_IRQ, 1, 1, NULL) == 1, "irq_type_needs_feature");
