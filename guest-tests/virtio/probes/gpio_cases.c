@@ -374,7 +374,7 @@ static void gpio_edge_latched(void)
 
 PROBE_CASE(gpio_level_not_latched, "virtio.gpio.masked_level_not_latched",
 	   AVPS_CHECKS("a high level that comes and goes while the LEVEL_HIGH interrupt is masked is not latched: the "
-		       "eventq buffer queued afterwards stays unused 20 ms, then comes back VALID once the level is high"),
+		       "eventq buffer queued afterwards stays unused for 20 ms while the level is low"),
 	   "AVPS.GPIO.1", GPIO_OP(11))
 static void gpio_level_not_latched(void)
 {
@@ -387,9 +387,10 @@ static void gpio_level_not_latched(void)
 		if (probe_check(got == 0, "%s: a level that ended while masked was delivered after unmasking (status "
 				"0x%02x) while the level was low", g.n, event_status) &&
 		    gpio_do(&g, MSG_SET_VALUE, (uint16_t)out_line, 1)) {
+			/* Only a hint that the line works: the statement is about what is not latched. */
 			got = event_returned(&g, EVENT_WAIT_US);
-			probe_check(got == 1 && event_status == IRQ_STATUS_VALID, "%s: unmasked LEVEL_HIGH line %d went high: "
-				    "%s (status 0x%02x)", g.n, in_line, got == 1 ? "buffer returned" : "no event", event_status);
+			if (got != 1 || event_status != IRQ_STATUS_VALID)
+				probe_diag("%s: note: no VALID event when unmasked line %d went high either", g.n, in_line);
 		}
 	}
 	vs_close(&g.s);
@@ -397,7 +398,7 @@ static void gpio_level_not_latched(void)
 
 PROBE_CASE(gpio_disable_discards, "virtio.gpio.disable_discards_latched_edge",
 	   AVPS_CHECKS("an edge latched while masked is discarded when the interrupt is disabled (type NONE): after "
-		       "re-enabling, the eventq buffer stays unused 20 ms, then a new edge comes back VALID"),
+		       "re-enabling and unmasking, the eventq buffer stays unused for 20 ms"),
 	   "AVPS.GPIO.1", GPIO_OP(12))
 static void gpio_disable_discards(void)
 {
@@ -413,9 +414,10 @@ static void gpio_disable_discards(void)
 		if (probe_check(got == 0, "%s: the edge latched before the interrupt was disabled was delivered after "
 				"re-enabling (status 0x%02x)", g.n, event_status) &&
 		    gpio_do(&g, MSG_SET_VALUE, (uint16_t)out_line, 1)) {
+			/* Only a hint that the line works: the statement is about the discarded latch. */
 			got = event_returned(&g, EVENT_WAIT_US);
-			probe_check(got == 1 && event_status == IRQ_STATUS_VALID, "%s: a new edge on unmasked line %d: %s "
-				    "(status 0x%02x)", g.n, in, got == 1 ? "buffer returned" : "no event", event_status);
+			if (got != 1 || event_status != IRQ_STATUS_VALID)
+				probe_diag("%s: note: no VALID event for a new edge on unmasked line %d either", g.n, in);
 		}
 	}
 	vs_close(&g.s);
@@ -430,10 +432,16 @@ static void gpio_disable_returns(void)
 	struct gpio g;
 	if (!irq_setup(&g))
 		return;
-	if (gpio_do(&g, MSG_SET_IRQ_TYPE, (uint16_t)in_line, IRQ_EDGE_RISING) && arm_event(&g) &&
-	    probe_check(event_returned(&g, QUIET_US) == 0, "%s: eventq buffer returned (status 0x%02x) with no edge",
-			g.n, event_status) &&
-	    gpio_do(&g, MSG_SET_IRQ_TYPE, (uint16_t)in_line, IRQ_NONE)) {
+	if (!gpio_do(&g, MSG_SET_IRQ_TYPE, (uint16_t)in_line, IRQ_EDGE_RISING) || !arm_event(&g)) {
+		vs_close(&g.s);
+		return;
+	}
+	int early = event_returned(&g, QUIET_US);
+	if (early != 0) {
+		if (early == 1)
+			probe_skip("%s: the eventq buffer came back (status 0x%02x) with no edge: none left queued to return",
+				   g.n, event_status);
+	} else if (gpio_do(&g, MSG_SET_IRQ_TYPE, (uint16_t)in_line, IRQ_NONE)) {
 		int got = event_returned(&g, EVENT_WAIT_US);
 		probe_check(got == 1 && event_status == IRQ_STATUS_INVALID, "%s: after SET_IRQ_TYPE NONE on line %d: %s "
 			    "(status 0x%02x), expected the buffer back INVALID", g.n, in_line,
