@@ -81,10 +81,10 @@ $(BUILD)/.manifest-ok: $(LINUX_TESTS) $(PROBES) $(wildcard requirements/*.yaml r
 all: guest $(PROBES) $(BUILD)/.manifest-ok refhv
 
 trace: all
-	$(AVPS) requirements trace --build $(BUILD) $(if $(RESULTS),--results $(RESULTS))
+	$(AVPS) requirements --build $(BUILD) trace $(if $(RESULTS),--results $(RESULTS))
 
 reqif: all
-	$(AVPS) requirements reqif --build $(BUILD) $(if $(RESULTS),--results $(RESULTS))
+	$(AVPS) requirements --build $(BUILD) reqif $(if $(RESULTS),--results $(RESULTS))
 
 # ---- the suite's guest kernel ------------------------------------------------
 # Every driver the cases need built in (guest-tests/config + guest-tests/<collection>/config),

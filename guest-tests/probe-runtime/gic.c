@@ -1,4 +1,4 @@
-/* Minimal GICv2/GICv3 driver for probes: enable SGIs/PPIs per CPU (IRQs stay masked), acknowledge, EOI, send SGIs. */
+/* Minimal GICv2/GICv3 driver for probes: enable SGIs/PPIs per CPU and SPIs routed to this CPU, acknowledge, EOI, send SGIs. */
 #include <libfdt.h>
 
 #include "cpu.h"
@@ -7,6 +7,9 @@
 
 #define GICD_CTLR           0x0000
 #define GICD_ISENABLER0     0x0100
+#define GICD_ICENABLER0     0x0180
+#define GICD_ITARGETSR      0x0800
+#define GICD_IROUTER        0x6000
 #define GICD_IGROUPR0       0x0080
 #define GICD_IPRIORITYR     0x0400
 #define GICC_CTLR           0x0000
@@ -43,7 +46,13 @@ static bool gicv2_enable(int node, unsigned intid)
 	gic_cpu = (uintptr_t)cpu;
 	mmio_write32(dist + GICD_CTLR, mmio_read32(dist + GICD_CTLR) | 1);
 	set_priority(dist + GICD_IPRIORITYR, intid);
-	mmio_write32(dist + GICD_ISENABLER0, 1u << intid);   /* banked per CPU for PPIs */
+	if (intid >= 32) {
+		/* An SPI: targeted at this CPU interface (ITARGETSR0 reads back its own bit). */
+		uintptr_t word = (uintptr_t)dist + GICD_ITARGETSR + (intid / 4) * 4;
+		uint32_t v = mmio_read32(word) & ~(0xffu << ((intid % 4) * 8));
+		mmio_write32(word, v | ((mmio_read32(dist + GICD_ITARGETSR) & 0xffu) << ((intid % 4) * 8)));
+	}
+	mmio_write32(dist + GICD_ISENABLER0 + (intid / 32) * 4, 1u << (intid % 32));   /* banked per CPU for PPIs */
 	mmio_write32(cpu + GICC_PMR, 0xff);
 	mmio_write32(cpu + GICC_CTLR, mmio_read32(cpu + GICC_CTLR) | 1);
 	return true;
@@ -75,10 +84,20 @@ static bool gicv3_enable(int node, unsigned intid)
 	mmio_write32(dist + GICD_CTLR, mmio_read32(dist + GICD_CTLR) | 0x13);
 	mmio_write32(rd + GICR_WAKER, mmio_read32(rd + GICR_WAKER) & ~2u);
 	WAIT_FOR(!(mmio_read32(rd + GICR_WAKER) & 4u), 100);
-	mmio_write32(rd + GICR_SGI_BASE + GICD_IGROUPR0,
-		     mmio_read32(rd + GICR_SGI_BASE + GICD_IGROUPR0) | (1u << intid));
-	set_priority(rd + GICR_SGI_BASE + GICD_IPRIORITYR, intid);
-	mmio_write32(rd + GICR_SGI_BASE + GICD_ISENABLER0, 1u << intid);
+	if (intid >= 32) {
+		/* An SPI lives in the distributor: group 1, routed to this CPU's affinity. */
+		uintptr_t group = (uintptr_t)dist + GICD_IGROUPR0 + (intid / 32) * 4;
+		mmio_write32(group, mmio_read32(group) | (1u << (intid % 32)));
+		set_priority(dist + GICD_IPRIORITYR, intid);
+		mmio_write32(dist + GICD_IROUTER + intid * 8, (uint32_t)(mpidr & 0xffffff));
+		mmio_write32(dist + GICD_IROUTER + intid * 8 + 4, (uint32_t)((mpidr >> 32) & 0xff));
+		mmio_write32(dist + GICD_ISENABLER0 + (intid / 32) * 4, 1u << (intid % 32));
+	} else {
+		mmio_write32(rd + GICR_SGI_BASE + GICD_IGROUPR0,
+			     mmio_read32(rd + GICR_SGI_BASE + GICD_IGROUPR0) | (1u << intid));
+		set_priority(rd + GICR_SGI_BASE + GICD_IPRIORITYR, intid);
+		mmio_write32(rd + GICR_SGI_BASE + GICD_ISENABLER0, 1u << intid);
+	}
 	write_sysreg(S3_0_C12_C12_5, read_sysreg(S3_0_C12_C12_5) | 1);   /* ICC_SRE_EL1.SRE */
 	isb();
 	write_sysreg(S3_0_C4_C6_0, 0xff);                                  /* ICC_PMR_EL1 */
@@ -98,11 +117,10 @@ unsigned gic_virtual_timer_intid(void)
 	return 16 + number;   /* GIC binding: type 1 = PPI, numbered from 16 */
 }
 
-const char *gic_enable_ppi(unsigned intid)
+/* Enables one interrupt (SGI/PPI for this CPU, or an SPI routed to it) at the GIC the DT names. */
+static const char *gic_enable(unsigned intid)
 {
 	static const char *const v2[] = { "arm,gic-400", "arm,cortex-a15-gic", "arm,cortex-a9-gic" };
-	if (intid > 31)
-		return NULL;
 	int node = dt_next_compatible(-1, "arm,gic-v3");
 	if (node >= 0)
 		return gicv3_enable(node, intid) ? "GICv3" : NULL;
@@ -112,6 +130,22 @@ const char *gic_enable_ppi(unsigned intid)
 			return gicv2_enable(node, intid) ? "GICv2" : NULL;
 	}
 	return NULL;
+}
+
+const char *gic_enable_ppi(unsigned intid)
+{
+	return intid > 31 ? NULL : gic_enable(intid);
+}
+
+const char *gic_enable_spi(unsigned intid)
+{
+	return intid < 32 || intid > 1019 ? NULL : gic_enable(intid);
+}
+
+void gic_disable_spi(unsigned intid)
+{
+	if (gic_dist && intid >= 32 && intid <= 1019)
+		mmio_write32(gic_dist + GICD_ICENABLER0 + (intid / 32) * 4, 1u << (intid % 32));
 }
 
 unsigned gic_version(void)

@@ -9,6 +9,10 @@ unsigned gic_virtual_timer_intid(void);
 /* Enables an SGI or PPI (INTID < 32) for this CPU at the GIC the DT names; returns
  * "GICv2"/"GICv3" or NULL. IRQs stay masked at the PE: a pending one wakes WFI or standby. */
 const char *gic_enable_ppi(unsigned intid);
+/* Enables SPI intid (32..1019) at the distributor, routed to this CPU (GICv2 target list /
+ * GICv3 IROUTER), with the CPU interface set up as for a PPI; NULL when no GIC is found. */
+const char *gic_enable_spi(unsigned intid);
+void gic_disable_spi(unsigned intid);
 /* After an enable: the architecture version the DT named (2 or 3; 0 before), its distributor. */
 unsigned gic_version(void);
 uintptr_t gic_distributor(void);

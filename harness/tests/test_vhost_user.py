@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from avps_cts import profiles
+from avps_cts.host.services import HostServices
 from avps_cts.host.vhost_user import BackendSpec, VhostUserBackend, VhostUserError
 
 GET_FEATURES, SET_FEATURES, SET_OWNER, SET_MEM_TABLE = 1, 2, 3, 5
@@ -185,3 +186,10 @@ def test_control_profiles_name_known_faults() -> None:
             for part in (dev.vhost_user or {}).get("options", "").split(","):
                 if part.startswith("fault="):
                     assert f"`{part[6:]}`" in readme, f"{name}: fault {part[6:]} is not documented"
+
+
+def test_probes_ask_declared_facts_over_the_host_link(tmp_path: Path) -> None:
+    """A bare-metal probe has no command line: 'AVPS-FACT <key>' answers what the profile declares (the vsock echo port)."""
+    services = HostServices(profiles.load("qemu-arm64", "vhost-user-gpio-i2c"), tmp_path)
+    assert services.declared_fact("vsock_echo_port") == "AVPS-FACT-REPLY vsock_echo_port 1234"
+    assert services.declared_fact(" nonsense ") == "AVPS-FACT-REPLY nonsense -"

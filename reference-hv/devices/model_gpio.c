@@ -39,6 +39,11 @@ enum gpio_fault {
 	GPIO_FAULT_VALUE_UNFILLED,
 	GPIO_FAULT_IRQ_WHILE_DISABLED,
 	GPIO_FAULT_VALUE_NOT_SENSED,
+	GPIO_FAULT_NAMES_SIZE_WRONG,
+	GPIO_FAULT_LATCH_KEPT_ON_DISABLE,
+	GPIO_FAULT_DISABLE_KEEPS_BUFFER,
+	GPIO_FAULT_DIRECTION_NONE_KEEPS_STATE,
+	GPIO_FAULT_ANSWERS_REVERSED,
 	GPIO_FAULT_COUNT,
 };
 
@@ -56,6 +61,16 @@ static const struct vdev_fault gpio_faults[GPIO_FAULT_COUNT] = {
 	/* This one breaks the area, not a normative sentence: Get Value only describes it. */
 	[GPIO_FAULT_VALUE_NOT_SENSED] = { "value-not-sensed",
 		"AVPS.GPIO.1 (requestq Operation / Get Value: the value sensed on the line)" },
+	[GPIO_FAULT_NAMES_SIZE_WRONG] = { "names-size-wrong",
+		"VIRTIO-1.2: Device Types / GPIO Device / requestq Operation #4" },
+	[GPIO_FAULT_LATCH_KEPT_ON_DISABLE] = { "latch-kept-on-disable",
+		"VIRTIO-1.2: Device Types / GPIO Device / requestq Operation #12" },
+	[GPIO_FAULT_DISABLE_KEEPS_BUFFER] = { "disable-keeps-buffer",
+		"VIRTIO-1.2: Device Types / GPIO Device / eventq Operation #2" },
+	[GPIO_FAULT_DIRECTION_NONE_KEEPS_STATE] = { "direction-none-keeps-state",
+		"VIRTIO-1.2: Device Types / GPIO Device / requestq Operation #9" },
+	[GPIO_FAULT_ANSWERS_REVERSED] = { "answers-reversed",
+		"VIRTIO-1.2: Device Types / GPIO Device / requestq Operation #6" },
 };
 
 /* An eventq buffer the device holds until its line's interrupt fires (the line is then unmasked). */
@@ -114,8 +129,10 @@ static bool gpio_create(struct vdev *dev, const char *options, char *err, size_t
 	/* config: le16 ngpio, u8 padding[2], le32 gpio_names_size */
 	dev->config_size = 8;
 	uint16_t ngpio = (uint16_t)st->lines;
+	/* #4: the config names the block's exact size; the fault claims one byte more. */
+	uint32_t names_size = st->names_size + (vdev_fault(dev, GPIO_FAULT_NAMES_SIZE_WRONG) ? 1 : 0);
 	memcpy(dev->config, &ngpio, 2);
-	memcpy(dev->config + 4, &st->names_size, 4);
+	memcpy(dev->config + 4, &names_size, 4);
 	return true;
 }
 
@@ -202,7 +219,7 @@ static uint8_t set_direction(struct vdev *dev, unsigned n, uint32_t value)
 	struct gpio_line *line = &st->line[n];
 	if (value > GPIO_DIRECTION_IN)
 		return GPIO_STATUS_ERR;
-	if (value == GPIO_DIRECTION_NONE) {
+	if (value == GPIO_DIRECTION_NONE && !vdev_fault(dev, GPIO_FAULT_DIRECTION_NONE_KEEPS_STATE)) {
 		/* requestq Operation #9: NONE drops all of the line's state. */
 		return_held(dev, line, GPIO_IRQ_STATUS_INVALID);
 		memset(line, 0, sizeof(*line));
@@ -222,9 +239,10 @@ static uint8_t set_irq_type(struct vdev *dev, unsigned n, uint32_t value)
 	if (!known || !vdev_has_feature(dev, VIRTIO_GPIO_F_IRQ))
 		return GPIO_STATUS_ERR;
 	line->irq_type = (uint8_t)value;
-	line->latched = false;
+	if (!vdev_fault(dev, GPIO_FAULT_LATCH_KEPT_ON_DISABLE))
+		line->latched = false;
 	line->last_level = line_level(st, n);
-	if (value == GPIO_IRQ_NONE)
+	if (value == GPIO_IRQ_NONE && !vdev_fault(dev, GPIO_FAULT_DISABLE_KEEPS_BUFFER))
 		/* #12 and eventq Operation #2: disabling drops the latch and returns the buffer INVALID. */
 		return_held(dev, line, GPIO_IRQ_STATUS_INVALID);
 	else
@@ -322,9 +340,28 @@ static void handle_event_buffer(struct vdev *dev, struct virtq_chain *chain)
 	deliver_pending(dev, gpio);
 }
 
+#define REVERSED_BATCH 8
+
+/* The answers-reversed fault: takes up to 8 requests and carries them out last first (breaks #6). */
+static void process_reversed(struct vdev *dev)
+{
+	struct virtq_chain chains[REVERSED_BATCH];
+	struct virtq_segment segments[REVERSED_BATCH][HELD_SEGMENTS];
+	unsigned n = 0;
+	for (; n < REVERSED_BATCH && !(dev->status & VIRTIO_STATUS_NEEDS_RESET); n++) {
+		chains[n] = (struct virtq_chain){ .segments = segments[n], .capacity = HELD_SEGMENTS };
+		if (vdev_take(dev, REQUESTQ, &chains[n]) != VIRTQ_TAKEN)
+			break;
+	}
+	while (n--)
+		handle_request(dev, &chains[n]);
+}
+
 static void gpio_process(struct vdev *dev, unsigned queue)
 {
 	struct virtq_chain *chain = &dev->scratch;
+	if (queue == REQUESTQ && vdev_fault(dev, GPIO_FAULT_ANSWERS_REVERSED))
+		process_reversed(dev);
 	/* requestq Operation #6: one request at a time, answered in arrival order. */
 	while (!(dev->status & VIRTIO_STATUS_NEEDS_RESET) && vdev_take(dev, queue, chain) == VIRTQ_TAKEN) {
 		if (queue == REQUESTQ)

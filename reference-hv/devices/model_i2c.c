@@ -17,6 +17,9 @@ enum i2c_fault {
 	I2C_FAULT_ZERO_LENGTH_NOT_OFFERED,
 	I2C_FAULT_SHORT_READ,
 	I2C_FAULT_FAIL_NEXT_IGNORED,
+	I2C_FAULT_REQUEST_REWRITTEN,
+	I2C_FAULT_FAILED_REQUEST_OK_IN_GROUP,
+	I2C_FAULT_REVERSED,
 	I2C_FAULT_COUNT,
 };
 
@@ -29,6 +32,12 @@ static const struct vdev_fault i2c_faults[I2C_FAULT_COUNT] = {
 		"VIRTIO-1.2: Device Types / I2C Adapter Device / Device Operation #6" },
 	[I2C_FAULT_FAIL_NEXT_IGNORED] = { "fail-next-ignored",
 		"VIRTIO-1.2: Device Types / I2C Adapter Device / Device Operation #8" },
+	[I2C_FAULT_REQUEST_REWRITTEN] = { "request-rewritten",
+		"VIRTIO-1.2: Device Types / I2C Adapter Device / Device Operation #4" },
+	[I2C_FAULT_FAILED_REQUEST_OK_IN_GROUP] = { "failed-request-ok-in-group",
+		"VIRTIO-1.2: Device Types / I2C Adapter Device / Device Operation #8" },
+	[I2C_FAULT_REVERSED] = { "requests-reversed",
+		"VIRTIO-1.2: Device Types / I2C Adapter Device / Device Operation #7" },
 };
 
 struct i2c_state {
@@ -141,13 +150,44 @@ static void handle_request(struct vdev *dev, unsigned queue, struct virtq_chain 
 	if (!(hdr.flags & VIRTIO_I2C_FLAGS_FAIL_NEXT))
 		st->fail_rest = false; /* the batch ends with the first request without FAIL_NEXT */
 	uint8_t status = ok ? VIRTIO_I2C_MSG_OK : VIRTIO_I2C_MSG_ERR;
+	/* #8: the first failed request of a group is marked ERR; the fault marks it OK (the rest still fail). */
+	if (!ok && (hdr.flags & VIRTIO_I2C_FLAGS_FAIL_NEXT) && vdev_fault(dev, I2C_FAULT_FAILED_REQUEST_OK_IN_GROUP))
+		status = VIRTIO_I2C_MSG_OK;
+	/* #4/#5: the request's readable part is never written; the fault overwrites its readable segments. */
+	for (unsigned i = 0; vdev_fault(dev, I2C_FAULT_REQUEST_REWRITTEN) && i < chain->count; i++) {
+		uint8_t garbage[sizeof(hdr)];
+		memset(garbage, 0xff, sizeof(garbage));
+		if (!chain->segments[i].device_writable)
+			guest_write(&dev->mem, chain->segments[i].addr, garbage,
+				    chain->segments[i].len < sizeof(garbage) ? chain->segments[i].len : sizeof(garbage));
+	}
 	virtq_chain_write(chain, &dev->mem, read ? buf_len : 0, &status, 1);
 	vdev_complete(dev, queue, chain, written + 1);
+}
+
+#define REVERSED_BATCH 8
+#define REVERSED_SEGMENTS 4
+
+/* The requests-reversed fault: takes up to 8 queued requests and carries them out last first (breaks #7). */
+static void process_reversed(struct vdev *dev, unsigned queue)
+{
+	struct virtq_chain chains[REVERSED_BATCH];
+	struct virtq_segment segments[REVERSED_BATCH][REVERSED_SEGMENTS];
+	unsigned n = 0;
+	for (; n < REVERSED_BATCH && !(dev->status & VIRTIO_STATUS_NEEDS_RESET); n++) {
+		chains[n] = (struct virtq_chain){ .segments = segments[n], .capacity = REVERSED_SEGMENTS };
+		if (vdev_take(dev, queue, &chains[n]) != VIRTQ_TAKEN)
+			break;
+	}
+	while (n--)
+		handle_request(dev, queue, &chains[n]);
 }
 
 static void i2c_process(struct vdev *dev, unsigned queue)
 {
 	struct virtq_chain *chain = &dev->scratch;
+	if (vdev_fault(dev, I2C_FAULT_REVERSED))
+		process_reversed(dev, queue);
 	/* Device Operation #7: requests in the order they were queued. */
 	while (!(dev->status & VIRTIO_STATUS_NEEDS_RESET) && vdev_take(dev, queue, chain) == VIRTQ_TAKEN)
 		handle_request(dev, queue, chain);

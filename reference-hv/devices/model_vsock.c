@@ -26,6 +26,7 @@ enum vsock_fault {
 	VSOCK_FAULT_CREDIT_IGNORED,
 	VSOCK_FAULT_RESERVED_CID,
 	VSOCK_FAULT_NO_RST_FOR_UNKNOWN_TYPE,
+	VSOCK_FAULT_FWD_CNT_STALE,
 	VSOCK_FAULT_COUNT,
 };
 
@@ -36,6 +37,8 @@ static const struct vdev_fault vsock_faults[VSOCK_FAULT_COUNT] = {
 		"VIRTIO-1.2: Device Types / Socket Device / Device Operation / Receive and Transmit #1" },
 	[VSOCK_FAULT_NO_RST_FOR_UNKNOWN_TYPE] = { "no-rst-for-unknown-type",
 		"VIRTIO-1.2: Device Types / Socket Device / Device Operation / Receive and Transmit #2" },
+	[VSOCK_FAULT_FWD_CNT_STALE] = { "fwd-cnt-stale",
+		"VIRTIO-1.2: Device Types / Socket Device / Device Operation / Buffer Space Management #2" },
 };
 
 struct vsock_hdr {
@@ -150,6 +153,9 @@ static void echo_pending(struct vdev *dev, struct vsock_state *st, struct connec
 		c->fwd_cnt += n;
 		c->tx_cnt += n;
 		send_packet(st, c, c->guest_port, c->host_port, OP_RW, 0, c->echo, n);
+		/* Buffer Space Management #2: fwd_cnt counts what we took; the fault leaves it at 0. */
+		if (vdev_fault(dev, VSOCK_FAULT_FWD_CNT_STALE))
+			st->out[(st->out_head + st->out_count - 1) % OUT_SLOTS].hdr.fwd_cnt = 0;
 		memmove(c->echo, c->echo + n, c->pending - n);
 		c->pending -= n;
 	}

@@ -112,7 +112,7 @@ class HostServices:
     def _request_handlers(self) -> dict[str, RequestHandler]:
         """What the console responders answer besides echo: AVPS-INPUT/-SCREEN/-BALLOON/-ANNOUNCE/
         -BALLOONSTATS/-SCSIRESIZE/-SCSIHOTPLUG/-PORTHOTPLUG through the first QMP monitor, AVPS-FILE,
-        AVPS-DISK."""
+        AVPS-DISK, AVPS-FACT."""
         handlers: dict[str, RequestHandler] = {}
         self.monitors = [QmpClient(self.scratch / f"{name}.qmp") for name in self.placeholders("qmp")]
         if self.monitors:
@@ -137,7 +137,15 @@ class HostServices:
             handlers["AVPS-FILE"] = self.shares.handle_request
         if self.placeholders("nonce"):
             handlers["AVPS-DISK"] = lambda arguments: disk_content.handle_request(arguments, self.disk_images())
+        handlers["AVPS-FACT"] = self.declared_fact
         return handlers
+
+    def declared_fact(self, key: str) -> str:
+        """'AVPS-FACT <key>' -> 'AVPS-FACT-REPLY <key> <value>' (or '-'): a fact the platform declares
+        (avps.<key>), for the bare-metal probes, which have no kernel command line to read it from."""
+        key = key.strip()
+        value = self.config.params.get(key)
+        return f"AVPS-FACT-REPLY {key} {self.substitute_param(value) if value is not None else '-'}"
 
     def _start_backends(self) -> None:
         """One vhost-user back end per device that declares one, before QEMU connects to it."""

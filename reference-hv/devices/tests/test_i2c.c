@@ -95,6 +95,26 @@ int main(void)
 	xfer(&td, 0x50, 0, w, 2, true);
 	CHECK(*(uint8_t *)td_host(&td, td.next_free - 1) == 0, "fault_fail_next_ignored");
 	td_stop(&td);
+	td_start(&td, "i2c", "fault=failed-request-ok-in-group", ~0ULL, false);
+	xfer(&td, 0x51, FAIL_NEXT, NULL, 0, false);
+	second = td.next_free;
+	xfer(&td, 0x50, 0, NULL, 0, true);
+	CHECK(*(uint8_t *)td_host(&td, second - 1) == 0 && *(uint8_t *)td_host(&td, td.next_free - 1) == 1,
+	      "fault_failed_request_ok_in_group");
+	td_stop(&td);
+	td_start(&td, "i2c", "fault=request-rewritten", ~0ULL, false);
+	before = td.next_free;
+	xfer(&td, 0x50, 0, NULL, 0, true);
+	CHECK(*(uint8_t *)td_host(&td, (before + 15) & ~15ULL) == 0xff, "fault_request_rewritten");
+	td_stop(&td);
+	td_start(&td, "i2c", "fault=requests-reversed", ~0ULL, false);
+	uint8_t wr[2] = { 0x10, 0xaa };
+	pointer = 0x10;
+	xfer(&td, 0x50, 0, wr, 2, false);
+	xfer(&td, 0x50, 0, &pointer, 1, false);
+	xfer(&td, 0x50, M_RD, data, 1, true);
+	CHECK(data[0] != 0xaa, "fault_requests_reversed");
+	td_stop(&td);
 	CHECK(!td_start(&td, "i2c", "address=0x99", ~0ULL, false), "bad_address_refused");
 	return UNIT_DONE();
 }

@@ -109,5 +109,12 @@ int main(void)
 	send_tx(&td, 1, RW, 1234, "abcdef", 2, 0);
 	CHECK(recv_rx(&td, &h, data) && !strcmp(data, "abcdef"), "fault_credit_ignored");
 	td_stop(&td);
+	td_start(&td, "vsock", "fault=fwd-cnt-stale", ~0ULL, false);
+	post_rx(&td, 8);
+	send_tx(&td, 1, REQUEST, 1234, NULL, 65536, 0);
+	recv_rx(&td, &h, NULL);
+	send_tx(&td, 1, RW, 1234, "abcdef", 65536, 0);
+	CHECK(recv_rx(&td, &h, data) && !strcmp(data, "abcdef") && h.fwd_cnt == 0, "fault_fwd_cnt_stale");
+	td_stop(&td);
 	return UNIT_DONE();
 }
