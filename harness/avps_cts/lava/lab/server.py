@@ -185,11 +185,35 @@ class Lab:
 
     # ---- start ------------------------------------------------------------------------------
     def start(self, timeout: float = 120) -> LabState:
+        """Brings the whole lab up, or nothing: a failure stops what this call started."""
         check_installed()
+        try:
+            return self._start(timeout)
+        except LabError:
+            self.stop()
+            raise
+
+    def _refresh_ports(self, cluster_running: bool) -> None:
+        """A stopped lab keeps its ports; one that another program took since gets a new one."""
+        assert self.state is not None
+        if any(processes.alive(pid) for pid in self.state.pids.values()):
+            return
+        for attr in ("http_port", "publisher_port", "event_port") + (() if cluster_running else ("pg_port",)):
+            if not processes.port_free(getattr(self.state, attr)):
+                taken = {self.state.http_port, self.state.publisher_port, self.state.event_port, self.state.pg_port}
+                port = processes.free_port()
+                while port in taken:
+                    port = processes.free_port()
+                setattr(self.state, attr, port)
+        self.state.save(self.paths.state)
+
+    def _start(self, timeout: float) -> LabState:
         if self.state is None or not self.state.configured or not Cluster(self.paths.postgres, 0).initialised():
             self._fresh_folder()
         state = self.state
         assert state is not None
+        self._refresh_ports(Cluster(self.paths.postgres, state.pg_port).initialised()
+                            and Cluster(self.paths.postgres, state.pg_port).running())
         cluster = Cluster(self.paths.postgres, state.pg_port)
         cluster.init()
         cluster.start()
