@@ -7,6 +7,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Callable
 
 # Daemons run with a plain Debian PATH: a pyenv python3 first on PATH breaks lava-server's tools
 # ("No module named 'django'", LAVA-NOTES).
@@ -100,7 +101,7 @@ def stop(pid: int, name: str, start: int, grace: float = 10.0) -> str:
     return f"{name} (pid {pid}) stopped"
 
 
-def wait_for(check, what: str, timeout: float, log: Path | None = None, pid: int | None = None) -> None:
+def wait_for(check: Callable[[], bool], what: str, timeout: float, log: Path | None = None, pid: int | None = None) -> None:
     """Polls check() until true; a daemon that died or a timeout is a LabError with its log's tail."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
