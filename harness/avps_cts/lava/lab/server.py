@@ -185,7 +185,7 @@ class Lab:
 
     # ---- start ------------------------------------------------------------------------------
     def start(self, timeout: float = 120) -> LabState:
-        """Brings the whole lab up, or nothing: a failure stops what this call started."""
+        """Brings the whole lab up, or nothing: after a failure the lab is stopped (the error names why)."""
         check_installed()
         try:
             return self._start(timeout)
