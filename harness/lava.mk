@@ -77,3 +77,25 @@ lava-check: lava-install all lava-validate
 	  --lava shell:linux=$(LAVA_DIR)/report-shell/results.json \
 	  --lava monitor:linux=$(LAVA_DIR)/report-linux/results.json \
 	  --lava monitor:$(LAVA_PROBE)=$(LAVA_DIR)/report-probe-$(LAVA_PROBE)/results.json | tee $(LAVA_DIR)/comparison.md
+
+# make lava-lab-check: the same three jobs through a real LAVA lab on this machine (lava/README.md,
+# "A local LAVA lab"): Debian's lava-server with its own PostgreSQL cluster, gunicorn, scheduler,
+# publisher and a lava-worker, all with their state in build/lava-lab/; jobs submitted with lavacli,
+# results fetched through the REST API, compared case by case with a direct run; the lab is torn
+# down at the end (LAVA_LAB_KEEP=1 leaves it up for 'make lava-lab-stop'). Not part of 'make test'.
+.PHONY: lava-lab-install lava-lab-start lava-lab-stop lava-lab-check
+LAVA_LAB_KEEP ?=
+
+lava-lab-install: lava-install
+	@harness/bootstrap.sh install lava-server lavacli postgresql gunicorn
+	@for t in lava-server lavacli gunicorn /usr/lib/postgresql/*/bin/initdb; do \
+	  [ -x "$$t" ] || command -v $$t >/dev/null || { echo "lava-lab: $$t missing after bootstrap"; exit 2; }; done
+
+lava-lab-start: lava-lab-install
+	@$(AVPS) lava-lab start --build $(BUILD)
+
+lava-lab-stop:
+	@$(AVPS) lava-lab stop --build $(BUILD)
+
+lava-lab-check: lava-lab-install all kernel
+	@$(AVPS) lava-lab check --build $(BUILD) --probe $(LAVA_PROBE) $(if $(LAVA_LAB_KEEP),--keep)

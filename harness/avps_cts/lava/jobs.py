@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +59,15 @@ def shell_test(t: Timeouts, testdef: dict[str, Any] | None = None, repository: s
                revision: str | None = None) -> dict[str, Any]:
     """The test action for an image with a prompt: our definition inline (testdef) or from git."""
     if testdef is not None:
+        # lava-server's submission schema refuses 'params' in an inline definition, and lava-common's
+        # refuses 'parameters' beside one (lava-run accepts both): the params become exports ahead
+        # of the run steps, which LAVA runs in one shell script.
+        inline = {k: v for k, v in testdef.items() if k != "params"}
+        exports = [f"export {k}={shlex.quote(str(v))}" for k, v in (testdef.get("params") or {}).items()]
+        if exports:
+            inline["run"] = {**inline.get("run", {}), "steps": exports + list(inline.get("run", {}).get("steps", []))}
         definition: dict[str, Any] = {"from": "inline", "name": TESTDEF_NAME, "path": "inline/avps-cts.yaml",
-                                      "repository": testdef}
+                                      "repository": inline}
     else:
         definition = {"from": "git", "name": TESTDEF_NAME, "path": TESTDEF_PATH, "repository": repository}
         if revision:
