@@ -182,6 +182,21 @@ int main(void)
 	CHECK(rd(&silent, VMMIO_INTERRUPT_STATUS) == 1 && rd(&silent, VMMIO_QUEUE_READY) == 0,
 	      "fault_reset_keeps_interrupt_status");
 	vdev_destroy(&silent.dev);
+	static struct mmio_transport odd;
+	CHECK(create(&odd, "entropy", "fault=version-1-not-offered,fault=interrupt-status-cleared-on-read,"
+				      "fault=interrupt-status-phantom-config-change,fault=status-kept-after-reset"),
+	      "more_transport_faults_parsed");
+	wr(&odd, VMMIO_DEVICE_FEATURES_SEL, 1);
+	CHECK(!(rd(&odd, VMMIO_DEVICE_FEATURES) & 1), "fault_version_1_hidden");
+	memset(ram, 0, sizeof(ram));
+	bring_up(&odd);
+	CHECK(rd(&odd, VMMIO_STATUS) == 0xf, "fault_status_kept_handshake_still_works");
+	post_writable(&odd, 0, 16);
+	CHECK(rd(&odd, VMMIO_INTERRUPT_STATUS) == 3 && rd(&odd, VMMIO_INTERRUPT_STATUS) == 0,
+	      "fault_phantom_config_bit_and_cleared_on_read");
+	wr(&odd, VMMIO_STATUS, 0);
+	CHECK(rd(&odd, VMMIO_STATUS) == 0xf && rd(&odd, VMMIO_QUEUE_READY) == 0, "fault_status_kept_after_reset");
+	vdev_destroy(&odd.dev);
 	vdev_destroy(&t.dev);
 	vdev_destroy(&blk.dev);
 	printf("1..%d\n", unit_checks_run);

@@ -14,6 +14,14 @@ const struct vdev_fault mmio_transport_faults[MMIO_FAULT_COUNT] = {
 		"VIRTIO-1.2: Virtio Transport Options / Virtio Over MMIO / MMIO Device Register Layout #5" },
 	[MMIO_FAULT_INTERRUPT_WRONG_SPI] = { "interrupt-wrong-spi",
 		"AVPS.VIRTIO.1: the device raises the SPI after the one its DT node names" },
+	[MMIO_FAULT_INTERRUPT_STATUS_CLEARED_ON_READ] = { "interrupt-status-cleared-on-read",
+		"VIRTIO-1.2: Virtio Transport Options / Virtio Over MMIO / MMIO Device Register Layout #3" },
+	[MMIO_FAULT_INTERRUPT_STATUS_PHANTOM_CONFIG] = { "interrupt-status-phantom-config-change",
+		"VIRTIO-1.2: Virtio Transport Options / Virtio Over MMIO / MMIO Device Register Layout #4" },
+	[MMIO_FAULT_VERSION_1_NOT_OFFERED] = { "version-1-not-offered",
+		"VIRTIO-1.2: Basic Facilities of a Virtio Device / Feature Bits / Reserved Feature Bits #1" },
+	[MMIO_FAULT_STATUS_KEPT_AFTER_RESET] = { "status-kept-after-reset",
+		"VIRTIO-1.2: Basic Facilities of a Virtio Device / Device Reset #1" },
 };
 
 /* Copies options to out without the transport's own fault=<name> entries, switching those on. */
@@ -51,6 +59,8 @@ static void used_notify(void *ctx, unsigned queue)
 	(void)queue;
 	if (!t->faults[MMIO_FAULT_INTERRUPT_STATUS_NOT_SET])
 		t->interrupt_status |= VMMIO_INTERRUPT_USED_BUFFER;
+	if (t->faults[MMIO_FAULT_INTERRUPT_STATUS_PHANTOM_CONFIG])
+		t->interrupt_status |= VMMIO_INTERRUPT_CONFIG_CHANGE;   /* fault: no configuration changed */
 	if (t->host.raise)
 		t->host.raise(t->host.ctx);
 }
@@ -115,7 +125,10 @@ static void set_high(uint64_t *field, uint32_t value)
  * transport clears InterruptStatus and its selectors. */
 static void reset_transport(struct mmio_transport *t)
 {
+	uint8_t before = t->dev.status;
 	vdev_set_status(&t->dev, 0);
+	if (t->faults[MMIO_FAULT_STATUS_KEPT_AFTER_RESET])
+		t->dev.status = before;      /* fault: the reset happened, Status does not show it */
 	if (!t->faults[MMIO_FAULT_RESET_KEEPS_INTERRUPT_STATUS])
 		t->interrupt_status = 0;
 	t->device_features_sel = t->driver_features_sel = t->queue_sel = 0;
@@ -145,16 +158,24 @@ static uint32_t read_register(struct mmio_transport *t, uint64_t offset)
 		return dev->model->device_id;
 	case VMMIO_VENDOR_ID:
 		return MMIO_TRANSPORT_VENDOR_ID;
-	case VMMIO_DEVICE_FEATURES:
-		return t->device_features_sel < 2 ? (uint32_t)(dev->offered >> (32 * t->device_features_sel)) : 0;
+	case VMMIO_DEVICE_FEATURES: {
+		uint64_t offered = dev->offered;
+		if (t->faults[MMIO_FAULT_VERSION_1_NOT_OFFERED])
+			offered &= ~VIRTIO_BIT(VIRTIO_F_VERSION_1);
+		return t->device_features_sel < 2 ? (uint32_t)(offered >> (32 * t->device_features_sel)) : 0;
+	}
 	case VMMIO_QUEUE_NUM_MAX:
 		return vq ? MMIO_TRANSPORT_QUEUE_NUM_MAX : 0;
 	case VMMIO_QUEUE_NUM:
 		return vq ? vq->size : 0;
 	case VMMIO_QUEUE_READY:
 		return vq && vq->ready;
-	case VMMIO_INTERRUPT_STATUS:
-		return t->interrupt_status;
+	case VMMIO_INTERRUPT_STATUS: {
+		uint32_t status = t->interrupt_status;
+		if (t->faults[MMIO_FAULT_INTERRUPT_STATUS_CLEARED_ON_READ])
+			t->interrupt_status = 0;     /* fault: a read acknowledges */
+		return status;
+	}
 	case VMMIO_STATUS:
 		return dev->status;
 	case VMMIO_QUEUE_DESC_LOW:

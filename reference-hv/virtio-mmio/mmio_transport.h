@@ -62,6 +62,10 @@ enum mmio_transport_fault {
 	MMIO_FAULT_INTERRUPT_STATUS_NOT_SET,      /* MMIO Device Register Layout #3 */
 	MMIO_FAULT_RESET_KEEPS_INTERRUPT_STATUS,  /* MMIO Device Register Layout #5 */
 	MMIO_FAULT_INTERRUPT_WRONG_SPI,           /* the DT's interrupt: the host raises the next SPI instead */
+	MMIO_FAULT_INTERRUPT_STATUS_CLEARED_ON_READ, /* MMIO Device Register Layout #3 */
+	MMIO_FAULT_INTERRUPT_STATUS_PHANTOM_CONFIG,  /* MMIO Device Register Layout #4 */
+	MMIO_FAULT_VERSION_1_NOT_OFFERED,         /* Reserved Feature Bits #1 */
+	MMIO_FAULT_STATUS_KEPT_AFTER_RESET,       /* Device Reset #1 */
 	MMIO_FAULT_COUNT,
 };
 extern const struct vdev_fault mmio_transport_faults[MMIO_FAULT_COUNT];
