@@ -1,15 +1,22 @@
 # Reference hypervisor: the EL2 image (build/refhv/refhv.bin), its host config tool, its host unit tests.
 REFHV_DIR := reference-hv
 REFHV_OUT := $(BUILD)/refhv
-REFHV_PARTS := boot exceptions stage2 psci vgic console config faults vm
+REFHV_PARTS := boot exceptions stage2 psci vgic console config faults vm virtio-mmio
+# The reference device models (reference-hv/devices), shared with the vhost-user back end; refhv links
+# their freestanding C library subset (devices/freestanding) where the other hosts link libc.
+REFHV_DEVICES_SRC := $(wildcard $(REFHV_DIR)/devices/*.c)
+REFHV_DEVICES_HDR := $(wildcard $(REFHV_DIR)/devices/*.h $(REFHV_DIR)/devices/freestanding/*.h)
 REFHV_LIBFDT := $(AVPS_CACHE)/arm64/libfdt/usr
 # Shared with the probes: the runtime's leaf layer (string functions, PL011 console, fatal stop) and the formatter.
 REFHV_SHARED_SRC := $(addprefix guest-tests/probe-runtime/,string.c console.c panic.c) guest-tests/lib/text_format.c
 REFHV_SRC := $(REFHV_DIR)/boot/head.S $(REFHV_DIR)/exceptions/vectors.S \
-	$(foreach p,$(REFHV_PARTS),$(wildcard $(REFHV_DIR)/$(p)/*.c)) $(REFHV_SHARED_SRC)
+	$(foreach p,$(REFHV_PARTS),$(wildcard $(REFHV_DIR)/$(p)/*.c)) $(REFHV_SHARED_SRC) \
+	$(REFHV_DEVICES_SRC) $(REFHV_DIR)/devices/freestanding/libc.c
 REFHV_HEADERS := $(foreach p,$(REFHV_PARTS),$(wildcard $(REFHV_DIR)/$(p)/*.h)) guest-tests/lib/text_format.h \
+	$(REFHV_DEVICES_HDR) \
 	guest-tests/probe-runtime/base.h guest-tests/probe-runtime/cpu.h
-REFHV_INCLUDES := $(foreach p,$(REFHV_PARTS),-I$(REFHV_DIR)/$(p)) -Iguest-tests/lib -Iguest-tests/probe-runtime
+REFHV_INCLUDES := $(foreach p,$(REFHV_PARTS),-I$(REFHV_DIR)/$(p)) -I$(REFHV_DIR)/devices -I$(REFHV_DIR)/devices/freestanding \
+	-Iguest-tests/lib -Iguest-tests/probe-runtime
 # General registers only: a trap never saves the guest's FP/SIMD state, so EL2 code must not touch it
 # (libfdt, built by Debian with FP allowed, runs only while VMs are built, before any guest runs).
 REFHV_CFLAGS := -std=c11 -O2 -g -ffreestanding -nostdlib -mgeneral-regs-only -mstrict-align -mno-outline-atomics \
@@ -32,9 +39,10 @@ $(REFHV_OUT)/refhv.bin: $(REFHV_OUT)/refhv.elf
 	@cmp -s <(tail -c +57 $@ | head -c 4) <(printf 'ARM\x64') || \
 		{ echo "$@: no arm64 Image magic at offset 56" >&2; rm -f $@; exit 1; }
 
-# Host tool: checks a config (file:line errors, image files present) and prints QEMU's loader arguments.
+# Host tool: checks a config (file:line errors, image files present, each device's model and options
+# by creating it with the models' library) and prints QEMU's loader arguments.
 REFHV_TOOL_SRC := $(REFHV_DIR)/tools/refhv_config.c $(REFHV_DIR)/config/config.c $(REFHV_DIR)/faults/faults.c \
-	guest-tests/lib/text_format.c
+	guest-tests/lib/text_format.c $(REFHV_DIR)/virtio-mmio/mmio_transport.c $(REFHV_DEVICES_SRC)
 $(REFHV_OUT)/refhv-config: $(REFHV_TOOL_SRC) $(REFHV_HEADERS)
 	@mkdir -p $(@D)
 	gcc $(HOST_CFLAGS) $(REFHV_INCLUDES) $(REFHV_TOOL_SRC) -o $@
@@ -42,7 +50,8 @@ $(REFHV_OUT)/refhv-config: $(REFHV_TOOL_SRC) $(REFHV_HEADERS)
 # Host unit tests: the hypervisor's logic, compiled for the host with ASan/UBSan.
 REFHV_TEST_LOGIC := $(REFHV_DIR)/config/config.c $(REFHV_DIR)/faults/faults.c $(REFHV_DIR)/psci/psci.c \
 	$(REFHV_DIR)/vm/vm_lookup.c $(REFHV_DIR)/stage2/stage2.c $(REFHV_DIR)/exceptions/esr.c \
-	$(REFHV_DIR)/console/vuart.c $(REFHV_DIR)/vgic/vgic_mmio.c guest-tests/lib/text_format.c
+	$(REFHV_DIR)/console/vuart.c $(REFHV_DIR)/vgic/vgic_mmio.c guest-tests/lib/text_format.c \
+	$(REFHV_DIR)/virtio-mmio/mmio_transport.c $(REFHV_DEVICES_SRC)
 REFHV_HOST_TESTS := $(patsubst $(REFHV_DIR)/tests/%.c,$(REFHV_OUT)/host-tests/%,$(wildcard $(REFHV_DIR)/tests/*.c))
 $(REFHV_OUT)/host-tests/%: $(REFHV_DIR)/tests/%.c $(REFHV_TEST_LOGIC) $(REFHV_HEADERS) | $(BOOTSTRAP_STAMP)
 	@mkdir -p $(@D)

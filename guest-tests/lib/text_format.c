@@ -50,13 +50,24 @@ int text_vformat(char *buf, size_t size, const char *fmt, va_list ap)
 		}
 		p++;
 		char pad = ' ';
-		int width = 0, longs = 0, size_t_arg = 0;
+		int width = 0, precision = -1, longs = 0, size_t_arg = 0;
 		if (*p == '0') {
 			pad = '0';
 			p++;
 		}
 		while (*p >= '0' && *p <= '9')
 			width = width * 10 + (*p++ - '0');
+		if (*p == '.') {
+			/* Precision: only %s uses it (at most that many characters). */
+			p++;
+			precision = 0;
+			if (*p == '*') {
+				precision = va_arg(ap, int);
+				p++;
+			}
+			while (*p >= '0' && *p <= '9')
+				precision = precision * 10 + (*p++ - '0');
+		}
 		while (*p == 'l') {
 			longs++;
 			p++;
@@ -71,12 +82,12 @@ int text_vformat(char *buf, size_t size, const char *fmt, va_list ap)
 			if (!str)
 				str = "(null)";
 			int len = 0;
-			while (str[len])
+			while (str[len] && (precision < 0 || len < precision))
 				len++;
 			for (int i = len; i < width; i++)
 				sink_put(&s, ' ');
-			while (*str)
-				sink_put(&s, *str++);
+			for (int i = 0; i < len; i++)
+				sink_put(&s, str[i]);
 			break;
 		}
 		case 'c':

@@ -66,6 +66,10 @@ def refhv_tools(qemu_ready: Path) -> tuple[Path, Path]:
     (CONFIG_TEXT + "vm other\ncpus 1\n", ":6: physical CPU given twice"),
     (CONFIG_TEXT.replace("${IMAGE}", "no-such.img"), ":4: image no-such.img: file not found"),
     (CONFIG_TEXT + "fault no-such-switch\n", ":5: unknown fault switch: no-such-switch"),
+    (CONFIG_TEXT + "device no-such-model\n", ":5: device no-such-model: unknown device model 'no-such-model'"),
+    (CONFIG_TEXT + "device entropy fault=no-such-fault\n", ":5: device entropy: model entropy has no fault 'no-such-fault'"),
+    (CONFIG_TEXT + "device block size=3K\n", ":5: device block: block: size 3072 is not a multiple of 4096"),
+    (CONFIG_TEXT + "device block a b\n", ":5: unexpected extra words"),
 ])
 def test_bad_config_rejected_with_file_and_line(refhv_tools: tuple[Path, Path], tmp_path: Path,
                                                  text: str, error: str) -> None:
@@ -234,3 +238,48 @@ def test_one_vm_cannot_read_another_unless_stage2_has_a_hole(refhv_tools: tuple[
     # The neighbour ran its own probe to the end beside it.
     neighbour = (log.parent / "console-isolation.vm-neighbour.log").read_text()
     assert re.search(r"^(not )?ok 1 psci$", neighbour, re.M), neighbour[-500:]
+
+
+def test_profile_device_faults_reach_the_device_lines(tmp_path: Path) -> None:
+    image = BootImage(kind="probe", kernel=tmp_path / "virtio-mmio.img", name="virtio-mmio")
+    text = _target(tmp_path, "virtio-blk-used-length-wrong").effective_config(image).read_text()
+    assert "device entropy " in text and "fault=used-length-wrong" not in text.split("device entropy")[1].split("\n")[0]
+    assert "device block size=64M,serial=avps-blk0,queues=2,physical_block_size=4096,fault=used-length-wrong" in text
+    assert "device block size=8M,serial=avps-blk-ro,ro,fault=used-length-wrong" in text
+    config = profiles.load("refhv", "virtio-rng-used-length-wrong")
+    config.options["device_faults"] = {"sound": "no-such-fault"}
+    with pytest.raises(Exception, match="sets device faults for sound, but vm guest has no such device"):
+        RefhvTarget(config, tmp_path / "run" / "refhv").effective_config(image)
+
+
+# The virtio-mmio probe cases the reference devices on refhv pass (transport, entropy, block, interrupt at the GIC).
+VIRTIO_CASES = ["virtio.mmio.magic", "virtio.mmio.version", "virtio.mmio.ids", "virtio.mmio.feature_version_1",
+                "virtio.mmio.status_handshake", "virtio.mmio.queue_setup", "virtio.rng.request",
+                "virtio.blk.read_sector0", "virtio.blk.write_readback", "virtio.blk.readonly_write_rejected",
+                "virtio.mmio.interrupt_status", "virtio.mmio.reset", "virtio.mmio.used_buffer_asserts_interrupt"]
+
+
+def test_virtio_mmio_probe_passes_on_the_reference_devices(refhv_tools: tuple[Path, Path], tmp_path: Path) -> None:
+    image = refhv_tools[0].parent.parent / "probes" / "virtio-mmio.img"
+    out = _target(tmp_path, "virtio-devices").boot(BootImage(kind="probe", kernel=image, name="virtio-mmio"),
+                                                   tmp_path / "console-virtio-mmio.log")
+    assert out.host_evidence["shutdown_reason"] == "guest-shutdown", out.problems
+    results = {m.group(2): m.group(1) for m in (re.match(r"\s*(ok|not ok) \d+ (\S+)", line) for line in out.lines) if m}
+    assert {case: results.get(case) for case in VIRTIO_CASES} == {case: "ok" for case in VIRTIO_CASES}
+
+
+def test_linux_virtio_cases_pass_on_the_reference_devices(refhv_tools: tuple[Path, Path], tmp_path: Path) -> None:
+    proc = subprocess.run([str(REPO / "harness" / "avps-cts"), "run", "--target", "refhv", "--profile", "virtio-devices",
+                           "--only", "linux", "--build", str(refhv_tools[0].parent.parent), "--reports", str(tmp_path)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode in (0, 1), proc.stdout[-2000:] + proc.stderr[-2000:]
+    results = json.loads(next(tmp_path.glob("refhv-*/results.json")).read_text())
+    assert results["problems"] == []
+    by_id = {c["case_id"]: c["status"] for c in results["cases"]}
+    # The disks are RAM in refhv: the host cannot read them back, so its durability cases stay not-run.
+    host_judged = {"virtio.blk.data_integrity", "virtio.blk.flush"}
+    offered = [c for c in by_id if c.startswith(("virtio.rng.", "virtio.blk.", "virtio.gpio.", "virtio.i2c.",
+                                                 "virtio.vsock."))]
+    assert len(offered) >= 17
+    assert {c: by_id[c] for c in offered if c not in host_judged} == {c: "pass" for c in offered if c not in host_judged}
+    assert {by_id[c] for c in host_judged} == {"not-run"}

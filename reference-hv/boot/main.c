@@ -6,6 +6,7 @@
 #include "gic_phys.h"
 #include "host_dt.h"
 #include "log.h"
+#include "mmio_devices.h"
 #include "pcpu.h"
 #include "vm_create.h"
 
@@ -76,6 +77,7 @@ void hv_main(const void *host_fdt)
 	if (config_parse(text, &config, err, sizeof(err)) ||
 	    config_check_machine(&config, n_pcpus, machine.ram_base, machine.ram_size, err, sizeof(err)))
 		refuse("config rejected", err);
+	mmio_devices_heap_init(&config, machine.ram_base, machine.ram_size);
 	for (int v = 0; v < config.n_vms; v++)
 		if (vm_create(v, &config.vms[v], err, sizeof(err)))
 			refuse("config rejected", err);

@@ -1,4 +1,4 @@
-/* Config parser: one statement per line (vm, cpus, ram, image, initrd, bootargs, fault), errors name the line. */
+/* Config parser: one statement per line (vm, cpus, ram, image, initrd, bootargs, budget, fault, device), errors name the line. */
 #include <stddef.h>
 #include <string.h>
 
@@ -179,6 +179,8 @@ static int parse_ram(struct cursor *c, struct hv_config *cfg, struct vm_config *
 		return fail(c, c->line, "ram beyond the 39-bit guest / 40-bit physical address space", NULL);
 	if (overlaps(vm->ram_ipa, vm->ram_size, VM_UART_IPA, VM_UART_SIZE))
 		return fail(c, c->line, "guest RAM overlaps the emulated UART at 0x09000000", NULL);
+	if (overlaps(vm->ram_ipa, vm->ram_size, VM_VIRTIO_MMIO_IPA, VM_VIRTIO_MMIO_SIZE * CONFIG_MAX_DEVICES))
+		return fail(c, c->line, "guest RAM overlaps the virtio-mmio transports at 0x0a000000", NULL);
 	if (overlaps(vm->ram_pa, vm->ram_size, REFHV_OWN_BASE, REFHV_OWN_SIZE))
 		return fail(c, c->line, "physical RAM overlaps the hypervisor's own 0x40000000..0x44000000", NULL);
 	for (int v = 0; v < cfg->n_vms - 1; v++) {
@@ -208,6 +210,31 @@ static int parse_file(struct cursor *c, struct vm_config *vm, bool initrd)
 		return -1;
 	if (*offset & 0xfff)
 		return fail(c, c->line, "offset must be a multiple of 4 KiB", NULL);
+	return 0;
+}
+
+/* `device <model> [<options>]`: the model and its options are checked where the models are
+ * linked (refhv-config on the host, vm_create at boot); here only the form. */
+static int parse_device(struct cursor *c, struct vm_config *vm)
+{
+	if (vm->n_devices == CONFIG_MAX_DEVICES)
+		return fail(c, c->line, "too many devices for this vm (at most 8)", NULL);
+	struct device_config *d = &vm->devices[vm->n_devices];
+	memset(d, 0, sizeof(*d));
+	d->line = c->line;
+	if (copy_word(c, d->model, sizeof(d->model), "device model"))
+		return -1;
+	const char *w;
+	unsigned len;
+	if (next_word(c, &w, &len)) {
+		if (len >= sizeof(d->options))
+			return fail(c, c->line, "too long", "device options");
+		memcpy(d->options, w, len);
+		d->options[len] = '\0';
+	}
+	if (expect_end(c))
+		return -1;
+	vm->n_devices++;
 	return 0;
 }
 
@@ -258,6 +285,8 @@ static int parse_statement(struct cursor *c, struct hv_config *cfg)
 			return fail(c, c->line, "budget must be 1..86400 seconds", NULL);
 		return 0;
 	}
+	if (word_is(w, len, "device"))
+		return parse_device(c, vm);
 	if (word_is(w, len, "fault")) {
 		if (!next_word(c, &w, &len))
 			return fail(c, c->line, "fault needs a name", NULL);

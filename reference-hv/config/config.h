@@ -11,11 +11,26 @@
 #define CONFIG_MAX_VCPUS 8
 #define CONFIG_NAME_MAX 16
 #define CONFIG_PATH_MAX 160
-#define CONFIG_BOOTARGS_MAX 512
+#define CONFIG_BOOTARGS_MAX 1024   /* arm64 Linux takes up to 2048 (COMMAND_LINE_SIZE) */
+#define CONFIG_MAX_DEVICES 8
+#define CONFIG_MODEL_MAX 16
+#define CONFIG_DEVICE_OPTIONS_MAX 192
+
+/* `device <model> [<options>]`: a reference device model (reference-hv/devices) on a virtio-mmio transport. */
+struct device_config {
+	char model[CONFIG_MODEL_MAX];
+	char options[CONFIG_DEVICE_OPTIONS_MAX];   /* key=value,...,fault=<name> as the model parses them */
+	int line;
+};
 
 /* Guest-physical layout every VM sees (the QEMU virt addresses, so guests need nothing special). */
 #define VM_UART_IPA 0x09000000ULL
 #define VM_UART_SIZE 0x1000ULL
+/* Transport i of the VM's `device` lines (virtio-mmio/): 0x200 bytes at 0x0a000000 + i * 0x200, SPI 16 + i,
+ * edge-triggered, as QEMU virt places its own virtio-mmio transports. */
+#define VM_VIRTIO_MMIO_IPA 0x0a000000ULL
+#define VM_VIRTIO_MMIO_SIZE 0x200ULL
+#define VM_VIRTIO_MMIO_FIRST_SPI 16
 /* The guest DT sits in the last 2 MiB of the VM's RAM. */
 #define VM_DTB_SPACE 0x200000ULL
 
@@ -36,6 +51,8 @@ struct vm_config {
 	char bootargs[CONFIG_BOOTARGS_MAX];
 	uint64_t budget_s;              /* `budget <seconds>`: the VM is stopped after this long (0: no limit) */
 	uint32_t faults;                /* bit per enum fault_id */
+	int n_devices;
+	struct device_config devices[CONFIG_MAX_DEVICES];
 };
 
 struct hv_config {

@@ -1,4 +1,4 @@
-/* Guest DT with libfdt's sequential writer: memory, cpus, psci (hvc), timer, uart, chosen. */
+/* Guest DT with libfdt's sequential writer: memory, cpus, psci (hvc), timer, uart, virtio-mmio transports, chosen. */
 #include <libfdt.h>
 
 #include "faults.h"
@@ -101,6 +101,27 @@ static int gic_node(void *fdt, const struct vm *vm)
 	return fdt_end_node(fdt);
 }
 
+/* One virtio,mmio node per `device` line, at the transport's window, with its edge-triggered SPI. */
+static int virtio_nodes(void *fdt, const struct vm *vm)
+{
+	char name[32];
+	for (int i = 0; i < vm->cfg->n_devices; i++) {
+		uint64_t base = VM_VIRTIO_MMIO_IPA + (uint64_t)i * VM_VIRTIO_MMIO_SIZE;
+		text_format(name, sizeof(name), "virtio_mmio@%llx", (unsigned long long)base);
+		CHECK(fdt_begin_node(fdt, name));
+		CHECK(fdt_property_string(fdt, "compatible", "virtio,mmio"));
+		CHECK(reg_property(fdt, base, VM_VIRTIO_MMIO_SIZE));
+		CHECK(fdt_property(fdt, "dma-coherent", NULL, 0));
+		if (vm->has_vgic) {
+			fdt32_t interrupts[3] = { cpu_to_fdt32(0), cpu_to_fdt32(VM_VIRTIO_MMIO_FIRST_SPI + (uint32_t)i),
+						  cpu_to_fdt32(1) };
+			CHECK(fdt_property(fdt, "interrupts", interrupts, sizeof(interrupts)));
+		}
+		CHECK(fdt_end_node(fdt));
+	}
+	return 0;
+}
+
 static int chosen_node(void *fdt, const struct vm *vm)
 {
 	const struct vm_config *c = vm->cfg;
@@ -143,6 +164,7 @@ int guest_dt_build(void *buf, unsigned size, const struct vm *vm)
 		CHECK(gic_node(fdt, vm));
 	CHECK(timer_node(fdt));
 	CHECK(uart_nodes(fdt, vm));
+	CHECK(virtio_nodes(fdt, vm));
 	CHECK(fdt_end_node(fdt));
 	return fdt_finish(fdt);
 }

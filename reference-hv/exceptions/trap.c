@@ -1,9 +1,10 @@
-/* Guest traps: SMCCC calls, MMIO data aborts, aborts outside the VM, and everything unexpected (reported, VM stopped). */
+/* Guest traps: SMCCC calls, MMIO data aborts (UART, GIC, virtio-mmio), aborts outside the VM, and everything unexpected (reported, VM stopped). */
 #include "arch.h"
 #include "esr.h"
 #include "gic_phys.h"
 #include "inject.h"
 #include "log.h"
+#include "mmio_devices.h"
 #include "pcpu.h"
 #include "psci.h"
 #include "text_format.h"
@@ -78,7 +79,7 @@ static void inject_abort(struct vcpu *v, struct guest_regs *regs, bool instructi
 }
 
 /* Which emulated device an IPA falls in. */
-enum mmio_device { MMIO_NONE, MMIO_UART, MMIO_GICD, MMIO_GICR };
+enum mmio_device { MMIO_NONE, MMIO_UART, MMIO_GICD, MMIO_GICR, MMIO_VIRTIO };
 
 static enum mmio_device mmio_device_at(const struct vm *vm, uint64_t ipa)
 {
@@ -88,6 +89,8 @@ static enum mmio_device mmio_device_at(const struct vm *vm, uint64_t ipa)
 		return MMIO_GICD;
 	if (vm->has_vgic && ipa >= VGIC_REDIST_IPA && ipa < VGIC_REDIST_IPA + VGIC_REDIST_STRIDE * (uint64_t)vm->n_vcpus)
 		return MMIO_GICR;
+	if (mmio_devices_claim(vm, ipa))
+		return MMIO_VIRTIO;
 	return MMIO_NONE;
 }
 
@@ -104,6 +107,7 @@ static bool mmio_emulate(struct vcpu *v, enum mmio_device device, uint64_t ipa, 
 	case MMIO_GICD:
 		a.offset = ipa - VGIC_DIST_IPA;
 		vgic_dist_access(&vm->vgic, &a);
+		vgic_flush_spis(v);           /* an SPI the guest just enabled may be pending */
 		break;
 	case MMIO_GICR: {
 		int index = (int)((ipa - VGIC_REDIST_IPA) / VGIC_REDIST_STRIDE);
@@ -114,6 +118,9 @@ static bool mmio_emulate(struct vcpu *v, enum mmio_device device, uint64_t ipa, 
 			vgic_enables_changed(owner, changed);
 		break;
 	}
+	case MMIO_VIRTIO:
+		mmio_devices_access(vm, ipa, access->size, access->write, value);
+		return true;
 	case MMIO_NONE:
 		break;
 	}
@@ -157,8 +164,10 @@ void trap_from_guest(struct guest_regs *regs, uint64_t kind)
 		vcpu_park();
 	if (kind == 9) {
 		uint32_t intid = vgic_physical_irq(v);
-		if (v->vm->has_vgic)
-			vgic_flush_sgis(v);   /* a kick: SGIs another vCPU sent */
+		if (v->vm->has_vgic) {
+			vgic_flush_sgis(v);   /* a kick: SGIs another vCPU sent, SPIs a device raised */
+			vgic_flush_spis(v);
+		}
 		if (intid == GIC_PPI_HYP_TIMER && v->vm->deadline && read_sysreg(cntpct_el0) >= v->vm->deadline) {
 			char reason[64];
 			text_format(reason, sizeof(reason), "ran past its budget of %llu s",

@@ -50,6 +50,10 @@ int main(void)
 	CHECK(dist(&d, 0x104, 4, false, 0) == 0x4 && dist(&d, 0x100, 4, false, 0) == 0, "spi_enables_set_clear_sgi_raz");
 	dist(&d, 0x6100, 8, true, 0x1ULL);
 	CHECK(dist(&d, 0x6100, 8, false, 0) == 1 && d.irouter[0] == 1, "irouter_of_spi_32");
+	dist(&d, 0x204, 4, true, 0x30000);
+	dist(&d, 0x284, 4, true, 0x10000);
+	CHECK(dist(&d, 0x204, 4, false, 0) == 0x20000 && d.pending[0] == 0x20000 && dist(&d, 0x280, 4, false, 0) == 0 &&
+	      dist(&d, 0x208, 4, false, 0) == 0, "spi_pending_set_clear_sgi_and_beyond_raz");
 	CHECK(vgic_lr_value(27, 27, 0xa0, true) == ((1ULL << 62) | (1ULL << 61) | (1ULL << 60) | (0xa0ULL << 48) |
 						   (27ULL << 32) | 27), "lr_hw_pending_group1");
 	CHECK(vgic_lr_value(5, 0, 0x80, false) == ((1ULL << 62) | (1ULL << 60) | (0x80ULL << 48) | 5), "lr_software");

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "faults.h"
+#include "mmio_transport.h"
 
 #define MAX_DEFINES 8
 
@@ -43,6 +44,25 @@ static int check_file(const char *config, int line, const char *what, const char
 		return -1;
 	}
 	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+/* Each `device` line's model and options, checked by creating the device as refhv does (transport and model). */
+static int check_devices(const char *config, const struct vm_config *vm)
+{
+	static struct mmio_transport transport;
+	static uint8_t no_ram[1];
+	struct flat_memory flat = { .base = 0, .bytes = no_ram, .size = 0 };
+	struct mmio_transport_host host = { .mem = flat_memory_accessor(&flat) };
+	for (int i = 0; i < vm->n_devices; i++) {
+		const struct device_config *d = &vm->devices[i];
+		char err[160];
+		if (!mmio_transport_create(&transport, d->model, d->options, &host, err, sizeof(err))) {
+			fprintf(stderr, "%s:%d: device %s: %s\n", config, d->line, d->model, err);
+			return -1;
+		}
+		vdev_destroy(&transport.dev);
+	}
 	return 0;
 }
 
@@ -97,7 +117,7 @@ int main(int argc, char **argv)
 		for (int i = 0; i < vm->n_vcpus; i++)
 			if (vm->pcpu[i] > max_pcpu)
 				max_pcpu = vm->pcpu[i];
-		if (check_file(config, vm->image_line, "image", vm->image, &size))
+		if (check_file(config, vm->image_line, "image", vm->image, &size) || check_devices(config, vm))
 			return 2;
 		if (vm->image_offset + size > vm->ram_size - VM_DTB_SPACE) {
 			fprintf(stderr, "%s:%d: image %s (%llu bytes) does not fit below the DT\n", config,

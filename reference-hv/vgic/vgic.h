@@ -10,7 +10,7 @@
 #define VGIC_DIST_SIZE 0x10000ULL
 #define VGIC_REDIST_IPA 0x080a0000ULL
 #define VGIC_REDIST_STRIDE 0x20000ULL
-/* SPIs 32..63 are described (ITLinesNumber 1); none is wired to a device yet. */
+/* SPIs 32..63 are described (ITLinesNumber 1); the virtio-mmio transports raise SPIs 48.. (edge). */
 #define VGIC_SPI_WORDS 1
 #define VGIC_VTIMER_PPI 27
 #define VGIC_PTIMER_PPI 30
@@ -22,6 +22,7 @@ struct vgic_dist {
 	uint32_t igroupr[VGIC_SPI_WORDS], enabled[VGIC_SPI_WORDS], icfgr[2 * VGIC_SPI_WORDS];
 	uint8_t priority[32 * VGIC_SPI_WORDS];
 	uint64_t irouter[32 * VGIC_SPI_WORDS];
+	uint32_t pending[VGIC_SPI_WORDS];   /* SPIs raised, not yet in a list register (atomic) */
 };
 
 struct vgic_cpu {

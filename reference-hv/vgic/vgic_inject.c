@@ -1,4 +1,4 @@
-/* List-register injection (Arm IHI 0069 8.4): the EL1 timer PPIs are HW-linked, so the guest's deactivation reaches the physical GIC. */
+/* List-register injection (Arm IHI 0069 8.4): HW-linked EL1 timer PPIs, SGIs between vCPUs, SPIs from emulated devices. */
 #include <stdbool.h>
 
 #include "arch.h"
@@ -11,6 +11,8 @@
 #define LR_STATE_SHIFT 62
 #define LR_HW (1ULL << 61)
 #define ISR_IRQ_PENDING (1u << 7)
+#define IROUTER_IRM (1ULL << 31)                      /* GICD_IROUTER.Interrupt_Routing_Mode */
+#define GICD_CTLR_ENABLE_GRP1 (1u << 1)
 
 static unsigned lr_count(void)
 {
@@ -68,15 +70,21 @@ uint32_t vgic_physical_irq(struct vcpu *v)
 	return 1023;
 }
 
-/* True when a list register already holds vintid (pending or active): a second one waits. */
-static bool lr_holds(uint32_t vintid)
+/* The list register that holds vintid (pending and/or active), or -1. */
+static int lr_find(uint32_t vintid)
 {
 	for (unsigned n = 0; n < usable_lrs(); n++) {
 		uint64_t lr = lr_read(n);
 		if ((lr >> LR_STATE_SHIFT) && (uint32_t)lr == vintid)
-			return true;
+			return (int)n;
 	}
-	return false;
+	return -1;
+}
+
+/* True when a list register already holds vintid (pending or active): a second one waits. */
+static bool lr_holds(uint32_t vintid)
+{
+	return lr_find(vintid) >= 0;
 }
 
 void vgic_flush_sgis(struct vcpu *v)
@@ -115,6 +123,60 @@ void vgic_send_sgi(struct vcpu *sender, uint64_t sgi1r)
 	}
 }
 
+/* The vCPU an SPI goes to (Arm IHI 0069 12.9.22 GICD_IROUTER): the one whose affinity the route names;
+ * with Interrupt_Routing_Mode 1 (any PE), or a route naming no vCPU, vCPU 0. */
+static struct vcpu *spi_target(struct vm *vm, uint32_t intid)
+{
+	uint64_t route = vm->vgic.irouter[intid - 32];
+	if (!(route & IROUTER_IRM)) {
+		for (int i = 0; i < vm->n_vcpus; i++) {
+			uint64_t mpidr = vm->vcpus[i].mpidr;
+			uint64_t aff = (mpidr & 0xffffff) | ((mpidr & 0xff00000000ULL));
+			if ((route & 0xff00ffffffULL) == aff)
+				return &vm->vcpus[i];
+		}
+	}
+	return &vm->vcpus[0];
+}
+
+void vgic_flush_spis(struct vcpu *v)
+{
+	struct vgic_dist *d = &v->vm->vgic;
+	if (!v->vm->has_vgic || !(d->ctlr & GICD_CTLR_ENABLE_GRP1))
+		return;
+	for (unsigned w = 0; w < VGIC_SPI_WORDS; w++) {
+		uint32_t ready = __atomic_load_n(&d->pending[w], __ATOMIC_ACQUIRE) & d->enabled[w];
+		for (unsigned b = 0; ready && b < 32; b++) {
+			uint32_t bit = 1u << b, intid = 32 + 32 * w + b;
+			if (!(ready & bit) || spi_target(v->vm, intid) != v)
+				continue;
+			int held = lr_find(intid);
+			if (held >= 0) {
+				/* Pending already: the edges merge. Active: it becomes active and pending. */
+				lr_write((unsigned)held, lr_read((unsigned)held) | (1ULL << LR_STATE_SHIFT));
+			} else {
+				int lr = vgic_lr_pick(read_sysreg(S3_4_C12_C11_5), usable_lrs());
+				if (lr < 0)
+					return;                       /* the next trap or kick retries */
+				lr_write((unsigned)lr, vgic_lr_value(intid, 0, d->priority[intid - 32], false));
+			}
+			__atomic_fetch_and(&d->pending[w], ~bit, __ATOMIC_ACQ_REL);
+		}
+	}
+}
+
+void vgic_raise_spi(struct vm *vm, uint32_t intid)
+{
+	if (!vm->has_vgic || intid < 32 || intid >= 32 + 32 * VGIC_SPI_WORDS)
+		return;
+	__atomic_fetch_or(&vm->vgic.pending[(intid - 32) / 32], 1u << (intid % 32), __ATOMIC_ACQ_REL);
+	struct vcpu *target = spi_target(vm, intid);
+	if (this_pcpu()->vcpu == target)
+		vgic_flush_spis(target);
+	else
+		gic_phys_send_sgi(pcpus[target->pcpu].mpidr, GIC_SGI_KICK);
+}
+
 void vgic_enables_changed(struct vcpu *v, uint32_t changed)
 {
 	for (unsigned intid = 16; intid < 32; intid++)
@@ -134,6 +196,7 @@ void vgic_reset_lrs(struct vcpu *v)
 	}
 	vgic_enables_changed(v, VGIC_FORWARDED_PPIS);
 	vgic_flush_sgis(v);
+	vgic_flush_spis(v);
 }
 
 void vgic_wait_for_interrupt(struct vcpu *v)

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 struct vcpu;
+struct vm;
 
 /* A physical IRQ reached EL2 while v ran: the virtual timer is forwarded (returns 1023); anything
  * else is deactivated and its INTID returned for the hypervisor itself (kick, budget timer). */
@@ -19,6 +20,13 @@ void vgic_send_sgi(struct vcpu *sender, uint64_t sgi1r);
 
 /* Moves this vCPU's pending SGIs that it has enabled into free list registers. */
 void vgic_flush_sgis(struct vcpu *v);
+
+/* A device of vm raised SPI intid (an edge): marks it pending at the distributor and delivers it to the
+ * vCPU GICD_IROUTER names, at once when that is the calling vCPU, else by kicking its physical CPU. */
+void vgic_raise_spi(struct vm *vm, uint32_t intid);
+
+/* Moves the pending, enabled SPIs routed to this vCPU into list registers (on the vCPU's own CPU). */
+void vgic_flush_spis(struct vcpu *v);
 
 /* Empties the list registers (deactivating HW-linked ones) before a vCPU starts afresh. */
 void vgic_reset_lrs(struct vcpu *v);

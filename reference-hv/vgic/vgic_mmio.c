@@ -9,6 +9,8 @@
 #define GICD_IGROUPR 0x0080
 #define GICD_ISENABLER 0x0100
 #define GICD_ICENABLER 0x0180
+#define GICD_ISPENDR 0x0200
+#define GICD_ICPENDR 0x0280
 #define GICD_IPRIORITYR 0x0400
 #define GICD_ICFGR 0x0c00
 #define GICD_IROUTER 0x6000
@@ -60,6 +62,22 @@ void vgic_dist_access(struct vgic_dist *d, struct vgic_access *a)
 		return;
 	}
 	uint64_t word = (off & 0x7f) / 4;           /* register n of a bank: n = 0 is SGIs/PPIs (RAZ/WI here) */
+	if (off >= GICD_ISPENDR && off < GICD_ICPENDR + 0x80) {
+		/* SPI pending state: a device sets it at any time from any CPU, so every change is atomic. */
+		if (word == 0 || word > VGIC_SPI_WORDS || a->size != 4) {
+			if (!a->write)
+				a->value = 0;
+			return;
+		}
+		uint32_t *reg = &d->pending[word - 1];
+		if (!a->write)
+			a->value = __atomic_load_n(reg, __ATOMIC_ACQUIRE);
+		else if (off < GICD_ICPENDR)
+			__atomic_fetch_or(reg, (uint32_t)a->value, __ATOMIC_ACQ_REL);
+		else
+			__atomic_fetch_and(reg, ~(uint32_t)a->value, __ATOMIC_ACQ_REL);
+		return;
+	}
 	uint32_t *bank = NULL;
 	if (off >= GICD_IGROUPR && off < GICD_IGROUPR + 0x80)
 		bank = d->igroupr;

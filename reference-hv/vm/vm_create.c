@@ -7,6 +7,7 @@
 #include "gic_phys.h"
 #include "guest_dt.h"
 #include "log.h"
+#include "mmio_devices.h"
 #include "pcpu.h"
 #include "text_format.h"
 #include "vm_create.h"
@@ -65,6 +66,8 @@ int vm_create(int index, const struct vm_config *cfg, char *err, unsigned err_si
 			    cfg->name, dt_err);
 		return -1;
 	}
+	if (mmio_devices_create(vm, err, err_size))
+		return -1;
 	hv_log("vm %s: %d vCPU(s), RAM 0x%llx+0x%llx at physical 0x%llx, entry 0x%llx, DT at 0x%llx%s",
 	       cfg->name, vm->n_vcpus, (unsigned long long)cfg->ram_ipa, (unsigned long long)cfg->ram_size,
 	       (unsigned long long)cfg->ram_pa, (unsigned long long)vm->entry_ipa,

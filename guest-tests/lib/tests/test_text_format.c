@@ -24,6 +24,7 @@ int main(void)
 	SAME("size_t", "%zu", (size_t)12345);
 	SAME("percent", "100%%");
 	SAME("int_min", "%d", (int)INT32_MIN);
+	SAME("string_precision", "[%.3s] [%.*s] [%.9s]", "abcdef", 2, "xyz", "ab");
 
 	int n = text_format(mine, 4, "%s", "truncated");
 	CHECK(n == 9 && strcmp(mine, "tru") == 0, "truncates_and_returns_full_length");

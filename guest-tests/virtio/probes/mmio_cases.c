@@ -119,6 +119,8 @@ static void mmio_ids(void)
 					  (d->device_id == VIRTIO_ID_CONSOLE ? VIRTIO_BIT(1) : 0);
 		if (d->device_id != VIRTIO_ID_NET && d->device_id != VIRTIO_ID_BLOCK)
 			queue_features &= ~(VIRTIO_BIT(17) | VIRTIO_BIT(12));
+		if (d->device_id == VIRTIO_ID_I2C)
+			queue_features |= VIRTIO_BIT(VIRTIO_I2C_F_ZERO_LENGTH_REQUEST);   /* kept only when offered */
 		uint32_t st = vmmio_negotiate(&d->t, queue_features);
 		int want = queues_defined(d, d->t.negotiated);
 		if (!probe_check(st & VIRTIO_STATUS_FEATURES_OK, "%s: FEATURES_OK refused for 0x%llx", n,
@@ -190,12 +192,14 @@ static void advise_unoffered_feature(struct vdev *d)
 	vdev_write(d, VIRTIO_MMIO_STATUS, 0);
 }
 
-/* Features the probe's driver accepts: VERSION_1 and, for blk, RO (informational). */
+/* Features the probe's driver accepts: VERSION_1, for blk RO (informational), for I2C the one a driver must take. */
 static uint64_t driver_features(const struct vdev *d)
 {
 	uint64_t f = 1ULL << VIRTIO_F_VERSION_1;
 	if (d->device_id == VIRTIO_ID_BLOCK)
 		f |= 1ULL << 5;
+	if (d->device_id == VIRTIO_ID_I2C)
+		f |= 1ULL << VIRTIO_I2C_F_ZERO_LENGTH_REQUEST;
 	return d->features & f;
 }
 

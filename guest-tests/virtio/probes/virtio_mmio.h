@@ -29,6 +29,9 @@
 #define VIRTIO_ID_GPU      16
 #define VIRTIO_ID_INPUT    18
 #define VIRTIO_ID_CRYPTO   20
+#define VIRTIO_ID_I2C      34
+/* I2C Adapter Device: a driver MUST accept VIRTIO_I2C_F_ZERO_LENGTH_REQUEST (bit 0), and the device refuses one that does not. */
+#define VIRTIO_I2C_F_ZERO_LENGTH_REQUEST 0
 
 #define VIRTQ_SIZE 8   /* ring size of the probe's queue-0 requests */
 

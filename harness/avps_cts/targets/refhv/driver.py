@@ -33,6 +33,10 @@ class RefhvTarget:
         # The Linux image boots in its own scenario (two vCPUs, initramfs, kernel command line).
         self.linux_scenario = str(config.options.get("linux_scenario", "linux"))
         self.faults = [str(f) for f in config.options.get("faults", []) or []]
+        # Fault switches of the reference device models: model -> fault name(s), added to that model's
+        # `device` lines of the image VM as fault=<name> options.
+        self.device_faults = {str(model): [str(f) for f in (names if isinstance(names, list) else [names])]
+                              for model, names in (config.options.get("device_faults") or {}).items()}
         self.image_vm = str(config.options.get("image_vm", "guest"))
         self.boot_nonce = new_nonce()  # makes each run's command line (and its digest) unique
         # Further ${NAME} paths of the scenario (a neighbour VM's image), relative to the build folder.
@@ -45,7 +49,8 @@ class RefhvTarget:
     def platform_facts(self) -> dict[str, object]:
         facts: dict[str, object] = dict(self.config.to_json())
         facts.update({"qemu_version": qemu_version(self.binary), "hypervisor": "refhv (reference-hv/)",
-                      "scenario": self.scenario, "fault_switches": self.faults})
+                      "scenario": self.scenario, "fault_switches": self.faults,
+                      "device_fault_switches": self.device_faults})
         return facts
 
     def cannot_boot(self, image: BootImage) -> str | None:
@@ -75,6 +80,7 @@ class RefhvTarget:
         added = [f"budget {self.budget_s}   # added by the harness (run timeout)\n"]
         added += [f"fault {f}   # added by profile {self.config.profile}\n" for f in self.faults]
         lines[starts[0] + 1:starts[0] + 1] = added
+        self._add_device_faults(lines, starts[0], source)
         text = "".join(lines)
         if image.kind == "linux":
             text = text.replace("${BOOTARGS}", self.bootargs(image, self.vcpus_of_image_vm(lines, starts[0]))).replace(
@@ -83,6 +89,23 @@ class RefhvTarget:
         path = self.scratch / f"refhv-{image.name}.conf"
         path.write_text(text)
         return path
+
+    def _add_device_faults(self, lines: list[str], start: int, source: Path) -> None:
+        """Appends fault=<name> to the options of every `device <model>` line of the image VM the profile names."""
+        seen: set[str] = set()
+        for n in range(start + 1, len(lines)):
+            words = lines[n].split("#")[0].split()
+            if words[:1] == ["vm"]:
+                break
+            if words[:1] == ["device"] and len(words) >= 2 and words[1] in self.device_faults:
+                extra = ",".join(f"fault={f}" for f in self.device_faults[words[1]])
+                options = ",".join(filter(None, [words[2] if len(words) > 2 else "", extra]))
+                lines[n] = f"device {words[1]} {options}   # fault switches added by profile {self.config.profile}\n"
+                seen.add(words[1])
+        missing = sorted(set(self.device_faults) - seen)
+        if missing:
+            raise ConfigRejected(f"{source}: profile {self.config.profile} sets device faults for {', '.join(missing)}, "
+                                 f"but vm {self.image_vm} has no such device")
 
     @staticmethod
     def vcpus_of_image_vm(lines: list[str], start: int) -> int:

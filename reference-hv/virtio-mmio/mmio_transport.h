@@ -1,0 +1,92 @@
+/* The virtio-mmio (version 2) register file of one device: VIRTIO 1.2 section 4.2.2, in front of a reference device model. */
+#ifndef REFHV_MMIO_TRANSPORT_H
+#define REFHV_MMIO_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "virtio_device.h"
+
+/* Where a VM sees its transports is the config's (VM_VIRTIO_MMIO_* in config/config.h). */
+#define MMIO_TRANSPORT_QUEUE_NUM_MAX 256
+#define MMIO_TRANSPORT_VENDOR_ID 0x56484652u   /* "RFHV" */
+
+/* Register offsets (MMIO Device Register Layout). */
+#define VMMIO_MAGIC 0x000
+#define VMMIO_VERSION 0x004
+#define VMMIO_DEVICE_ID 0x008
+#define VMMIO_VENDOR_ID 0x00c
+#define VMMIO_DEVICE_FEATURES 0x010
+#define VMMIO_DEVICE_FEATURES_SEL 0x014
+#define VMMIO_DRIVER_FEATURES 0x020
+#define VMMIO_DRIVER_FEATURES_SEL 0x024
+#define VMMIO_QUEUE_SEL 0x030
+#define VMMIO_QUEUE_NUM_MAX 0x034
+#define VMMIO_QUEUE_NUM 0x038
+#define VMMIO_QUEUE_READY 0x044
+#define VMMIO_QUEUE_NOTIFY 0x050
+#define VMMIO_INTERRUPT_STATUS 0x060
+#define VMMIO_INTERRUPT_ACK 0x064
+#define VMMIO_STATUS 0x070
+#define VMMIO_QUEUE_DESC_LOW 0x080
+#define VMMIO_QUEUE_DESC_HIGH 0x084
+#define VMMIO_QUEUE_DRIVER_LOW 0x090
+#define VMMIO_QUEUE_DRIVER_HIGH 0x094
+#define VMMIO_QUEUE_DEVICE_LOW 0x0a0
+#define VMMIO_QUEUE_DEVICE_HIGH 0x0a4
+#define VMMIO_SHM_SEL 0x0ac
+#define VMMIO_SHM_LEN_LOW 0x0b0
+#define VMMIO_SHM_LEN_HIGH 0x0b4
+#define VMMIO_SHM_BASE_LOW 0x0b8
+#define VMMIO_SHM_BASE_HIGH 0x0bc
+#define VMMIO_QUEUE_RESET 0x0c0
+#define VMMIO_CONFIG_GENERATION 0x0fc
+#define VMMIO_CONFIG 0x100
+
+#define VMMIO_INTERRUPT_USED_BUFFER 1u
+#define VMMIO_INTERRUPT_CONFIG_CHANGE 2u
+
+/* What the host gives a transport besides the model: guest memory, the interrupt, optional randomness and log. */
+struct mmio_transport_host {
+	struct guest_memory mem;
+	/* Raises the device's interrupt (an edge on its SPI); called from inside a register access. */
+	void (*raise)(void *ctx);
+	void (*random)(void *ctx, void *buf, size_t len);
+	void (*log)(void *ctx, const char *message);
+	void *ctx;
+};
+
+/* Fault switches of the transport itself (fault=<name> in the device's options, like the model's own). */
+enum mmio_transport_fault {
+	MMIO_FAULT_INTERRUPT_STATUS_NOT_SET,      /* MMIO Device Register Layout #3 */
+	MMIO_FAULT_RESET_KEEPS_INTERRUPT_STATUS,  /* MMIO Device Register Layout #5 */
+	MMIO_FAULT_INTERRUPT_WRONG_SPI,           /* the DT's interrupt: the host raises the next SPI instead */
+	MMIO_FAULT_INTERRUPT_STATUS_CLEARED_ON_READ, /* MMIO Device Register Layout #3 */
+	MMIO_FAULT_INTERRUPT_STATUS_PHANTOM_CONFIG,  /* MMIO Device Register Layout #4 */
+	MMIO_FAULT_VERSION_1_NOT_OFFERED,         /* Reserved Feature Bits #1 */
+	MMIO_FAULT_STATUS_KEPT_AFTER_RESET,       /* Device Reset #1 */
+	MMIO_FAULT_COUNT,
+};
+extern const struct vdev_fault mmio_transport_faults[MMIO_FAULT_COUNT];
+
+struct mmio_transport {
+	struct vdev dev;                 /* the model behind the registers */
+	struct mmio_transport_host host;
+	bool faults[MMIO_FAULT_COUNT];
+	uint32_t device_features_sel, driver_features_sel, queue_sel;
+	uint64_t driver_features;        /* what the driver wrote, both halves */
+	uint32_t interrupt_status;
+};
+
+/* Creates the model (options as in the config's `device` line) behind a fresh register file; false with err.
+ * The transport's own fault=<name> options are taken out before the model parses the rest. */
+bool mmio_transport_create(struct mmio_transport *t, const char *model, const char *options,
+			   const struct mmio_transport_host *host, char *err, size_t err_size);
+
+/* A guest access of size bytes (1, 2, 4 or 8) at offset in the 0x200-byte window. Control registers take
+ * aligned 32-bit accesses only (others read 0 and are ignored); the config space takes any aligned access. */
+uint64_t mmio_transport_read(struct mmio_transport *t, uint64_t offset, unsigned size);
+void mmio_transport_write(struct mmio_transport *t, uint64_t offset, unsigned size, uint64_t value);
+
+#endif
