@@ -8,6 +8,7 @@
 #include "log.h"
 #include "pcpu.h"
 #include "vm_create.h"
+#include "vm_reset.h"
 
 struct pcpu pcpus[REFHV_MAX_PCPUS];
 int n_pcpus;
@@ -76,6 +77,12 @@ void hv_main(const void *host_fdt)
 	if (config_parse(text, &config, err, sizeof(err)) ||
 	    config_check_machine(&config, n_pcpus, machine.ram_base, machine.ram_size, err, sizeof(err)))
 		refuse("config rejected", err);
+	/* RAM above every VM's keeps their images for SYSTEM_RESET. */
+	uint64_t vms_end = REFHV_OWN_BASE + REFHV_OWN_SIZE;
+	for (int v = 0; v < config.n_vms; v++)
+		if (config.vms[v].ram_pa + config.vms[v].ram_size > vms_end)
+			vms_end = config.vms[v].ram_pa + config.vms[v].ram_size;
+	vm_reset_store_init(vms_end, machine.ram_base + machine.ram_size);
 	for (int v = 0; v < config.n_vms; v++)
 		if (vm_create(v, &config.vms[v], err, sizeof(err)))
 			refuse("config rejected", err);
