@@ -190,6 +190,13 @@ void trap_from_guest(struct guest_regs *regs, uint64_t kind)
 			regs->elr += 4;
 			return;
 		}
+		if ((esr & ESR_SYSREG_MASK) == ESR_SYSREG_CNTPCT_READ) {
+			unsigned rt = (unsigned)((esr >> 5) & 0x1f);
+			if (rt != 31)
+				regs->x[rt] = vcpu_physical_count(v);
+			regs->elr += 4;
+			return;
+		}
 		stop_for(v, regs, "unexpected exception", esr);
 	case ESR_EC_IABT_LOWER:
 		if (v->vm->aborts_injected < ABORTS_LOGGED)

@@ -138,6 +138,8 @@ const struct fault_switch fault_switches[FAULT_COUNT] = {
 		"an SGI sent to another vCPU is dropped (a vCPU's SGIs to itself still arrive)" },
 	[FAULT_SGI_BROADCAST] = { "sgi-broadcast",
 		"an SGI reaches every other vCPU, whatever its target list names" },
+	[FAULT_PHYSICAL_COUNTER_RUNS_BACK] = { "physical-counter-runs-back",
+		"CNTPCT_EL0 reads trap to refhv, and every 2nd read returns a value 1 ms behind the one before" },
 };
 
 int fault_by_name(const char *name, unsigned len)

@@ -39,7 +39,9 @@ static void configure_el2(struct vcpu *v)
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
 	bool mismatch = v->index > 0 && fault_on(vm->faults, FAULT_CPU_ON_TARGET_MPIDR_MISMATCH);
 	write_sysreg(vmpidr_el2, (1ULL << 31) | v->mpidr | (mismatch ? MPIDR_MISMATCH_AFF1 : 0));
-	write_sysreg(cnthctl_el2, 3);     /* EL1PCTEN | EL1PCEN: EL1 reads the counter, uses the timers */
+	/* EL1PCTEN | EL1PCEN: EL1 reads the counter, uses the timers (FAULT_PHYSICAL_COUNTER_RUNS_BACK:
+	 * counter reads trap, vcpu_physical_count answers them). */
+	write_sysreg(cnthctl_el2, fault_on(vm->faults, FAULT_PHYSICAL_COUNTER_RUNS_BACK) ? 2 : 3);
 	/* FAULT_CNTVOFF_DIFFERS_PER_VCPU: a secondary's virtual counter 1 ms behind the boot vCPU's. */
 	bool behind = v->index > 0 && fault_on(vm->faults, FAULT_CNTVOFF_DIFFERS_PER_VCPU);
 	write_sysreg(cntvoff_el2, behind ? read_sysreg(cntfrq_el0) / 1000 : 0);
@@ -103,6 +105,12 @@ void vcpu_run_loop(void)
 		}
 		wfe();
 	}
+}
+
+uint64_t vcpu_physical_count(struct vcpu *v)
+{
+	uint64_t now = read_sysreg(cntpct_el0);
+	return ++v->counter_reads % 2 ? now : now - read_sysreg(cntfrq_el0) / 1000;
 }
 
 /* The current vCPU has powered down (CPU_OFF) or its VM stopped or resets: back to waiting. */

@@ -29,6 +29,7 @@ struct vcpu {
 	unsigned starts;           /* times it was started (boot or CPU_ON) */
 	int suspended;             /* waiting in CPU_SUSPEND standby (atomic) */
 	int in_guest;              /* entered the guest and not parked since (SYSTEM_RESET waits for 0) */
+	unsigned counter_reads;    /* FAULT_PHYSICAL_COUNTER_RUNS_BACK: trapped CNTPCT_EL0 reads */
 	struct vgic_cpu vgic;      /* its redistributor */
 };
 
