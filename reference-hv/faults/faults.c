@@ -140,6 +140,8 @@ const struct fault_switch fault_switches[FAULT_COUNT] = {
 		"an SGI reaches every other vCPU, whatever its target list names" },
 	[FAULT_PHYSICAL_COUNTER_RUNS_BACK] = { "physical-counter-runs-back",
 		"CNTPCT_EL0 reads trap to refhv, and every 2nd read returns a value 1 ms behind the one before" },
+	[FAULT_CNTFRQ_ZERO] = { "cntfrq-zero",
+		"CNTFRQ_EL0 reads 0 in the VM (refhv, the highest EL here, writes 0 on the VM's physical CPUs)" },
 };
 
 int fault_by_name(const char *name, unsigned len)

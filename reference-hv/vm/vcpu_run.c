@@ -42,6 +42,8 @@ static void configure_el2(struct vcpu *v)
 	/* EL1PCTEN | EL1PCEN: EL1 reads the counter, uses the timers (FAULT_PHYSICAL_COUNTER_RUNS_BACK:
 	 * counter reads trap, vcpu_physical_count answers them). */
 	write_sysreg(cnthctl_el2, fault_on(vm->faults, FAULT_PHYSICAL_COUNTER_RUNS_BACK) ? 2 : 3);
+	if (fault_on(vm->faults, FAULT_CNTFRQ_ZERO))
+		write_sysreg(cntfrq_el0, 0);     /* refhv read the frequency it needs when it built the VM */
 	/* FAULT_CNTVOFF_DIFFERS_PER_VCPU: a secondary's virtual counter 1 ms behind the boot vCPU's. */
 	bool behind = v->index > 0 && fault_on(vm->faults, FAULT_CNTVOFF_DIFFERS_PER_VCPU);
 	write_sysreg(cntvoff_el2, behind ? read_sysreg(cntfrq_el0) / 1000 : 0);
