@@ -142,6 +142,8 @@ const struct fault_switch fault_switches[FAULT_COUNT] = {
 		"CNTPCT_EL0 reads trap to refhv, and every 2nd read returns a value 1 ms behind the one before" },
 	[FAULT_CNTFRQ_ZERO] = { "cntfrq-zero",
 		"CNTFRQ_EL0 reads 0 in the VM (refhv, the highest EL here, writes 0 on the VM's physical CPUs)" },
+	[FAULT_VTIMER_WRONG_PPI] = { "vtimer-wrong-ppi",
+		"the virtual timer's interrupt reaches the VM as PPI 28, not PPI 27 as the guest DT declares" },
 };
 
 int fault_by_name(const char *name, unsigned len)

@@ -56,6 +56,10 @@ uint32_t vgic_physical_irq(struct vcpu *v)
 	bool forwarded = intid < 32 && (VGIC_FORWARDED_PPIS & (1u << intid));
 	bool wanted = v && v->vm->has_vgic && forwarded && (v->vgic.enabled0 & (1u << intid)) &&
 		      !(intid == VGIC_PTIMER_PPI && fault_on(v->vm->faults, FAULT_PTIMER_NEVER_INJECTED));
+	/* FAULT_VTIMER_WRONG_PPI: the virtual timer goes in as the next PPI (the guest enabled the DT's one). */
+	uint32_t vintid = intid;
+	if (wanted && intid == VGIC_VTIMER_PPI && fault_on(v->vm->faults, FAULT_VTIMER_WRONG_PPI))
+		vintid = VGIC_VTIMER_PPI + 1;
 	int lr = wanted ? vgic_lr_pick(read_sysreg(S3_4_C12_C11_5), usable_lrs()) : -1;   /* ICH_ELRSR_EL2 */
 	if (lr < 0) {
 		/* Not for the guest (or no free LR): deactivate; a level-triggered source the guest has
@@ -65,7 +69,7 @@ uint32_t vgic_physical_irq(struct vcpu *v)
 			gic_phys_set_enabled(v->pcpu, intid, false);
 		return intid;
 	}
-	lr_write((unsigned)lr, vgic_lr_value(intid, intid, v->vgic.priority[intid], true));
+	lr_write((unsigned)lr, vgic_lr_value(vintid, intid, v->vgic.priority[intid], true));
 	return 1023;
 }
 
