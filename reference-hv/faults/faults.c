@@ -144,6 +144,8 @@ const struct fault_switch fault_switches[FAULT_COUNT] = {
 		"CNTFRQ_EL0 reads 0 in the VM (refhv, the highest EL here, writes 0 on the VM's physical CPUs)" },
 	[FAULT_VTIMER_WRONG_PPI] = { "vtimer-wrong-ppi",
 		"the virtual timer's interrupt reaches the VM as PPI 28, not PPI 27 as the guest DT declares" },
+	[FAULT_CPU_ON_LOST_AFTER_CPU_OFF] = { "cpu-on-lost-after-cpu-off",
+		"a CPU_ON from a secondary vCPU within 50 ms of its target's CPU_OFF answers SUCCESS but never starts it" },
 };
 
 int fault_by_name(const char *name, unsigned len)

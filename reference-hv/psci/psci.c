@@ -103,6 +103,9 @@ static int64_t claim_for_start(struct vm *vm, struct vcpu *target)
 	return expected == VCPU_ON_PENDING ? PSCI_ON_PENDING : PSCI_ALREADY_ON;
 }
 
+/* FAULT_CPU_ON_LOST_AFTER_CPU_OFF's window: a CPU_ON this soon after the target's CPU_OFF is lost. */
+#define LOST_WINDOW_MS 50
+
 static int64_t cpu_on(struct vcpu *caller, bool is64, uint64_t mpidr, uint64_t entry, uint64_t context_id)
 {
 	struct vm *vm = caller->vm;
@@ -119,6 +122,10 @@ static int64_t cpu_on(struct vcpu *caller, bool is64, uint64_t mpidr, uint64_t e
 	if (fault_on(vm->faults, FAULT_CPU_ON_AFTER_OFF_FAILS) && target->starts &&
 	    __atomic_load_n(&target->power, __ATOMIC_ACQUIRE) == VCPU_OFF)
 		return PSCI_INTERNAL_FAILURE;
+	if (fault_on(vm->faults, FAULT_CPU_ON_LOST_AFTER_CPU_OFF) && caller->index != 0 && target->off_at_ms &&
+	    caller->now_ms + 1 - target->off_at_ms < LOST_WINDOW_MS &&
+	    __atomic_load_n(&target->power, __ATOMIC_ACQUIRE) == VCPU_OFF)
+		return PSCI_SUCCESS;                      /* answered, never started */
 	/* Concurrent CPU_ON calls for one target: exactly one wins the OFF -> ON_PENDING step. */
 	int64_t lost = claim_for_start(vm, target);
 	if (lost != -1)
@@ -263,6 +270,7 @@ void smccc_handle(struct vcpu *caller, const uint64_t x[4], struct psci_result *
 			r->value = PSCI_DENIED;
 			break;
 		}
+		caller->off_at_ms = caller->now_ms + 1;
 		__atomic_store_n(&caller->power, VCPU_OFF, __ATOMIC_RELEASE);
 		r->action = PSCI_ACTION_VCPU_OFF;
 		break;

@@ -246,6 +246,22 @@ int main(void)
 	CHECK(value(0, CPU_ON64, 1, ENTRY, 3) == 0 && value(0, CPU_ON64, 1, ENTRY, 3) == PSCI_ON_PENDING &&
 	      vcpu_take_start(&vm.vcpus[1], &entry, &context) && value(0, CPU_ON64, 1, ENTRY, 3) == PSCI_ALREADY_ON,
 	      "fault_race_window_single_caller_unchanged");
+	reset_vm(FAULTS(FAULT_CPU_ON_LOST_AFTER_CPU_OFF));
+	value(0, CPU_ON64, 2, ENTRY, 0);
+	vcpu_take_start(&vm.vcpus[2], &entry, &context);
+	vm.vcpus[2].now_ms = 1000;
+	call(2, CPU_OFF, 0, 0, 0);
+	vm.vcpus[1].now_ms = 1010;
+	vm.vcpus[0].now_ms = 1010;
+	CHECK(value(1, CPU_ON64, 2, ENTRY, 0) == 0 && !vcpu_take_start(&vm.vcpus[2], &entry, &context),
+	      "fault_cpu_on_from_secondary_soon_after_off_is_lost");
+	CHECK(value(0, CPU_ON64, 2, ENTRY, 0) == 0 && vcpu_take_start(&vm.vcpus[2], &entry, &context),
+	      "fault_cpu_on_from_boot_vcpu_unaffected");
+	vm.vcpus[2].now_ms = 2000;
+	call(2, CPU_OFF, 0, 0, 0);
+	vm.vcpus[1].now_ms = 2100;
+	CHECK(value(1, CPU_ON64, 2, ENTRY, 0) == 0 && vcpu_take_start(&vm.vcpus[2], &entry, &context),
+	      "fault_cpu_on_after_the_window_starts");
 	printf("1..%d\n", unit_checks_run);
 	return unit_checks_failed != 0;
 }

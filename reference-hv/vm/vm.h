@@ -30,6 +30,8 @@ struct vcpu {
 	int suspended;             /* waiting in CPU_SUSPEND standby (atomic) */
 	int in_guest;              /* entered the guest and not parked since (SYSTEM_RESET waits for 0) */
 	unsigned counter_reads;    /* FAULT_PHYSICAL_COUNTER_RUNS_BACK: trapped CNTPCT_EL0 reads */
+	uint64_t now_ms;           /* the counter in ms at its current SMCCC call (set by the trap path) */
+	uint64_t off_at_ms;        /* now_ms + 1 at its last CPU_OFF (0: never): FAULT_CPU_ON_LOST_AFTER_CPU_OFF */
 	struct vgic_cpu vgic;      /* its redistributor */
 };
 
