@@ -48,7 +48,7 @@ $(REFHV_OUT)/refhv-config: $(REFHV_TOOL_SRC) $(REFHV_HEADERS)
 	gcc $(HOST_CFLAGS) $(REFHV_INCLUDES) $(REFHV_TOOL_SRC) -o $@
 
 # Host unit tests: the hypervisor's logic, compiled for the host with ASan/UBSan.
-REFHV_TEST_LOGIC := $(REFHV_DIR)/config/config.c $(REFHV_DIR)/faults/faults.c $(REFHV_DIR)/psci/psci.c \
+REFHV_TEST_LOGIC := $(REFHV_DIR)/config/config.c $(REFHV_DIR)/faults/faults.c $(REFHV_DIR)/psci/psci.c $(REFHV_DIR)/psci/unimplemented.c \
 	$(REFHV_DIR)/vm/vm_lookup.c $(REFHV_DIR)/stage2/stage2.c $(REFHV_DIR)/exceptions/esr.c \
 	$(REFHV_DIR)/console/vuart.c $(REFHV_DIR)/vgic/vgic_mmio.c guest-tests/lib/text_format.c \
 	$(REFHV_DIR)/virtio-mmio/mmio_transport.c $(REFHV_DEVICES_SRC)

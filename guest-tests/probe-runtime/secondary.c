@@ -57,13 +57,15 @@ bool secondary_run(int slot, int64_t (*fn)(uint64_t), uint64_t argument, unsigne
 		   int64_t *result)
 {
 	struct secondary_slot *s = &secondary_slots[slot];
-	uint64_t before = s->runs_done;
+	uint64_t before = s->runs_done, entries = s->entries;
 
 	if (s->state != SECONDARY_RUNNING || s->command != SECONDARY_IDLE)
 		return false;
 	s->run_fn = fn;
 	secondary_command(slot, SECONDARY_RUN, argument);
-	if (!WAIT_FOR(s->runs_done != before, timeout_ms))
+	/* A CPU that powers down in fn and wakes at the entry point ends the run without finishing it. */
+	WAIT_FOR(s->runs_done != before || s->entries != entries, timeout_ms);
+	if (s->runs_done == before)
 		return false;
 	*result = s->result;
 	return true;
@@ -81,6 +83,11 @@ void secondary_main(uint64_t context_id, uint64_t entry_el, uint64_t entry_daif,
 	s->entry_sctlr = entry_sctlr;
 	s->mpidr = cpu_mpidr();
 	s->context_id = context_id;
+	/* Entered again in the middle of a run (a power-down CPU_SUSPEND woke at the entry point):
+	 * that run is over, not to be started again by the loop below. */
+	if (s->command == SECONDARY_RUN)
+		s->command = SECONDARY_IDLE;
+	dsb_sy();
 	s->entries++;
 	s->token = SECONDARY_TOKEN(slot);
 	dsb_sy();

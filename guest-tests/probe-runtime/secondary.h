@@ -42,7 +42,8 @@ int64_t secondary_cpu_on(int slot, uint64_t mpidr, uint64_t context_id);
 void secondary_command(int slot, enum secondary_command command, uint64_t argument);
 /* Runs fn(argument) on running secondary `slot` and waits up to timeout_ms for it to finish:
  * the per-call watchdog for calls that might never return. True and *result set when it
- * finished; false when it did not (the CPU is then busy or lost). */
+ * finished; false when it did not (the CPU is then busy or lost, or it re-entered at the entry
+ * point during fn: `entries` changed, and the run is over). */
 bool secondary_run(int slot, int64_t (*fn)(uint64_t), uint64_t argument, unsigned timeout_ms,
 		   int64_t *result);
 /* Points the next CPU entry at `slot` (stack, slot index) without calling CPU_ON: for a CPU

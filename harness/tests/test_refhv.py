@@ -54,6 +54,33 @@ def test_end_seen_by_the_hypervisor_is_the_host_observation(tmp_path: Path) -> N
     assert any("did not finish within the timeout" in p for p in hung.problems)
 
 
+def test_reset_counts_only_when_the_vm_ran_again_and_only_its_first_boot_is_parsed(tmp_path: Path) -> None:
+    target = _target(tmp_path)
+    log = tmp_path / "console-psci-reset.log"
+    first = ["[guest] KTAP version 1", "[guest] # psci: calling SYSTEM_RESET"]
+    restart = "refhv: vm guest: SYSTEM_RESET: restarting the VM (reset 1)"
+    ended = "refhv: vm guest: SYSTEM_RESET: the VM ends: its reset limit was reached (reset 2)"
+    lines = first + [restart, "[guest] KTAP version 1", ended]
+    out = target.vm_output(BootOutput(lines=lines, times=[0.0] * len(lines)), log)
+    assert out.host_evidence["shutdown_reason"] == "guest-reset", out.host_evidence
+    assert out.lines == ["KTAP version 1", "# psci: calling SYSTEM_RESET"]
+    assert out.host_evidence["vm_restarts"] == 1 and out.host_evidence["after_first_restart"] == ["KTAP version 1"]
+    # Logged as restarting, but the image never printed again: no reset the host can vouch for.
+    silent = target.vm_output(BootOutput(lines=first + [restart], times=[0.0] * 3), log)
+    assert silent.host_evidence["shutdown_reason"] == "guest-reset-not-restarted"
+    no_room = "refhv: vm guest: SYSTEM_RESET: the VM ends: its images could not be kept (no free RAM) (reset 1)"
+    gone = target.vm_output(BootOutput(lines=first + [no_room], times=[0.0] * 3), log)
+    assert gone.host_evidence["shutdown_reason"] == "guest-reset-not-restarted"
+
+
+def test_effective_config_limits_resets_like_no_reboot(tmp_path: Path) -> None:
+    target = _target(tmp_path)
+    image = tmp_path / "probe.img"
+    image.write_bytes(b"")
+    text = target.effective_config(BootImage(kind="probe", kernel=image, name="psci-reset")).read_text()
+    assert "\nresets 1 " in text and "\nbudget " in text
+
+
 @pytest.fixture(scope="module")
 def refhv_tools(qemu_ready: Path) -> tuple[Path, Path]:
     subprocess.run(["make", "-s", "-C", str(REPO), "refhv"], check=True)
@@ -138,7 +165,8 @@ def test_spinning_guest_is_stopped_by_its_budget_and_the_other_vm_goes_on(refhv_
 CORE_PSCI_CASES = ["psci.version", "psci.features.mandatory", "psci.features.unknown_function",
                    "psci.migrate_info_type", "psci.smccc.arch_features", "psci.cpu_on.all_cores",
                    "psci.cpu_on.already_on", "psci.cpu_on.invalid_mpidr", "psci.affinity_info.on", "psci.cpu_off",
-                   "psci.cpu_on.after_off", "psci.cpu_suspend.standby", "psci.cpu_suspend.powerdown"]
+                   "psci.cpu_on.after_off", "psci.cpu_suspend.standby", "psci.cpu_suspend.powerdown",
+                   "psci.cpu_suspend.smc32_invalid_power_state", "psci.cpu_suspend.woken_by_sgi"]
 
 
 def test_psci_probe_core_cases_pass_on_the_default_config(refhv_tools: tuple[Path, Path], tmp_path: Path) -> None:
@@ -147,6 +175,20 @@ def test_psci_probe_core_cases_pass_on_the_default_config(refhv_tools: tuple[Pat
     assert out.host_evidence["shutdown_reason"] == "guest-shutdown", out.problems
     results = {m.group(2): m.group(1) for m in (re.match(r"\s*(ok|not ok) \d+ (\S+)", line) for line in out.lines) if m}
     assert {case: results.get(case) for case in CORE_PSCI_CASES} == {case: "ok" for case in CORE_PSCI_CASES}
+
+
+def test_system_reset_restarts_the_vm_once_and_passes(refhv_tools: tuple[Path, Path], tmp_path: Path) -> None:
+    image = refhv_tools[0].parent.parent / "probes" / "psci-reset.img"
+    log = tmp_path / "console-psci-reset.log"
+    out = _target(tmp_path).boot(BootImage(kind="probe", kernel=image, name="psci-reset"), log)
+    refhv_log = "\n".join(out.host_evidence["refhv_log"])
+    assert out.host_evidence["shutdown_reason"] == "guest-reset", (out.problems, refhv_log)
+    # The image ran again from its entry point (its KTAP header once more), then the harness's
+    # `resets 1` ended the VM at the second SYSTEM_RESET, as QEMU's -no-reboot would.
+    assert out.host_evidence["vm_restarts"] == 1 and "KTAP version 1" in out.host_evidence["after_first_restart"]
+    assert "SYSTEM_RESET: restarting the VM (reset 1)" in refhv_log
+    assert "SYSTEM_RESET: the VM ends: its reset limit was reached (reset 2)" in refhv_log
+    assert out.lines.count("KTAP version 1") == 1 and out.problems == []
 
 
 def test_linux_image_boots_on_refhv_and_its_boot_and_psci_cases_pass(refhv_tools: tuple[Path, Path],

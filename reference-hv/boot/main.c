@@ -9,6 +9,7 @@
 #include "mmio_devices.h"
 #include "pcpu.h"
 #include "vm_create.h"
+#include "vm_reset.h"
 
 struct pcpu pcpus[REFHV_MAX_PCPUS];
 int n_pcpus;
@@ -77,7 +78,14 @@ void hv_main(const void *host_fdt)
 	if (config_parse(text, &config, err, sizeof(err)) ||
 	    config_check_machine(&config, n_pcpus, machine.ram_base, machine.ram_size, err, sizeof(err)))
 		refuse("config rejected", err);
-	mmio_devices_heap_init(&config, machine.ram_base, machine.ram_size);
+	/* Machine RAM above every VM: the device models' heap, then the images kept for SYSTEM_RESET (top quarter). */
+	uint64_t vms_end = REFHV_OWN_BASE + REFHV_OWN_SIZE, ram_end = machine.ram_base + machine.ram_size;
+	for (int v = 0; v < config.n_vms; v++)
+		if (config.vms[v].ram_pa + config.vms[v].ram_size > vms_end)
+			vms_end = config.vms[v].ram_pa + config.vms[v].ram_size;
+	uint64_t store_base = ram_end > vms_end ? ram_end - (ram_end - vms_end) / 4 : ram_end;
+	mmio_devices_heap_init(&config, vms_end, store_base);
+	vm_reset_store_init(store_base, ram_end);
 	for (int v = 0; v < config.n_vms; v++)
 		if (vm_create(v, &config.vms[v], err, sizeof(err)))
 			refuse("config rejected", err);

@@ -35,6 +35,9 @@ static inline struct guest_regs *pcpu_guest_frame(struct pcpu *p)
 void pcpu_restart_on_fresh_stack(void (*fn)(void)) __attribute__((noreturn));
 void park_forever(void) __attribute__((noreturn));
 
+/* A trapped CNTPCT_EL0 read of v (FAULT_PHYSICAL_COUNTER_RUNS_BACK): every 2nd one 1 ms behind. */
+uint64_t vcpu_physical_count(struct vcpu *v);
+
 /* The vCPU loop of this CPU (vm/vcpu_run.c): waits for a start, enters the guest. */
 void vcpu_run_loop(void) __attribute__((noreturn));
 

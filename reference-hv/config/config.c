@@ -287,6 +287,15 @@ static int parse_statement(struct cursor *c, struct hv_config *cfg)
 	}
 	if (word_is(w, len, "device"))
 		return parse_device(c, vm);
+	if (word_is(w, len, "resets")) {
+		uint64_t limit;
+		if (expect_number(c, "count", &limit) || expect_end(c))
+			return -1;
+		if (limit == 0 || limit > 1000000)
+			return fail(c, c->line, "resets must be 1..1000000", NULL);
+		vm->reset_limit = (unsigned)limit;
+		return 0;
+	}
 	if (word_is(w, len, "fault")) {
 		if (!next_word(c, &w, &len))
 			return fail(c, c->line, "fault needs a name", NULL);
@@ -296,7 +305,7 @@ static int parse_statement(struct cursor *c, struct hv_config *cfg)
 			word_copy(name, sizeof(name), w, len);
 			return fail(c, c->line, "unknown fault switch", name);
 		}
-		vm->faults |= 1u << id;
+		fault_set_add(&vm->faults, (enum fault_id)id);
 		return expect_end(c);
 	}
 	char word[24];

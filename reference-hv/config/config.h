@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "faults.h"
 #include "layout.h"
 
 #define CONFIG_MAX_VMS 4
@@ -50,7 +51,8 @@ struct vm_config {
 	int initrd_line;
 	char bootargs[CONFIG_BOOTARGS_MAX];
 	uint64_t budget_s;              /* `budget <seconds>`: the VM is stopped after this long (0: no limit) */
-	uint32_t faults;                /* bit per enum fault_id */
+	unsigned reset_limit;           /* `resets <n>`: the (n+1)th SYSTEM_RESET ends the VM (0: no limit) */
+	struct fault_set faults;        /* the `fault` statements */
 	int n_devices;
 	struct device_config devices[CONFIG_MAX_DEVICES];
 };

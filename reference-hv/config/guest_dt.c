@@ -34,12 +34,12 @@ static int cpus_node(void *fdt, const struct vm *vm)
 	return fdt_end_node(fdt);
 }
 
-static int psci_node(void *fdt)
+static int psci_node(void *fdt, const char *method)
 {
 	static const char compatible[] = "arm,psci-1.0\0arm,psci-0.2";
 	CHECK(fdt_begin_node(fdt, "psci"));
 	CHECK(fdt_property(fdt, "compatible", compatible, sizeof(compatible)));
-	CHECK(fdt_property_string(fdt, "method", "hvc"));
+	CHECK(fdt_property_string(fdt, "method", method));
 	return fdt_end_node(fdt);
 }
 
@@ -159,7 +159,7 @@ int guest_dt_build(void *buf, unsigned size, const struct vm *vm)
 	CHECK(fdt_end_node(fdt));
 	CHECK(cpus_node(fdt, vm));
 	if (!fault_on(vm->faults, FAULT_DT_NO_PSCI_NODE))
-		CHECK(psci_node(fdt));
+		CHECK(psci_node(fdt, fault_on(vm->faults, FAULT_DT_PSCI_METHOD_SMC) ? "smc" : "hvc"));
 	if (vm->has_vgic)
 		CHECK(gic_node(fdt, vm));
 	CHECK(timer_node(fdt));

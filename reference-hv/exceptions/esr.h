@@ -23,6 +23,7 @@
 	(((uint64_t)(op0) << 20) | ((uint64_t)(op2) << 17) | ((uint64_t)(op1) << 14) | ((uint64_t)(crn) << 10) | \
 	 ((uint64_t)(crm) << 1) | (read))
 #define ESR_SYSREG_ICC_SGI1R_WRITE ESR_SYSREG(3, 0, 12, 11, 5, 0)
+#define ESR_SYSREG_CNTPCT_READ ESR_SYSREG(3, 3, 14, 0, 1, 1)
 /* Fault status code for a synchronous external abort, not on a table walk. */
 #define ESR_FSC_SEA        0x10
 

@@ -10,8 +10,8 @@
 #include "text_format.h"
 #include "vgic_inject.h"
 #include "vm_create.h"
+#include "vm_reset.h"
 
-void vcpu_park(void) __attribute__((noreturn));
 void vcpu_restart(uint64_t entry, uint64_t context_id) __attribute__((noreturn));
 
 /* Injected aborts a VM may take before it counts as faulting in a loop; the first few are logged. */
@@ -40,7 +40,11 @@ static void stop_for(struct vcpu *v, struct guest_regs *regs, const char *what, 
 static void smccc_call(struct vcpu *v, struct guest_regs *regs)
 {
 	struct psci_result r;
+	uint64_t ticks_per_ms = read_sysreg(cntfrq_el0) / 1000;
+	v->now_ms = read_sysreg(cntpct_el0) / (ticks_per_ms ? ticks_per_ms : 1);
 	smccc_handle(v, regs->x, &r);
+	if (fault_on(v->vm->faults, FAULT_SMCCC_CLOBBERS_X4))
+		regs->x[4] = 0xdead00000000c1bbULL;   /* SMCCC 1.1: x4-x17 are the caller's */
 	switch (r.action) {
 	case PSCI_ACTION_RETURN:
 		regs->x[0] = (uint64_t)r.value;
@@ -62,8 +66,7 @@ static void smccc_call(struct vcpu *v, struct guest_regs *regs)
 		vm_stop(v->vm, "SYSTEM_OFF", NULL);
 		vcpu_park();
 	case PSCI_ACTION_VM_RESET:
-		vm_stop(v->vm, "SYSTEM_RESET", "the VM ends (a reset VM is not restarted)");
-		vcpu_park();
+		vm_reset(v);
 	}
 }
 
@@ -160,8 +163,8 @@ void trap_from_guest(struct guest_regs *regs, uint64_t kind)
 	struct vcpu *v = this_pcpu()->vcpu;
 	uint64_t esr = read_sysreg(esr_el2);
 
-	if (__atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_STOPPED)
-		vcpu_park();
+	if (__atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) != VM_RUNNING)
+		vcpu_park();                      /* stopped, or resetting: leave the guest */
 	if (kind == 9) {
 		uint32_t intid = vgic_physical_irq(v);
 		if (v->vm->has_vgic) {
@@ -195,6 +198,13 @@ void trap_from_guest(struct guest_regs *regs, uint64_t kind)
 		if (v->vm->has_vgic && (esr & ESR_SYSREG_MASK) == ESR_SYSREG_ICC_SGI1R_WRITE) {
 			unsigned rt = (unsigned)((esr >> 5) & 0x1f);
 			vgic_send_sgi(v, rt == 31 ? 0 : regs->x[rt]);
+			regs->elr += 4;
+			return;
+		}
+		if ((esr & ESR_SYSREG_MASK) == ESR_SYSREG_CNTPCT_READ) {
+			unsigned rt = (unsigned)((esr >> 5) & 0x1f);
+			if (rt != 31)
+				regs->x[rt] = vcpu_physical_count(v);
 			regs->elr += 4;
 			return;
 		}

@@ -25,6 +25,65 @@ enum fault_id {
 	FAULT_AFFINITY_INFO_ALWAYS_OFF,
 	FAULT_CPU_ON_AFTER_OFF_FAILS,
 	FAULT_CPU_ON_AFTER_OFF_LOSES_CONTEXT_ID,
+	/* Discovery and SMCCC (psci/psci.c, psci/smccc_unknown.c, exceptions/trap.c, config/guest_dt.c). */
+	FAULT_PSCI_FEATURES_RESERVED_FLAG,
+	FAULT_SMCCC_SOC_ID_ACCEPTS_ANY_TYPE,
+	FAULT_SMCCC_UNKNOWN_ARCH_RETURNS_0,
+	FAULT_SMCCC_UNKNOWN_STANDARD_RETURNS_0,
+	FAULT_SMCCC_UNKNOWN_HYPERVISOR_RETURNS_0,
+	FAULT_SMCCC_UNKNOWN_RESERVED_RETURNS_0,
+	FAULT_SMCCC_UNKNOWN_YIELDING_RETURNS_0,
+	FAULT_SMCCC_CLOBBERS_X4,
+	FAULT_DT_PSCI_METHOD_SMC,
+	FAULT_PSCI_UNASSIGNED_IDS_RETURN_0,
+	/* CPU_ON and its entry state (psci/psci.c, vm/vcpu_run.c). */
+	FAULT_CPU_ON_ENTRY_DCACHE_ON,
+	FAULT_CPU_ON_ENTRY_IRQ_UNMASKED,
+	FAULT_CPU_ON_TRUNCATES_CONTEXT_ID,
+	FAULT_CPU_ON_TARGET_MPIDR_MISMATCH,
+	FAULT_CPU_ON32_NOT_SUPPORTED,
+	FAULT_CPU_ON_INVALID_ENTRY_INVALID_PARAMETERS,
+	/* AFFINITY_INFO (psci/psci.c). */
+	FAULT_AFFINITY_INFO_ON_BEFORE_START,
+	FAULT_AFFINITY_INFO_ABSENT_CPU_OFF,
+	FAULT_AFFINITY_INFO_ABOVE_LEVEL0_ALWAYS_ON,
+	FAULT_AFFINITY_INFO_INVALID_LEVEL_ACCEPTED,
+	FAULT_AFFINITY_INFO32_ALWAYS_OFF,
+	FAULT_AFFINITY_INFO_SUSPENDED_OFF,
+	/* CPU_SUSPEND (psci/psci.c, vgic/vgic_inject.c). */
+	FAULT_CPU_SUSPEND32_REJECTS_STANDBY,
+	FAULT_CPU_SUSPEND_IGNORES_RESERVED_BITS,
+	FAULT_CPU_SUSPEND32_IGNORES_RESERVED_BITS,
+	FAULT_CPU_SUSPEND32_EXTENDED_FORMAT_FLAG,
+	FAULT_CPU_SUSPEND_POWERDOWN_DROPS_CONTEXT_ID,
+	FAULT_CPU_SUSPEND32_POWERDOWN_DENIED,
+	FAULT_STANDBY_IGNORES_PENDING_WAKEUP,
+	FAULT_STANDBY_IGNORES_SGI,
+	/* Optional functions answering although PSCI_FEATURES does not offer them (psci/unoffered.c). */
+	FAULT_CPU_FREEZE_UNOFFERED_ANSWERS,
+	FAULT_CPU_DEFAULT_SUSPEND_UNOFFERED_ANSWERS,
+	FAULT_NODE_HW_STATE_UNOFFERED_ANSWERS,
+	FAULT_SYSTEM_SUSPEND_UNOFFERED_ANSWERS,
+	FAULT_SET_SUSPEND_MODE_UNOFFERED_ANSWERS,
+	FAULT_STAT_RESIDENCY_UNOFFERED_ANSWERS,
+	FAULT_STAT_COUNT_UNOFFERED_ANSWERS,
+	FAULT_SYSTEM_RESET2_UNOFFERED_ANSWERS,
+	FAULT_MEM_PROTECT_UNOFFERED_ANSWERS,
+	FAULT_MEM_PROTECT_CHECK_RANGE_UNOFFERED_ANSWERS,
+	FAULT_MIGRATE_UNOFFERED_ANSWERS,
+	FAULT_MIGRATE_INFO_UP_CPU_UNOFFERED_ANSWERS,
+	/* Concurrency (psci/psci.c): the probe's races need 3 vCPUs (configs/three-vcpus.conf). */
+	FAULT_CPU_ON_RACE_DOUBLE_SUCCESS,
+	FAULT_AFFINITY_INFO_FLICKERS_OFF,
+	/* Timer and vGIC, for the vbsa probe (vm/vcpu_run.c, vgic/vgic_inject.c). */
+	FAULT_PTIMER_NEVER_INJECTED,
+	FAULT_CNTVOFF_DIFFERS_PER_VCPU,
+	FAULT_SGI_TO_OTHER_VCPU_DROPPED,
+	FAULT_SGI_BROADCAST,
+	FAULT_PHYSICAL_COUNTER_RUNS_BACK,
+	FAULT_CNTFRQ_ZERO,
+	FAULT_VTIMER_WRONG_PPI,
+	FAULT_CPU_ON_LOST_AFTER_CPU_OFF,
 	FAULT_COUNT
 };
 
@@ -38,9 +97,29 @@ extern const struct fault_switch fault_switches[FAULT_COUNT];
 /* The fault's id, or -1 for an unknown name. */
 int fault_by_name(const char *name, unsigned len);
 
-static inline bool fault_on(uint32_t faults, enum fault_id id)
+/* The switches one VM has on: a bit per enum fault_id. */
+#define FAULT_WORDS 2
+struct fault_set {
+	uint64_t bits[FAULT_WORDS];
+};
+_Static_assert(FAULT_COUNT <= 64 * FAULT_WORDS, "more fault switches than struct fault_set holds");
+
+static inline bool fault_on(struct fault_set faults, enum fault_id id)
 {
-	return (faults >> id) & 1u;
+	return (faults.bits[id / 64] >> (id % 64)) & 1u;
+}
+
+static inline void fault_set_add(struct fault_set *faults, enum fault_id id)
+{
+	faults->bits[id / 64] |= 1ULL << (id % 64);
+}
+
+static inline bool fault_set_any(struct fault_set faults)
+{
+	for (int i = 0; i < FAULT_WORDS; i++)
+		if (faults.bits[i])
+			return true;
+	return false;
 }
 
 #endif

@@ -6,6 +6,7 @@
 
 #define FN_SMCCC_VERSION        0x80000000u
 #define FN_SMCCC_ARCH_FEATURES  0x80000001u
+#define FN_SMCCC_ARCH_SOC_ID    0x80000002u
 #define FN_PSCI_VERSION         0x84000000u
 #define FN_CPU_SUSPEND          0x84000001u
 #define FN_CPU_OFF              0x84000002u
@@ -57,8 +58,15 @@ static int64_t psci_features(const struct vm *vm, uint32_t queried)
 		return PSCI_NOT_SUPPORTED;
 	if (fn == FN_CPU_SUSPEND && fault_on(vm->faults, FAULT_PSCI_FEATURES_NO_CPU_SUSPEND))
 		return PSCI_NOT_SUPPORTED;
+	if (fn != FN_CPU_SUSPEND)
+		return PSCI_SUCCESS;
 	/* CPU_SUSPEND: bit 1 = 0, original power_state format; bit 0 = 0, platform-coordinated only. */
-	return PSCI_SUCCESS;
+	int64_t flags = 0;
+	if (fault_on(vm->faults, FAULT_PSCI_FEATURES_RESERVED_FLAG))
+		flags |= 1 << 2;
+	if (!(queried & FN_64BIT) && fault_on(vm->faults, FAULT_CPU_SUSPEND32_EXTENDED_FORMAT_FLAG))
+		flags |= 1 << 1;
+	return flags;
 }
 
 static int64_t smccc_arch_features(const struct vm *vm, uint32_t queried)
@@ -67,33 +75,65 @@ static int64_t smccc_arch_features(const struct vm *vm, uint32_t queried)
 		return PSCI_SUCCESS;
 	if (fault_on(vm->faults, FAULT_SMCCC_ARCH_FEATURES_UNKNOWN_SUCCEEDS))
 		return PSCI_SUCCESS;
+	if (queried == FN_SMCCC_ARCH_SOC_ID && fault_on(vm->faults, FAULT_SMCCC_SOC_ID_ACCEPTS_ANY_TYPE))
+		return PSCI_SUCCESS;
 	/* SMCCC_ARCH_WORKAROUND_1/2/3 and everything else: not required here (-1). */
 	return PSCI_NOT_SUPPORTED;
 }
 
-static int64_t cpu_on(struct vcpu *caller, uint64_t mpidr, uint64_t entry, uint64_t context_id)
+/* FAULT_CPU_ON_RACE_DOUBLE_SUCCESS: the gap between reading OFF and claiming the CPU (a few ms under TCG). */
+#define RACE_WINDOW_SPINS 200000
+
+/* OFF -> ON_PENDING for one caller; the others learn ON_PENDING or ALREADY_ON (-1 when this caller won). */
+static int64_t claim_for_start(struct vm *vm, struct vcpu *target)
+{
+	int expected = VCPU_OFF;
+	if (fault_on(vm->faults, FAULT_CPU_ON_RACE_DOUBLE_SUCCESS)) {
+		expected = __atomic_load_n(&target->power, __ATOMIC_ACQUIRE);
+		if (expected == VCPU_OFF) {
+			for (volatile unsigned spin = 0; spin < RACE_WINDOW_SPINS; spin++)
+				;
+			__atomic_store_n(&target->power, VCPU_ON_PENDING, __ATOMIC_RELEASE);
+			return -1;
+		}
+	} else if (__atomic_compare_exchange_n(&target->power, &expected, VCPU_ON_PENDING, false, __ATOMIC_ACQ_REL,
+					       __ATOMIC_ACQUIRE)) {
+		return -1;
+	}
+	return expected == VCPU_ON_PENDING ? PSCI_ON_PENDING : PSCI_ALREADY_ON;
+}
+
+/* FAULT_CPU_ON_LOST_AFTER_CPU_OFF's window: a CPU_ON this soon after the target's CPU_OFF is lost. */
+#define LOST_WINDOW_MS 50
+
+static int64_t cpu_on(struct vcpu *caller, bool is64, uint64_t mpidr, uint64_t entry, uint64_t context_id)
 {
 	struct vm *vm = caller->vm;
 	struct vcpu *target = vm_vcpu_by_mpidr(vm, mpidr);
 
+	if (!is64 && fault_on(vm->faults, FAULT_CPU_ON32_NOT_SUPPORTED))
+		return PSCI_NOT_SUPPORTED;
 	if (!target)
 		return fault_on(vm->faults, FAULT_CPU_ON_ACCEPTS_ANY_MPIDR) ? PSCI_SUCCESS
 									   : PSCI_INVALID_PARAMETERS;
 	if (!vm_ipa_in_ram(vm, entry, 4) || (entry & 3))
-		return PSCI_INVALID_ADDRESS;
+		return fault_on(vm->faults, FAULT_CPU_ON_INVALID_ENTRY_INVALID_PARAMETERS) ? PSCI_INVALID_PARAMETERS
+											  : PSCI_INVALID_ADDRESS;
 	if (fault_on(vm->faults, FAULT_CPU_ON_AFTER_OFF_FAILS) && target->starts &&
 	    __atomic_load_n(&target->power, __ATOMIC_ACQUIRE) == VCPU_OFF)
 		return PSCI_INTERNAL_FAILURE;
+	if (fault_on(vm->faults, FAULT_CPU_ON_LOST_AFTER_CPU_OFF) && caller->index != 0 && target->off_at_ms &&
+	    caller->now_ms + 1 - target->off_at_ms < LOST_WINDOW_MS &&
+	    __atomic_load_n(&target->power, __ATOMIC_ACQUIRE) == VCPU_OFF)
+		return PSCI_SUCCESS;                      /* answered, never started */
 	/* Concurrent CPU_ON calls for one target: exactly one wins the OFF -> ON_PENDING step. */
-	int expected = VCPU_OFF;
-	if (!__atomic_compare_exchange_n(&target->power, &expected, VCPU_ON_PENDING, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		if (fault_on(vm->faults, FAULT_CPU_ON_ALREADY_ON_SUCCEEDS))
-			return PSCI_SUCCESS;
-		return expected == VCPU_ON_PENDING ? PSCI_ON_PENDING : PSCI_ALREADY_ON;
-	}
+	int64_t lost = claim_for_start(vm, target);
+	if (lost != -1)
+		return fault_on(vm->faults, FAULT_CPU_ON_ALREADY_ON_SUCCEEDS) ? PSCI_SUCCESS : lost;
 	target->entry = entry;
 	target->context_id = fault_on(vm->faults, FAULT_CPU_ON_DROPS_CONTEXT_ID) ? 0 : context_id;
+	if (fault_on(vm->faults, FAULT_CPU_ON_TRUNCATES_CONTEXT_ID))
+		target->context_id &= 0xffffffffULL;
 	/* starts counts the entries so far: this CPU_ON makes the (starts + 1)th. */
 	if (fault_on(vm->faults, FAULT_CPU_ON_AFTER_OFF_LOSES_CONTEXT_ID) && (target->starts + 1) % 500 == 0)
 		target->context_id = 0;
@@ -114,11 +154,17 @@ int vcpu_take_start(struct vcpu *v, uint64_t *entry, uint64_t *context_id)
 	return 1;
 }
 
-static int64_t affinity_info(struct vcpu *caller, uint64_t mpidr, uint64_t lowest_level)
+static int64_t affinity_info(struct vcpu *caller, bool is64, uint64_t mpidr, uint64_t lowest_level)
 {
 	struct vm *vm = caller->vm;
 	struct vcpu *target = vm_vcpu_by_mpidr(vm, mpidr);
 
+	if (lowest_level > 3 && fault_on(vm->faults, FAULT_AFFINITY_INFO_INVALID_LEVEL_ACCEPTED))
+		lowest_level = 0;
+	if (lowest_level >= 1 && lowest_level <= 3 && fault_on(vm->faults, FAULT_AFFINITY_INFO_ABOVE_LEVEL0_ALWAYS_ON))
+		return AFFINITY_ON;
+	if (!target && lowest_level == 0 && fault_on(vm->faults, FAULT_AFFINITY_INFO_ABSENT_CPU_OFF))
+		return AFFINITY_OFF;
 	/* Only affinity level 0 (one CPU) is described by this platform. */
 	if (!target || lowest_level != 0)
 		return PSCI_INVALID_PARAMETERS;
@@ -126,19 +172,33 @@ static int64_t affinity_info(struct vcpu *caller, uint64_t mpidr, uint64_t lowes
 		return AFFINITY_ON;
 	if (fault_on(vm->faults, FAULT_AFFINITY_INFO_ALWAYS_OFF))
 		return AFFINITY_OFF;
+	if (!is64 && fault_on(vm->faults, FAULT_AFFINITY_INFO32_ALWAYS_OFF))
+		return AFFINITY_OFF;
+	if (fault_on(vm->faults, FAULT_AFFINITY_INFO_SUSPENDED_OFF) && __atomic_load_n(&target->suspended, __ATOMIC_ACQUIRE))
+		return AFFINITY_OFF;
 	int power = __atomic_load_n(&target->power, __ATOMIC_ACQUIRE);
+	if (power == VCPU_ON && caller->index != 0 && target != caller &&
+	    fault_on(vm->faults, FAULT_AFFINITY_INFO_FLICKERS_OFF) &&
+	    __atomic_add_fetch(&vm->affinity_info_calls, 1, __ATOMIC_ACQ_REL) % 4 == 0)
+		return AFFINITY_OFF;
+	if (power == VCPU_OFF && target->starts == 0 && fault_on(vm->faults, FAULT_AFFINITY_INFO_ON_BEFORE_START))
+		return AFFINITY_ON;
 	return power == VCPU_ON ? AFFINITY_ON : power == VCPU_ON_PENDING ? AFFINITY_ON_PENDING
 									 : AFFINITY_OFF;
 }
 
-static void cpu_suspend(struct vcpu *caller, uint64_t power_state, uint64_t entry, uint64_t context_id,
+static void cpu_suspend(struct vcpu *caller, bool is64, uint64_t power_state, uint64_t entry, uint64_t context_id,
 			struct psci_result *r)
 {
+	struct fault_set faults = caller->vm->faults;
+	if (fault_on(faults, is64 ? FAULT_CPU_SUSPEND_IGNORES_RESERVED_BITS : FAULT_CPU_SUSPEND32_IGNORES_RESERVED_BITS))
+		power_state &= POWER_STATE_VALID_BITS;
 	if (power_state & ~(uint64_t)POWER_STATE_VALID_BITS || ((power_state >> 24) & 3) != 0) {
 		r->value = PSCI_INVALID_PARAMETERS;     /* only power level 0 (this core) exists */
 		return;
 	}
-	if (!(power_state & POWER_STATE_TYPE_POWERDOWN) && fault_on(caller->vm->faults, FAULT_CPU_SUSPEND_REJECTS_STANDBY)) {
+	if (!(power_state & POWER_STATE_TYPE_POWERDOWN) && (fault_on(faults, FAULT_CPU_SUSPEND_REJECTS_STANDBY) ||
+	    (!is64 && fault_on(faults, FAULT_CPU_SUSPEND32_REJECTS_STANDBY)))) {
 		r->value = PSCI_INVALID_PARAMETERS;
 		return;
 	}
@@ -152,10 +212,14 @@ static void cpu_suspend(struct vcpu *caller, uint64_t power_state, uint64_t entr
 		r->value = PSCI_INVALID_ADDRESS;
 		return;
 	}
+	if (!is64 && fault_on(faults, FAULT_CPU_SUSPEND32_POWERDOWN_DENIED)) {
+		r->value = PSCI_DENIED;
+		return;
+	}
 	/* Power-down with immediate wake-up: context is lost, execution resumes at entry. */
 	r->action = PSCI_ACTION_VCPU_RESTART;
 	r->entry = entry;
-	r->context_id = context_id;
+	r->context_id = fault_on(faults, FAULT_CPU_SUSPEND_POWERDOWN_DROPS_CONTEXT_ID) ? 0 : context_id;
 }
 
 void smccc_handle(struct vcpu *caller, const uint64_t x[4], struct psci_result *r)
@@ -173,7 +237,11 @@ void smccc_handle(struct vcpu *caller, const uint64_t x[4], struct psci_result *
 	if (offered_function(fid) == 0) {
 		if (fid == FN_SMCCC_ARCH_FEATURES)
 			r->value = smccc_arch_features(vm, (uint32_t)a1);
-		return;   /* unknown function ID: NOT_SUPPORTED (-1), SMCCC 1.1 */
+		else if (fid == FN_SMCCC_ARCH_SOC_ID && fault_on(vm->faults, FAULT_SMCCC_SOC_ID_ACCEPTS_ANY_TYPE))
+			r->value = 0;      /* any SoC_ID_type, even the undefined ones */
+		else
+			r->value = smccc_unimplemented(vm->faults, fid);   /* NOT_SUPPORTED (-1), SMCCC 1.1 */
+		return;
 	}
 	switch (offered_function(fid)) {
 	case FN_SMCCC_VERSION:
@@ -190,23 +258,24 @@ void smccc_handle(struct vcpu *caller, const uint64_t x[4], struct psci_result *
 		r->value = fault_on(vm->faults, FAULT_MIGRATE_INFO_TYPE_INVALID) ? 3 : 2;
 		break;
 	case FN_CPU_ON:
-		r->value = cpu_on(caller, a1, a2, a3);
+		r->value = cpu_on(caller, is64, a1, a2, a3);
 		if (r->value == PSCI_SUCCESS)
 			r->action = PSCI_ACTION_WAKE;
 		break;
 	case FN_AFFINITY_INFO:
-		r->value = affinity_info(caller, a1, a2);
+		r->value = affinity_info(caller, is64, a1, a2);
 		break;
 	case FN_CPU_OFF:
 		if (fault_on(vm->faults, FAULT_CPU_OFF_RETURNS)) {
 			r->value = PSCI_DENIED;
 			break;
 		}
+		caller->off_at_ms = caller->now_ms + 1;
 		__atomic_store_n(&caller->power, VCPU_OFF, __ATOMIC_RELEASE);
 		r->action = PSCI_ACTION_VCPU_OFF;
 		break;
 	case FN_CPU_SUSPEND:
-		cpu_suspend(caller, a1, a2, a3, r);
+		cpu_suspend(caller, is64, a1, a2, a3, r);
 		break;
 	case FN_SYSTEM_OFF:
 		if (fault_on(vm->faults, FAULT_SYSTEM_OFF_IGNORED)) {

@@ -37,6 +37,9 @@ struct psci_result {
 /* Handles one SMCCC call (function ID in x0, arguments in x1..x3) from vCPU caller. */
 void smccc_handle(struct vcpu *caller, const uint64_t x[4], struct psci_result *result);
 
+/* The answer to a function ID nobody implements here: NOT_SUPPORTED (-1), or what a fault switch makes it. */
+int64_t smccc_unimplemented(struct fault_set faults, uint32_t fid);
+
 /* The vCPU's start request, taken by its physical CPU: true with entry/context_id when one is pending. */
 int vcpu_take_start(struct vcpu *v, uint64_t *entry, uint64_t *context_id);
 

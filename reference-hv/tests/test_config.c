@@ -26,6 +26,7 @@ static const char two_vms[] =
 	"bootargs console=ttyAMA0 quiet\n"
 	"fault psci-version-0.2\n"
 	"budget 30\n"
+	"resets 1\n"
 	"vm b\r\n"
 	"cpus 2\n"
 	"ram 0x40000000 0x8000000 0x50000000\n"
@@ -41,10 +42,12 @@ int main(void)
 	CHECK(cfg.vms[0].ram_size == (128u << 20) && cfg.vms[1].ram_pa == 0x50000000, "ram_sizes_and_suffixes");
 	CHECK(strcmp(cfg.vms[0].image, "${IMAGE}") == 0 && cfg.vms[0].image_offset == 0x200000, "image_path_kept");
 	CHECK(strcmp(cfg.vms[0].bootargs, "console=ttyAMA0 quiet") == 0, "bootargs_rest_of_line");
-	CHECK(fault_on(cfg.vms[0].faults, FAULT_PSCI_VERSION_0_2) && cfg.vms[1].faults == 0, "fault_only_in_its_vm");
+	CHECK(fault_on(cfg.vms[0].faults, FAULT_PSCI_VERSION_0_2) && !fault_set_any(cfg.vms[1].faults), "fault_only_in_its_vm");
 	CHECK(cfg.vms[1].initrd_size == 0x100000, "initrd_range");
 	CHECK(cfg.vms[0].budget_s == 30 && cfg.vms[1].budget_s == 0, "budget_per_vm");
+	CHECK(cfg.vms[0].reset_limit == 1 && cfg.vms[1].reset_limit == 0, "reset_limit_per_vm");
 	CHECK(rejects("vm a\nbudget 0\n", "line 2: budget must be 1..86400 seconds"), "budget_range");
+	CHECK(rejects("vm a\nresets 0\n", "line 2: resets must be 1..1000000"), "resets_range");
 
 	CHECK(rejects("vm a\ncpus 0\nram 0x40000000 128M 0x48000000\nimage x 0\n"
 		      "vm b\ncpus 1\nram 0x40000000 128M 0x4c000000\nimage y 0\n",

@@ -16,12 +16,16 @@
 static struct vm_config vm_cfg = { .name = "t", .n_vcpus = 3, .ram_ipa = 0x40000000, .ram_size = 0x8000000 };
 static struct vm vm;
 
-static void reset_vm(uint32_t faults)
+/* The fault switches of a reset_vm call, ended by -1. */
+#define FAULTS(...) ((const int[]){ __VA_ARGS__, -1 })
+
+static void reset_vm(const int *faults)
 {
 	memset(&vm, 0, sizeof(vm));
 	vm.cfg = &vm_cfg;
 	vm.n_vcpus = 3;
-	vm.faults = faults;
+	for (int i = 0; faults && faults[i] >= 0; i++)
+		fault_set_add(&vm.faults, (enum fault_id)faults[i]);
 	for (int i = 0; i < 3; i++)
 		vm.vcpus[i] = (struct vcpu){ .vm = &vm, .index = i, .mpidr = (uint64_t)i, .power = VCPU_OFF };
 	vm.vcpus[0].power = VCPU_ON;
@@ -51,7 +55,7 @@ int main(void)
 	uint64_t entry, context;
 	printf("KTAP version 1\n");
 
-	reset_vm(0);
+	reset_vm(NULL);
 	CHECK(value(0, 0x84000000, 0, 0, 0) == PSCI_VERSION_1_1, "psci_version_1_1");
 	CHECK(value(0, 0x80000000, 0, 0, 0) == SMCCC_VERSION_1_1, "smccc_version_1_1");
 	CHECK(value(0, 0x8400000a, 0xc4000001, 0, 0) == 0 && value(0, 0x8400000a, 0x80000000, 0, 0) == 0,
@@ -98,7 +102,7 @@ int main(void)
 	for (int round = 0; round < 200; round++) {
 		int64_t results[2];
 		pthread_t t[2];
-		reset_vm(0);
+		reset_vm(NULL);
 		for (int i = 0; i < 2; i++)
 			pthread_create(&t[i], NULL, race_cpu_on, &results[i]);
 		for (int i = 0; i < 2; i++)
@@ -113,36 +117,33 @@ int main(void)
 			CHECK(true, "concurrent_cpu_on_one_winner");
 	}
 
-	reset_vm(1u << FAULT_PSCI_VERSION_0_2 | 1u << FAULT_SMCCC_VERSION_1_0 | 1u << FAULT_MIGRATE_INFO_TYPE_INVALID);
+	reset_vm(FAULTS(FAULT_PSCI_VERSION_0_2, FAULT_SMCCC_VERSION_1_0, FAULT_MIGRATE_INFO_TYPE_INVALID));
 	CHECK(value(0, 0x84000000, 0, 0, 0) == 2 && value(0, 0x80000000, 0, 0, 0) == 0x10000 &&
 	      value(0, 0x84000006, 0, 0, 0) == 3, "fault_versions_and_migrate_info");
-	reset_vm(1u << FAULT_CPU_ON_DROPS_CONTEXT_ID | 1u << FAULT_CPU_ON_ALREADY_ON_SUCCEEDS |
-		 1u << FAULT_CPU_ON_ACCEPTS_ANY_MPIDR);
+	reset_vm(FAULTS(FAULT_CPU_ON_DROPS_CONTEXT_ID, FAULT_CPU_ON_ALREADY_ON_SUCCEEDS, FAULT_CPU_ON_ACCEPTS_ANY_MPIDR));
 	value(0, CPU_ON64, 1, ENTRY, 0x55);
 	CHECK(vcpu_take_start(&vm.vcpus[1], &entry, &context) && context == 0, "fault_context_id_dropped");
 	CHECK(value(0, CPU_ON64, 1, ENTRY, 0) == 0 && value(0, CPU_ON64, 0xfefe, ENTRY, 0) == 0,
 	      "fault_cpu_on_success_for_on_and_unknown");
-	reset_vm(1u << FAULT_AFFINITY_INFO_ALWAYS_ON | 1u << FAULT_CPU_OFF_RETURNS | 1u << FAULT_SYSTEM_OFF_IGNORED |
-		 1u << FAULT_SYSTEM_RESET_POWERS_OFF);
+	reset_vm(FAULTS(FAULT_AFFINITY_INFO_ALWAYS_ON, FAULT_CPU_OFF_RETURNS, FAULT_SYSTEM_OFF_IGNORED, FAULT_SYSTEM_RESET_POWERS_OFF));
 	CHECK(value(0, AFFINITY_INFO64, 2, 0, 0) == 0, "fault_affinity_info_lies");
 	r = call(0, CPU_OFF, 0, 0, 0);
 	CHECK(r.action == PSCI_ACTION_RETURN && r.value == PSCI_DENIED, "fault_cpu_off_returns");
 	CHECK(call(0, 0x84000008, 0, 0, 0).action == PSCI_ACTION_RETURN &&
 	      call(0, 0x84000009, 0, 0, 0).action == PSCI_ACTION_VM_OFF, "fault_system_off_ignored_reset_is_off");
-	reset_vm(1u << FAULT_PSCI_FEATURES_UNKNOWN_SUCCEEDS | 1u << FAULT_PSCI_FEATURES_NO_CPU_SUSPEND |
-		 1u << FAULT_SMCCC_ARCH_FEATURES_UNKNOWN_SUCCEEDS);
+	reset_vm(FAULTS(FAULT_PSCI_FEATURES_UNKNOWN_SUCCEEDS, FAULT_PSCI_FEATURES_NO_CPU_SUSPEND, FAULT_SMCCC_ARCH_FEATURES_UNKNOWN_SUCCEEDS));
 	CHECK(value(0, CPU_SUSPEND64, 0, ENTRY, 0) == 0, "standby_unaffected_by_other_faults");
 	CHECK(value(0, 0x8400000a, 0x8400001f, 0, 0) == 0 && value(0, 0x8400000a, 0xc4000001, 0, 0) == -1 &&
 	      value(0, 0x80000001, 0x80001234, 0, 0) == 0, "fault_features_answers");
-	reset_vm(1u << FAULT_AFFINITY_INFO_ALWAYS_OFF);
+	reset_vm(FAULTS(FAULT_AFFINITY_INFO_ALWAYS_OFF));
 	CHECK(value(0, AFFINITY_INFO64, 0, 0, 0) == 1 && value(0, AFFINITY_INFO64, 0xfefe, 0, 0) == PSCI_INVALID_PARAMETERS,
 	      "fault_affinity_info_off_for_existing_cpus_only");
-	reset_vm(1u << FAULT_CPU_ON_AFTER_OFF_FAILS);
+	reset_vm(FAULTS(FAULT_CPU_ON_AFTER_OFF_FAILS));
 	CHECK(value(0, CPU_ON64, 1, ENTRY, 0) == 0 && vcpu_take_start(&vm.vcpus[1], &entry, &context),
 	      "fault_first_cpu_on_still_works");
 	call(1, CPU_OFF, 0, 0, 0);
 	CHECK(value(0, CPU_ON64, 1, ENTRY, 0) == -6, "fault_cpu_on_after_off_internal_failure");
-	reset_vm(1u << FAULT_CPU_ON_AFTER_OFF_LOSES_CONTEXT_ID);
+	reset_vm(FAULTS(FAULT_CPU_ON_AFTER_OFF_LOSES_CONTEXT_ID));
 	int lost_at = 0;
 	for (int start = 1; start <= 1000 && !lost_at; start++) {
 		if (value(0, CPU_ON64, 1, ENTRY, 0x77) != 0 || !vcpu_take_start(&vm.vcpus[1], &entry, &context))
@@ -152,9 +153,115 @@ int main(void)
 		call(1, CPU_OFF, 0, 0, 0);
 	}
 	CHECK(lost_at == 500 && context == 0, "fault_context_id_lost_on_500th_start_only");
-	reset_vm(1u << FAULT_CPU_SUSPEND_REJECTS_STANDBY);
+	reset_vm(FAULTS(FAULT_CPU_SUSPEND_REJECTS_STANDBY));
 	CHECK(value(0, CPU_SUSPEND64, 0, ENTRY, 0) == PSCI_INVALID_PARAMETERS &&
 	      call(0, CPU_SUSPEND64, 1u << 16, ENTRY, 0).action == PSCI_ACTION_VCPU_RESTART, "fault_standby_rejected_only");
+
+	/* The switches behind the probe's remaining controls: each changes its one answer only. */
+	reset_vm(NULL);
+	CHECK(value(0, 0x8400000a, 0x84000001, 0, 0) == 0 && value(0, 0x8400000b, 0, 0, 0) == -1 &&
+	      value(0, 0x8400001e, 0, 0, 0) == -1 && value(0, 0x0400e123, 0, 0, 0) == -1 &&
+	      value(0, 0x80000002, 2, 0, 0) == -1 && value(0, 0x80000001, 0x80000002, 0, 0) == -1,
+	      "unimplemented_ids_not_supported");
+	reset_vm(FAULTS(FAULT_PSCI_FEATURES_RESERVED_FLAG, FAULT_CPU_SUSPEND32_EXTENDED_FORMAT_FLAG));
+	CHECK(value(0, 0x8400000a, 0xc4000001, 0, 0) == 4 && value(0, 0x8400000a, 0x84000001, 0, 0) == 6 &&
+	      value(0, 0x8400000a, 0xc4000003, 0, 0) == 0, "fault_cpu_suspend_feature_flags");
+	reset_vm(FAULTS(FAULT_SMCCC_SOC_ID_ACCEPTS_ANY_TYPE));
+	CHECK(value(0, 0x80000001, 0x80000002, 0, 0) == 0 && value(0, 0x80000002, 2, 0, 0) == 0, "fault_soc_id_any_type");
+	reset_vm(FAULTS(FAULT_SMCCC_UNKNOWN_ARCH_RETURNS_0));
+	CHECK(value(0, 0x80001234, 0, 0, 0) == 0 && value(0, 0xc0001234, 0, 0, 0) == 0 &&
+	      value(0, 0x8400e123, 0, 0, 0) == -1, "fault_unknown_arch_only");
+	reset_vm(FAULTS(FAULT_SMCCC_UNKNOWN_STANDARD_RETURNS_0));
+	CHECK(value(0, 0x8400e123, 0, 0, 0) == 0 && value(0, 0xc400e123, 0, 0, 0) == 0 &&
+	      value(0, 0x8400001e, 0, 0, 0) == -1 && value(0, 0x8500e123, 0, 0, 0) == -1, "fault_unknown_standard_only");
+	reset_vm(FAULTS(FAULT_SMCCC_UNKNOWN_HYPERVISOR_RETURNS_0));
+	CHECK(value(0, 0x8500e123, 0, 0, 0) == 0 && value(0, 0x8400e123, 0, 0, 0) == -1, "fault_unknown_hypervisor_only");
+	reset_vm(FAULTS(FAULT_SMCCC_UNKNOWN_RESERVED_RETURNS_0));
+	CHECK(value(0, 0x87000000, 0, 0, 0) == 0 && value(0, 0xaf00feff, 0, 0, 0) == 0 &&
+	      value(0, 0xb0000000, 0, 0, 0) == -1, "fault_unknown_reserved_owners_7_to_47");
+	reset_vm(FAULTS(FAULT_SMCCC_UNKNOWN_YIELDING_RETURNS_0));
+	CHECK(value(0, 0x0400e123, 0, 0, 0) == 0 && value(0, 0x8400e123, 0, 0, 0) == -1, "fault_unknown_yielding_only");
+	reset_vm(FAULTS(FAULT_PSCI_UNASSIGNED_IDS_RETURN_0));
+	CHECK(value(0, 0x8400001e, 0, 0, 0) == 0 && value(0, 0xc4000000, 0, 0, 0) == 0 &&
+	      value(0, 0x8400e123, 0, 0, 0) == -1 && value(0, 0x84000000, 0, 0, 0) == PSCI_VERSION_1_1,
+	      "fault_unassigned_psci_ids");
+	reset_vm(FAULTS(FAULT_CPU_FREEZE_UNOFFERED_ANSWERS, FAULT_MIGRATE_UNOFFERED_ANSWERS,
+			FAULT_SYSTEM_SUSPEND_UNOFFERED_ANSWERS));
+	CHECK(value(0, 0x8400000b, 0, 0, 0) == 0 && value(0, 0xc4000005, 0, 0, 0) == -2 &&
+	      value(0, 0xc400000e, 0, 0, 0) == -3 && value(0, 0x8400000c, 0, 0, 0) == -1 &&
+	      value(0, 0x8400000a, 0x8400000b, 0, 0) == -1, "fault_unoffered_functions_answer_features_unchanged");
+
+	reset_vm(FAULTS(FAULT_CPU_ON32_NOT_SUPPORTED, FAULT_CPU_ON_TRUNCATES_CONTEXT_ID,
+			FAULT_CPU_ON_INVALID_ENTRY_INVALID_PARAMETERS));
+	CHECK(value(0, CPU_ON32, 1, ENTRY, 5) == -1 && value(0, CPU_ON64, 2, 0x1000, 0) == -2,
+	      "fault_cpu_on32_and_bad_entry_answers");
+	CHECK(value(0, CPU_ON64, 1, ENTRY, 0x123456789ULL) == 0 && vcpu_take_start(&vm.vcpus[1], &entry, &context) &&
+	      context == 0x23456789, "fault_context_id_truncated");
+	reset_vm(FAULTS(FAULT_AFFINITY_INFO_ON_BEFORE_START));
+	CHECK(value(0, AFFINITY_INFO64, 1, 0, 0) == 0, "fault_on_before_any_start");
+	value(0, CPU_ON64, 1, ENTRY, 0);
+	vcpu_take_start(&vm.vcpus[1], &entry, &context);
+	call(1, CPU_OFF, 0, 0, 0);
+	CHECK(value(0, AFFINITY_INFO64, 1, 0, 0) == 1, "fault_on_before_start_only");
+	reset_vm(FAULTS(FAULT_AFFINITY_INFO_ABSENT_CPU_OFF));
+	CHECK(value(0, AFFINITY_INFO64, 0xfefe, 0, 0) == 1 && value(0, AFFINITY_INFO64, 0, 1, 0) == -2,
+	      "fault_absent_cpu_off");
+	reset_vm(FAULTS(FAULT_AFFINITY_INFO_ABOVE_LEVEL0_ALWAYS_ON));
+	CHECK(value(0, AFFINITY_INFO64, 0xfe00, 1, 0) == 0 && value(0, AFFINITY_INFO64, 0, 4, 0) == -2,
+	      "fault_levels_1_to_3_on");
+	reset_vm(FAULTS(FAULT_AFFINITY_INFO_INVALID_LEVEL_ACCEPTED));
+	CHECK(value(0, AFFINITY_INFO64, 0, 4, 0) == 0 && value(0, AFFINITY_INFO64, 0, 1, 0) == -2,
+	      "fault_level_4_as_level_0");
+	reset_vm(FAULTS(FAULT_AFFINITY_INFO32_ALWAYS_OFF, FAULT_AFFINITY_INFO_SUSPENDED_OFF));
+	CHECK(value(0, 0x84000004, 0, 0, 0) == 1 && value(0, AFFINITY_INFO64, 0, 0, 0) == 0, "fault_affinity_info32_off");
+	vm.vcpus[0].suspended = 1;
+	CHECK(value(1, AFFINITY_INFO64, 0, 0, 0) == 1, "fault_suspended_cpu_off");
+
+	reset_vm(FAULTS(FAULT_CPU_SUSPEND32_REJECTS_STANDBY, FAULT_CPU_SUSPEND_IGNORES_RESERVED_BITS,
+			FAULT_CPU_SUSPEND32_POWERDOWN_DENIED, FAULT_CPU_SUSPEND_POWERDOWN_DROPS_CONTEXT_ID));
+	CHECK(value(0, 0x84000001, 0, ENTRY, 0) == -2 && call(0, CPU_SUSPEND64, 0, ENTRY, 0).action == PSCI_ACTION_STANDBY,
+	      "fault_suspend32_standby_rejected");
+	CHECK(call(0, CPU_SUSPEND64, 0x40000000, ENTRY, 0).action == PSCI_ACTION_STANDBY &&
+	      value(0, 0x84000001, 0x40000000, ENTRY, 0) == -2, "fault_reserved_bits_ignored_by_smc64_only");
+	r = call(0, CPU_SUSPEND64, 1u << 16, ENTRY, 99);
+	CHECK(value(0, 0x84000001, 1u << 16, ENTRY, 0) == PSCI_DENIED && r.action == PSCI_ACTION_VCPU_RESTART &&
+	      r.context_id == 0, "fault_powerdown_denied32_and_context_dropped");
+	reset_vm(FAULTS(FAULT_CPU_SUSPEND32_IGNORES_RESERVED_BITS));
+	CHECK(call(0, 0x84000001, 0x40000000, ENTRY, 0).action == PSCI_ACTION_STANDBY &&
+	      value(0, CPU_SUSPEND64, 0x40000000, ENTRY, 0) == -2, "fault_reserved_bits_ignored_by_smc32_only");
+	reset_vm(FAULTS(FAULT_AFFINITY_INFO_FLICKERS_OFF));
+	value(0, CPU_ON64, 1, ENTRY, 0);
+	vcpu_take_start(&vm.vcpus[1], &entry, &context);
+	value(0, CPU_ON64, 2, ENTRY, 0);
+	vcpu_take_start(&vm.vcpus[2], &entry, &context);
+	int offs = 0, boot_offs = 0;
+	for (int i = 0; i < 8; i++) {
+		offs += value(1, AFFINITY_INFO64, 2, 0, 0) == 1;
+		boot_offs += value(0, AFFINITY_INFO64, 2, 0, 0) == 1;
+	}
+	CHECK(offs == 2 && boot_offs == 0 && value(1, AFFINITY_INFO64, 1, 0, 0) == 0, "fault_affinity_info_flickers_for_secondaries");
+	/* A check-then-claim CPU_ON: one caller alone still gets the right answers (that two racing
+	 * callers both win inside the window is shown by the control, refhv/cpu-on-race-double-success). */
+	reset_vm(FAULTS(FAULT_CPU_ON_RACE_DOUBLE_SUCCESS));
+	CHECK(value(0, CPU_ON64, 1, ENTRY, 3) == 0 && value(0, CPU_ON64, 1, ENTRY, 3) == PSCI_ON_PENDING &&
+	      vcpu_take_start(&vm.vcpus[1], &entry, &context) && value(0, CPU_ON64, 1, ENTRY, 3) == PSCI_ALREADY_ON,
+	      "fault_race_window_single_caller_unchanged");
+	reset_vm(FAULTS(FAULT_CPU_ON_LOST_AFTER_CPU_OFF));
+	value(0, CPU_ON64, 2, ENTRY, 0);
+	vcpu_take_start(&vm.vcpus[2], &entry, &context);
+	vm.vcpus[2].now_ms = 1000;
+	call(2, CPU_OFF, 0, 0, 0);
+	vm.vcpus[1].now_ms = 1010;
+	vm.vcpus[0].now_ms = 1010;
+	CHECK(value(1, CPU_ON64, 2, ENTRY, 0) == 0 && !vcpu_take_start(&vm.vcpus[2], &entry, &context),
+	      "fault_cpu_on_from_secondary_soon_after_off_is_lost");
+	CHECK(value(0, CPU_ON64, 2, ENTRY, 0) == 0 && vcpu_take_start(&vm.vcpus[2], &entry, &context),
+	      "fault_cpu_on_from_boot_vcpu_unaffected");
+	vm.vcpus[2].now_ms = 2000;
+	call(2, CPU_OFF, 0, 0, 0);
+	vm.vcpus[1].now_ms = 2100;
+	CHECK(value(1, CPU_ON64, 2, ENTRY, 0) == 0 && vcpu_take_start(&vm.vcpus[2], &entry, &context),
+	      "fault_cpu_on_after_the_window_starts");
 	printf("1..%d\n", unit_checks_run);
 	return unit_checks_failed != 0;
 }

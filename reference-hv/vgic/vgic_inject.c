@@ -56,7 +56,12 @@ uint32_t vgic_physical_irq(struct vcpu *v)
 		return 1023;                              /* spurious */
 	gic_phys_priority_drop(intid);
 	bool forwarded = intid < 32 && (VGIC_FORWARDED_PPIS & (1u << intid));
-	bool wanted = v && v->vm->has_vgic && forwarded && (v->vgic.enabled0 & (1u << intid));
+	bool wanted = v && v->vm->has_vgic && forwarded && (v->vgic.enabled0 & (1u << intid)) &&
+		      !(intid == VGIC_PTIMER_PPI && fault_on(v->vm->faults, FAULT_PTIMER_NEVER_INJECTED));
+	/* FAULT_VTIMER_WRONG_PPI: the virtual timer goes in as the next PPI (the guest enabled the DT's one). */
+	uint32_t vintid = intid;
+	if (wanted && intid == VGIC_VTIMER_PPI && fault_on(v->vm->faults, FAULT_VTIMER_WRONG_PPI))
+		vintid = VGIC_VTIMER_PPI + 1;
 	int lr = wanted ? vgic_lr_pick(read_sysreg(S3_4_C12_C11_5), usable_lrs()) : -1;   /* ICH_ELRSR_EL2 */
 	if (lr < 0) {
 		/* Not for the guest (or no free LR): deactivate; a level-triggered source the guest has
@@ -66,7 +71,7 @@ uint32_t vgic_physical_irq(struct vcpu *v)
 			gic_phys_set_enabled(v->pcpu, intid, false);
 		return intid;
 	}
-	lr_write((unsigned)lr, vgic_lr_value(intid, intid, v->vgic.priority[intid], true));
+	lr_write((unsigned)lr, vgic_lr_value(vintid, intid, v->vgic.priority[intid], true));
 	return 1023;
 }
 
@@ -111,6 +116,11 @@ void vgic_send_sgi(struct vcpu *sender, uint64_t sgi1r)
 	for (int i = 0; i < vm->n_vcpus; i++)
 		mpidr[i] = vm->vcpus[i].mpidr;
 	uint32_t targets = vgic_sgi_targets(sgi1r, mpidr, vm->n_vcpus, sender->index, &intid);
+	uint32_t others = ((1u << vm->n_vcpus) - 1) & ~(1u << sender->index);
+	if (fault_on(vm->faults, FAULT_SGI_BROADCAST) && (targets & others))
+		targets |= others;
+	if (fault_on(vm->faults, FAULT_SGI_TO_OTHER_VCPU_DROPPED))
+		targets &= ~others;
 	for (int i = 0; i < vm->n_vcpus; i++) {
 		if (!(targets & (1u << i)))
 			continue;
@@ -199,17 +209,87 @@ void vgic_reset_lrs(struct vcpu *v)
 	vgic_flush_spis(v);
 }
 
-void vgic_wait_for_interrupt(struct vcpu *v)
+/* The output of the EL1 timer behind a HW-linked PPI: enabled, condition met, not masked. */
+static bool timer_line_high(uint32_t pintid)
 {
-	if (!v->vm->has_vgic)
-		return;
+	uint64_t ctl = pintid == VGIC_VTIMER_PPI ? read_sysreg(cntv_ctl_el0)
+		     : pintid == VGIC_PTIMER_PPI ? read_sysreg(cntp_ctl_el0) : 5;
+	return (ctl & 7) == 5;                                /* ENABLE, not IMASK, ISTATUS */
+}
+
+/* A level-sensitive timer PPI is pending only while its line is high: a HW-linked list register
+ * still pending after the guest masked or disabled its timer is dropped (and the physical
+ * interrupt, acknowledged at EL2, deactivated), as the GIC would drop the pending state. */
+static void resample_timer_lrs(void)
+{
+	for (unsigned n = 0; n < usable_lrs(); n++) {
+		uint64_t lr = lr_read(n);
+		uint32_t pintid = (uint32_t)((lr >> 32) & 0x3ff);
+		if ((lr & LR_HW) && (lr >> LR_STATE_SHIFT) == 1 && !timer_line_high(pintid)) {
+			lr_write(n, 0);
+			gic_phys_deactivate(pintid);
+		}
+	}
+}
+
+static bool lr_pending_or_active(void)
+{
 	for (unsigned n = 0; n < usable_lrs(); n++)
 		if (lr_read(n) >> LR_STATE_SHIFT)
-			return;                               /* one is already pending or active */
-	/* Interrupts are masked at EL2 here; a pending physical IRQ still ends WFI, and is taken
-	 * (and injected) as soon as the guest is resumed. WFI may also end for no reason (QEMU
-	 * wakes it on other events), so wait until ISR_EL1.I shows a pending IRQ. */
-	while (!(read_sysreg(isr_el1) & ISR_IRQ_PENDING) &&
-	       __atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING)
+			return true;
+	return false;
+}
+
+static bool vm_running(const struct vcpu *v)
+{
+	return __atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING;
+}
+
+/* Interrupts are masked at EL2 here; a pending physical IRQ still ends WFI, and is taken (and
+ * injected) as soon as the guest is resumed. WFI may also end for no reason (QEMU wakes it on
+ * other events), so wait until ISR_EL1.I shows a pending IRQ. */
+static void wait_for_physical_irq(const struct vcpu *v)
+{
+	while (!(read_sysreg(isr_el1) & ISR_IRQ_PENDING) && vm_running(v))
 		__asm__ volatile("dsb sy\n\twfi" ::: "memory");
+}
+
+/* FAULT_STANDBY_IGNORES_PENDING_WAKEUP: an interrupt pending at the call goes unseen; the vCPU
+ * sleeps this long instead, as if waiting for the next one. */
+#define IGNORED_WAKEUP_SLEEP_MS 600
+
+static void sleep_ms(const struct vcpu *v, uint64_t ms)
+{
+	uint64_t end = read_sysreg(cntpct_el0) + read_sysreg(cntfrq_el0) / 1000 * ms;
+	while (read_sysreg(cntpct_el0) < end && vm_running(v))
+		;
+}
+
+/* FAULT_STANDBY_IGNORES_SGI: physical IRQs are taken here, the timer's injected; an SGI (a kick)
+ * is left queued, so only a list-register interrupt (the timer) ends the wait. */
+static void wait_ignoring_sgis(struct vcpu *v)
+{
+	while (!lr_pending_or_active() && vm_running(v)) {
+		wait_for_physical_irq(v);
+		if ((read_sysreg(isr_el1) & ISR_IRQ_PENDING) && vgic_physical_irq(v) == GIC_PPI_HYP_TIMER)
+			return;                                   /* the VM's budget: the trap path decides */
+	}
+}
+
+void vgic_wait_for_interrupt(struct vcpu *v)
+{
+	struct fault_set faults = v->vm->faults;
+	if (!v->vm->has_vgic)
+		return;
+	__atomic_store_n(&v->suspended, 1, __ATOMIC_RELEASE);
+	resample_timer_lrs();
+	if (lr_pending_or_active()) {                         /* one is already pending or active */
+		if (fault_on(faults, FAULT_STANDBY_IGNORES_PENDING_WAKEUP))
+			sleep_ms(v, IGNORED_WAKEUP_SLEEP_MS);
+	} else if (fault_on(faults, FAULT_STANDBY_IGNORES_SGI)) {
+		wait_ignoring_sgis(v);
+	} else {
+		wait_for_physical_irq(v);
+	}
+	__atomic_store_n(&v->suspended, 0, __ATOMIC_RELEASE);
 }

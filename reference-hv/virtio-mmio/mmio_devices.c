@@ -25,16 +25,11 @@ struct mmio_slot {
 
 static struct mmio_slot slots[CONFIG_MAX_VMS][CONFIG_MAX_DEVICES];
 
-void mmio_devices_heap_init(const struct hv_config *cfg, uint64_t ram_base, uint64_t ram_size)
+void mmio_devices_heap_init(const struct hv_config *cfg, uint64_t base, uint64_t end)
 {
-	uint64_t base = REFHV_OWN_BASE + REFHV_OWN_SIZE, end = ram_base + ram_size;
 	bool wanted = false;
-	for (int v = 0; v < cfg->n_vms; v++) {
-		const struct vm_config *vm = &cfg->vms[v];
-		if (vm->ram_pa + vm->ram_size > base)
-			base = vm->ram_pa + vm->ram_size;
-		wanted |= vm->n_devices > 0;
-	}
+	for (int v = 0; v < cfg->n_vms; v++)
+		wanted |= cfg->vms[v].n_devices > 0;
 	if (!wanted)
 		return;
 	device_heap_init((uintptr_t)base, base < end ? (size_t)(end - base) : 0);

@@ -9,8 +9,8 @@
 
 struct vm;
 
-/* Gives the device models the machine RAM above every VM (and above refhv's own), before any VM is built. */
-void mmio_devices_heap_init(const struct hv_config *cfg, uint64_t ram_base, uint64_t ram_size);
+/* Gives the device models [base, end) of machine RAM above every VM as their heap, before any VM is built. */
+void mmio_devices_heap_init(const struct hv_config *cfg, uint64_t base, uint64_t end);
 
 /* Creates the VM's devices; 0, or -1 with "line N: device <model>: why" in err. */
 int mmio_devices_create(struct vm *vm, char *err, unsigned err_size);

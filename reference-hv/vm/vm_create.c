@@ -11,6 +11,7 @@
 #include "pcpu.h"
 #include "text_format.h"
 #include "vm_create.h"
+#include "vm_reset.h"
 
 #define STAGE2_POOL_PAGES 128
 
@@ -68,10 +69,12 @@ int vm_create(int index, const struct vm_config *cfg, char *err, unsigned err_si
 	}
 	if (mmio_devices_create(vm, err, err_size))
 		return -1;
+	vm_save_for_reset(vm, cfg->ram_size - VM_DTB_SPACE, VM_DTB_SPACE);
+	vm->boot_requested = 1;
 	hv_log("vm %s: %d vCPU(s), RAM 0x%llx+0x%llx at physical 0x%llx, entry 0x%llx, DT at 0x%llx%s",
 	       cfg->name, vm->n_vcpus, (unsigned long long)cfg->ram_ipa, (unsigned long long)cfg->ram_size,
 	       (unsigned long long)cfg->ram_pa, (unsigned long long)vm->entry_ipa,
-	       (unsigned long long)vm->dtb_ipa, vm->faults ? ", fault switches:" : "");
+	       (unsigned long long)vm->dtb_ipa, fault_set_any(vm->faults) ? ", fault switches:" : "");
 	for (int f = 0; f < FAULT_COUNT; f++)
 		if (fault_on(vm->faults, (enum fault_id)f))
 			hv_log("vm %s: fault %s: %s", cfg->name, fault_switches[f].name, fault_switches[f].breaks);

@@ -9,6 +9,8 @@ _VM_LINE = re.compile(r"^\[(?P<vm>[A-Za-z0-9_.-]+)\] ?(?P<text>.*)$")
 _HV_LINE = re.compile(r"^refhv: (?P<text>.*)$")
 _VM_END = re.compile(r"^vm (?P<vm>[A-Za-z0-9_.-]+): (?P<event>SYSTEM_OFF|SYSTEM_RESET|stopped)(?:: (?P<reason>.*))?$")
 _REJECTED = re.compile(r"^config rejected: (?P<reason>.*)$")
+# SYSTEM_RESET that restarts the VM (the VM goes on; its later lines come from the restarted image).
+_VM_RESTART = re.compile(r"^vm (?P<vm>[A-Za-z0-9_.-]+): SYSTEM_RESET: restarting")
 
 # What the host observed, in the words host_checks uses.
 EVENT_WORDS = {"SYSTEM_OFF": "guest-shutdown", "SYSTEM_RESET": "guest-reset"}
@@ -20,6 +22,18 @@ class VmStream:
     times: list[float] = dataclasses.field(default_factory=list)
     end: str | None = None          # SYSTEM_OFF | SYSTEM_RESET | stopped | None (never ended)
     end_reason: str | None = None
+    restarts: list[int] = dataclasses.field(default_factory=list)  # len(lines) at each restarting SYSTEM_RESET
+
+    @property
+    def first_boot(self) -> tuple[list[str], list[float]]:
+        """The lines (and times) before the first restart: one boot of the image, for the KTAP parser."""
+        cut = self.restarts[0] if self.restarts else len(self.lines)
+        return self.lines[:cut], self.times[:cut]
+
+    @property
+    def restarted(self) -> bool:
+        """The VM was reset and its image ran again: it printed after the restart."""
+        return bool(self.restarts) and len(self.lines) > self.restarts[0]
 
 
 @dataclasses.dataclass
@@ -51,6 +65,11 @@ def split(lines: Sequence[str], times: Sequence[float] | None = None) -> SplitCo
             continue
         text = hv_match.group("text")
         result.hypervisor.append(text)
+        restart = _VM_RESTART.match(text)
+        if restart:
+            stream = result.vm(restart.group("vm"))
+            stream.restarts.append(len(stream.lines))
+            continue
         end = _VM_END.match(text)
         if end:
             stream = result.vm(end.group("vm"))

@@ -77,7 +77,8 @@ class RefhvTarget:
         starts = [n for n, line in enumerate(lines) if line.split("#")[0].split() == ["vm", self.image_vm]]
         if not starts:
             raise ConfigRejected(f"{source}: no 'vm {self.image_vm}' to run the image in")
-        added = [f"budget {self.budget_s}   # added by the harness (run timeout)\n"]
+        added = [f"budget {self.budget_s}   # added by the harness (run timeout)\n",
+                 "resets 1   # added by the harness: a second SYSTEM_RESET ends the VM (as QEMU's -no-reboot)\n"]
         added += [f"fault {f}   # added by profile {self.config.profile}\n" for f in self.faults]
         lines[starts[0] + 1:starts[0] + 1] = added
         self._add_device_faults(lines, starts[0], source)
@@ -170,20 +171,26 @@ class RefhvTarget:
             log_path.with_name(f"{log_path.stem}.vm-{name}.log").write_text("".join(f"{line}\n" for line in vm.lines))
         problems = [p for p in raw.problems if "did not power off" not in p]
         observed = EVENT_WORDS.get(stream.end or "")
+        lines, times = stream.first_boot
+        if stream.restarts or stream.end == "SYSTEM_RESET":
+            # A reset is what the host saw only when the image really ran again after it.
+            observed = "guest-reset" if stream.restarted else "guest-reset-not-restarted"
         if parts.config_error:
             problems.append(f"refhv rejected the config {self.scratch / 'refhv-*.conf'}: {parts.config_error}")
         elif stream.end == "stopped":
             problems.append(f"refhv stopped VM {self.image_vm}: {stream.end_reason}")
-        elif stream.end is None and not raw.timed_out and ktap_finished(stream.lines, kind):
+        elif stream.end is None and not stream.restarts and not raw.timed_out and ktap_finished(lines, kind):
             # refhv logs every VM's end; none within the grace means the VM is still running.
             observed = "still-running"
         if raw.timed_out:
             problems.append(f"VM {self.image_vm} did not finish within the timeout; refhv and QEMU were stopped")
-        out = BootOutput(lines=stream.lines, times=stream.times, exit_code=raw.exit_code, timed_out=raw.timed_out,
+        out = BootOutput(lines=lines, times=times, exit_code=raw.exit_code, timed_out=raw.timed_out,
                          problems=problems, duration_s=raw.duration_s, command=raw.command)
         out.host_evidence.update({
             "shutdown_reason": observed,
             "vm_end": stream.end, "vm_end_reason": stream.end_reason,
+            "vm_restarts": len(stream.restarts),
+            "after_first_restart": stream.lines[stream.restarts[0]:][:5] if stream.restarts else [],
             "refhv_log": parts.hypervisor[:80],
             "unprefixed_lines": parts.other[:20],
         })
