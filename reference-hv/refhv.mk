@@ -14,7 +14,7 @@ REFHV_SRC := $(REFHV_DIR)/boot/head.S $(REFHV_DIR)/exceptions/vectors.S \
 	$(REFHV_DEVICES_SRC) $(REFHV_DIR)/devices/freestanding/libc.c
 REFHV_HEADERS := $(foreach p,$(REFHV_PARTS),$(wildcard $(REFHV_DIR)/$(p)/*.h)) guest-tests/lib/text_format.h \
 	$(REFHV_DEVICES_HDR) \
-	guest-tests/probe-runtime/base.h guest-tests/probe-runtime/cpu.h
+	guest-tests/probe-runtime/base.h guest-tests/probe-runtime/cpu.h guest-tests/probe-runtime/vmmio_regs.h
 REFHV_INCLUDES := $(foreach p,$(REFHV_PARTS),-I$(REFHV_DIR)/$(p)) -I$(REFHV_DIR)/devices -I$(REFHV_DIR)/devices/freestanding \
 	-Iguest-tests/lib -Iguest-tests/probe-runtime
 # General registers only: a trap never saves the guest's FP/SIMD state, so EL2 code must not touch it

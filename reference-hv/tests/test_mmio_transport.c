@@ -111,14 +111,14 @@ int main(void)
 	printf("KTAP version 1\n");
 
 	CHECK(create(&t, "entropy", "seed=7"), "entropy_created");
-	CHECK(rd(&t, VMMIO_MAGIC) == 0x74726976u && rd(&t, VMMIO_VERSION) == 2, "magic_and_version_2");
+	CHECK(rd(&t, VMMIO_MAGIC_VALUE) == 0x74726976u && rd(&t, VMMIO_VERSION) == 2, "magic_and_version_2");
 	CHECK(rd(&t, VMMIO_DEVICE_ID) == VIRTIO_ID_ENTROPY && rd(&t, VMMIO_VENDOR_ID) == MMIO_TRANSPORT_VENDOR_ID,
 	      "device_and_vendor_id");
 	wr(&t, VMMIO_DEVICE_FEATURES_SEL, 1);
 	CHECK(rd(&t, VMMIO_DEVICE_FEATURES) & 1, "offers_version_1_in_high_word");
 	wr(&t, VMMIO_DEVICE_FEATURES_SEL, 2);
 	CHECK(rd(&t, VMMIO_DEVICE_FEATURES) == 0, "features_beyond_64_read_zero");
-	CHECK(mmio_transport_read(&t, VMMIO_MAGIC, 2) == 0 && mmio_transport_read(&t, VMMIO_MAGIC + 1, 4) == 0,
+	CHECK(mmio_transport_read(&t, VMMIO_MAGIC_VALUE, 2) == 0 && mmio_transport_read(&t, VMMIO_MAGIC_VALUE + 1, 4) == 0,
 	      "control_registers_take_aligned_32_bit_only");
 	wr(&t, VMMIO_QUEUE_SEL, 1);
 	CHECK(rd(&t, VMMIO_QUEUE_NUM_MAX) == 0, "queue_beyond_the_model_has_num_max_0");

@@ -4,7 +4,6 @@
 
 #include "mmio_transport.h"
 
-#define MMIO_MAGIC_VALUE 0x74726976u   /* "virt" */
 #define OPTIONS_MAX 256
 
 const struct vdev_fault mmio_transport_faults[MMIO_FAULT_COUNT] = {
@@ -150,8 +149,8 @@ static uint32_t read_register(struct mmio_transport *t, uint64_t offset)
 	struct virtq *vq = selected_queue(t);
 
 	switch (offset) {
-	case VMMIO_MAGIC:
-		return MMIO_MAGIC_VALUE;
+	case VMMIO_MAGIC_VALUE:
+		return VMMIO_MAGIC;
 	case VMMIO_VERSION:
 		return 2;
 	case VMMIO_DEVICE_ID:
