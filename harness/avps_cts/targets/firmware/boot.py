@@ -9,6 +9,7 @@ from pathlib import Path
 from ... import profiles
 from ...cache import MissingToolError, require_program
 from .esp_image import build_esp
+from .fault_shim import SHIM, SHIM_DRIVER, FaultShimError, check_fault, with_fault_shim
 from ...profiles import PlatformConfig
 from ..base import BootImage, BootOutput
 from ..qemu import QemuTarget
@@ -64,6 +65,9 @@ class FirmwareQemuTarget(QemuTarget):
         self.esp = self.scratch / "esp.img"
         self.uses_esp = False
         self.dtb_args: list[str] = []
+        # options.firmware_fault: NAME -> the fault shim breaks that firmware service (controls).
+        fault = self.config.options.get("firmware_fault")
+        self.firmware_fault = check_fault(str(fault)) if fault else None
 
     # ---- what the host knows and declares to the guest tests ---------------------------
     def offers_uefi(self) -> bool:
@@ -109,6 +113,9 @@ class FirmwareQemuTarget(QemuTarget):
         image = self.declared(image)
         self.uses_esp = False
         self.prepare(image)
+        if self.firmware_fault and not self.uses_esp:
+            raise FaultShimError(f"firmware_fault '{self.firmware_fault}' needs an ESP boot; this boot path "
+                                 f"({self.boot_path}, {image.name}) has no ESP")
         base = super().command(image)
         if self.keeps_direct_load(image):
             if image.kind == "linux" and "-append" in base:
@@ -170,6 +177,8 @@ class FirmwareQemuTarget(QemuTarget):
 
     def build_esp(self, files: dict[str, Path | bytes]) -> None:
         self.scratch.mkdir(parents=True, exist_ok=True)
+        if self.firmware_fault:
+            files = with_fault_shim(files, self.firmware_fault, self.uefi_app(SHIM), self.uefi_app(SHIM_DRIVER))
         build_esp(self.esp, files)
         self.uses_esp = True
 
@@ -178,6 +187,8 @@ class FirmwareQemuTarget(QemuTarget):
         facts = super().platform_facts()
         facts["firmware"] = self.firmware
         facts["boot_path"] = self.boot_path
+        if self.firmware_fault:
+            facts["firmware_fault"] = self.firmware_fault
         return facts
 
     def boot(self, image: BootImage, log_path: Path, timeout_s: float | None = None) -> BootOutput:
