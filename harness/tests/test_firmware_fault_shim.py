@@ -41,7 +41,7 @@ def test_a_boot_without_a_removable_media_image_is_refused() -> None:
 
 def test_the_harness_and_the_shim_know_the_same_faults() -> None:
     table = SERVICES_C.read_text().split("firmware_faults[] = {", 1)[1]
-    assert set(re.findall(r'\{"([a-z0-9-]+)",', table)) == set(fault_shim.FAULTS)
+    assert set(re.findall(r'\{"([a-z0-9.-]+)",', table)) == set(fault_shim.FAULTS)
 
 
 def test_a_profile_with_an_unknown_fault_is_refused_before_booting(tmp_path: Path) -> None:

@@ -156,6 +156,39 @@ static EFI_STATUS install_boot_services_crc_stale(void)
 	return EFI_SUCCESS;
 }
 
+/* ---- the system table's revision ---------------------------------------------------- */
+/* UEFI 1.10 in the system table header (CRC32 recomputed: only the revision is wrong). */
+static EFI_STATUS install_system_table_revision_1_10(void)
+{
+	ST->Hdr.Revision = (1u << 16) | 10u;
+	ST->Hdr.CRC32 = 0;
+	return uefi_call_wrapper(BS->CalculateCrc32, 3, ST, (UINTN)ST->Hdr.HeaderSize, &ST->Hdr.CRC32);
+}
+
+/* ---- EFI_RT_PROPERTIES_TABLE -------------------------------------------------------- */
+/* UEFI 2.10, 4.6.2: the table's GUID; the fault installs it with Version 2 (only 1 exists). */
+static EFI_GUID rt_properties_guid = {0xeb66918a, 0x7eef, 0x402a, {0x84, 0x2e, 0x93, 0x1d, 0x21, 0xc3, 0x8a, 0xe9}};
+
+struct rt_properties_table {
+	UINT16 Version;
+	UINT16 Length;
+	UINT32 RuntimeServicesSupported;
+};
+
+static EFI_STATUS install_rt_properties_bad_version(void)
+{
+	struct rt_properties_table *table = NULL;
+	/* Configuration tables the OS reads live in runtime memory. */
+	EFI_STATUS status = uefi_call_wrapper(BS->AllocatePool, 3, EfiRuntimeServicesData, sizeof(*table),
+					      (void **)&table);
+	if (EFI_ERROR(status))
+		return status;
+	table->Version = 2;
+	table->Length = sizeof(*table);
+	table->RuntimeServicesSupported = 0x3fff; /* every service, as EDK2 declares by having no table */
+	return uefi_call_wrapper(BS->InstallConfigurationTable, 2, &rt_properties_guid, table);
+}
+
 const struct firmware_fault firmware_faults[] = {
 	{"set-variable-stores-nothing", "SetVariable answers SUCCESS and stores nothing",
 	 install_set_variable_stores_nothing},
@@ -168,5 +201,8 @@ const struct firmware_fault firmware_faults[] = {
 	{"output-string-fails", "ConOut->OutputString prints and answers DEVICE_ERROR", install_output_string_fails},
 	{"boot-services-crc-stale", "BS->Stall is replaced and the boot services table CRC32 is left stale",
 	 install_boot_services_crc_stale},
+	{"system-table-revision-1.10", "the system table declares UEFI 1.10", install_system_table_revision_1_10},
+	{"rt-properties-bad-version", "an EFI_RT_PROPERTIES_TABLE with Version 2 is installed",
+	 install_rt_properties_bad_version},
 	{NULL, NULL, NULL},
 };

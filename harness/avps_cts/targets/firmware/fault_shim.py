@@ -22,6 +22,8 @@ FAULTS = {
     "reset-powers-off": "ResetSystem powers the machine off whatever reset type is asked",
     "output-string-fails": "ConOut->OutputString prints and answers DEVICE_ERROR",
     "boot-services-crc-stale": "a boot service is replaced and the boot services table's CRC32 left stale",
+    "system-table-revision-1.10": "the system table declares UEFI 1.10",
+    "rt-properties-bad-version": "an EFI_RT_PROPERTIES_TABLE with Version 2 is installed",
 }
 
 
