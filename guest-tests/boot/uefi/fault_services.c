@@ -189,6 +189,16 @@ static EFI_STATUS install_rt_properties_bad_version(void)
 	return uefi_call_wrapper(BS->InstallConfigurationTable, 2, &rt_properties_guid, table);
 }
 
+/* ---- the platform description ------------------------------------------------------ */
+/* The devicetree's configuration table is removed (InstallConfigurationTable with NULL);
+ * with acpi=off EDK2 installs no ACPI tables either. */
+static EFI_GUID dtb_guid = {0xb1b621d5, 0xf19c, 0x41a5, {0x83, 0x0b, 0xd9, 0x15, 0x2c, 0x69, 0xaa, 0xe0}};
+
+static EFI_STATUS install_dtb_table_removed(void)
+{
+	return uefi_call_wrapper(BS->InstallConfigurationTable, 2, &dtb_guid, NULL);
+}
+
 const struct firmware_fault firmware_faults[] = {
 	{"set-variable-stores-nothing", "SetVariable answers SUCCESS and stores nothing",
 	 install_set_variable_stores_nothing},
@@ -204,5 +214,6 @@ const struct firmware_fault firmware_faults[] = {
 	{"system-table-revision-1.10", "the system table declares UEFI 1.10", install_system_table_revision_1_10},
 	{"rt-properties-bad-version", "an EFI_RT_PROPERTIES_TABLE with Version 2 is installed",
 	 install_rt_properties_bad_version},
+	{"dtb-table-removed", "the devicetree configuration table is removed", install_dtb_table_removed},
 	{NULL, NULL, NULL},
 };

@@ -24,6 +24,7 @@ FAULTS = {
     "boot-services-crc-stale": "a boot service is replaced and the boot services table's CRC32 left stale",
     "system-table-revision-1.10": "the system table declares UEFI 1.10",
     "rt-properties-bad-version": "an EFI_RT_PROPERTIES_TABLE with Version 2 is installed",
+    "dtb-table-removed": "the devicetree configuration table is removed",
 }
 
 
