@@ -151,8 +151,10 @@ static bool accepts(const struct vdev *dev, const struct net_state *st, const ui
 				return true;
 		return st->allmulti;
 	}
+	if (st->nouni)
+		return false;   /* #10/#11: no unicast at all, ALLUNI or not */
 	if (!memcmp(dst, dev->config, 6))
-		return !st->nouni;
+		return true;
 	for (unsigned i = 0; i < st->uni_count; i++)
 		if (!memcmp(dst, st->uni[i], 6))
 			return true;

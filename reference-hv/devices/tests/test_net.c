@@ -242,6 +242,10 @@ int main(void)
 	uint8_t foreign[6];
 	foreign_of(foreign);
 	CHECK(!answer_arrives(&td, foreign) && answer_arrives(&td, own), "non_promisc_filters_foreign");
+	CHECK(ctrl(&td, 0, 2, &on, 1) == 0 && ctrl(&td, 0, 4, &on, 1) == 0 && !answer_arrives(&td, own) &&
+	      !answer_arrives(&td, foreign), "nouni_drops_unicast_even_with_alluni");
+	ctrl(&td, 0, 2, &off, 1);
+	ctrl(&td, 0, 4, &off, 1);
 	uint8_t table[4 + 6 + 4] = { 1, 0, 0, 0 };
 	memcpy(table + 4, foreign, 6);
 	CHECK(ctrl(&td, 1, 0, table, sizeof(table)) == 0 && answer_arrives(&td, foreign), "mac_table_applied");
