@@ -310,6 +310,29 @@ def test_virtio_mmio_probe_passes_on_the_reference_devices(refhv_tools: tuple[Pa
     assert {case: results.get(case) for case in VIRTIO_CASES} == {case: "ok" for case in VIRTIO_CASES}
 
 
+# The console, input and network probe cases, on profile virtio-console-input (the console's port 0 is the host end).
+IO_CASES = ["virtio.console.device_add_ports_valid", "virtio.console.emerg_write_unconfigured",
+            "virtio.console.device_remove_names_added_port", "virtio.input.unsupported_query_size_zero",
+            "virtio.net.mtu_in_range", "virtio.net.speed_duplex_values", "virtio.net.mtu_unchanged",
+            "virtio.net.tx_header_hints_ignored", "virtio.net.rx_header_without_offloads", "virtio.net.rx_num_buffers_one",
+            "virtio.net.rx_mergeable_buffers", "virtio.net.ctrl_rx_modes_implemented",
+            "virtio.net.mac_addr_set_updates_config", "virtio.net.announce_ack_clears_status",
+            "virtio.net.mac_table_set_applied", "virtio.net.mac_table_empty_after_reset",
+            "virtio.net.mtu_sized_frame_forwarded", "virtio.net.rx_frames_within_mtu",
+            "virtio.net.tx_wrong_checksum_not_trusted"]
+
+
+def test_console_input_and_net_probe_cases_pass_on_the_reference_devices(refhv_tools: tuple[Path, Path],
+                                                                          tmp_path: Path) -> None:
+    image = refhv_tools[0].parent.parent / "probes" / "virtio-mmio.img"
+    out = _target(tmp_path, "virtio-console-input").boot(BootImage(kind="probe", kernel=image, name="virtio-mmio"),
+                                                         tmp_path / "console-virtio-mmio.log")
+    assert out.host_evidence["shutdown_reason"] == "guest-shutdown", out.problems
+    results = {m.group(2): m.group(1) + (" # SKIP" if "# SKIP" in line else "")
+               for line in out.lines for m in [re.match(r"\s*(ok|not ok) \d+ (\S+)", line)] if m}
+    assert {case: results.get(case) for case in IO_CASES} == {case: "ok" for case in IO_CASES}
+
+
 def test_linux_virtio_cases_pass_on_the_reference_devices(refhv_tools: tuple[Path, Path], tmp_path: Path) -> None:
     proc = subprocess.run([str(REPO / "harness" / "avps-cts"), "run", "--target", "refhv", "--profile", "virtio-devices",
                            "--only", "linux", "--build", str(refhv_tools[0].parent.parent), "--reports", str(tmp_path)],

@@ -25,6 +25,9 @@ struct vdev_host {
 	void (*random)(void *ctx, void *buf, size_t len);
 	/* Optional: persistent storage behind a block model (NULL: RAM only). */
 	const struct vdev_storage *storage;
+	/* Optional: hands a request of the platform's host side (the console model's in-process host) to the
+	 * VM's other devices of one model (their host_request); returns how many took it, reply from the last. */
+	unsigned (*peer_request)(void *ctx, const char *model, const char *request, char *reply, size_t size);
 };
 
 /* Persistent storage a host gives a block model; offsets and lengths are in bytes. */
@@ -61,6 +64,9 @@ struct vdev_model {
 	void (*reset)(struct vdev *dev);
 	/* The driver wrote config bytes [offset, offset + len) (already stored in dev->config). */
 	void (*config_written)(struct vdev *dev, uint32_t offset, uint32_t len);
+	/* Optional: a request of the platform's host side (e.g. "key" for an input model: inject a key press);
+	 * false when the device cannot serve it, else true with a short reply. */
+	bool (*host_request)(struct vdev *dev, const char *request, char *reply, size_t size);
 };
 
 /* Generic faults every model has (indices into dev->generic_faults). */

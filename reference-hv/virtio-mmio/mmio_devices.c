@@ -103,6 +103,36 @@ static void device_log(void *ctx, const char *message)
 	       slot->vm->cfg->devices[slot->index].model, message);
 }
 
+static void lock_slot(struct mmio_slot *slot)
+{
+	while (__atomic_exchange_n(&slot->lock, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&slot->lock, __ATOMIC_RELAXED))
+			;
+}
+
+static void unlock_slot(struct mmio_slot *slot)
+{
+	__atomic_store_n(&slot->lock, 0, __ATOMIC_RELEASE);
+}
+
+/* The console model's in-process host asks the VM's other devices of one model (e.g. the input devices
+ * to inject events): each is called under its own lock; no device asked this way asks others in turn. */
+static unsigned peer_request(void *ctx, const char *model, const char *request, char *reply, size_t size)
+{
+	struct mmio_slot *from = ctx;
+	unsigned taken = 0;
+	for (int i = 0; i < from->vm->cfg->n_devices; i++) {
+		struct mmio_slot *slot = &slots[from->vm->id - 1][i];
+		if (slot == from || !slot->transport || strcmp(slot->transport->dev.model->name, model) ||
+		    !slot->transport->dev.model->host_request)
+			continue;
+		lock_slot(slot);
+		taken += slot->transport->dev.model->host_request(&slot->transport->dev, request, reply, size);
+		unlock_slot(slot);
+	}
+	return taken;
+}
+
 int mmio_devices_create(struct vm *vm, char *err, unsigned err_size)
 {
 	const struct vm_config *cfg = vm->cfg;
@@ -117,7 +147,8 @@ int mmio_devices_create(struct vm *vm, char *err, unsigned err_size)
 		slot->transport = calloc(1, sizeof(*slot->transport));
 		struct mmio_transport_host host = {
 			.mem = { .ctx = slot, .read = guest_read_stage2, .write = guest_write_stage2 },
-			.raise = raise_spi, .random = fill_random, .log = device_log, .ctx = slot,
+			.raise = raise_spi, .random = fill_random, .log = device_log, .peer_request = peer_request,
+			.ctx = slot,
 		};
 		if (!slot->transport) {
 			text_format(err, err_size, "line %d: device %s: no room for it in the device heap", d->line, d->model);
@@ -161,12 +192,10 @@ void mmio_devices_access(struct vm *vm, uint64_t ipa, unsigned size, bool write,
 		return;
 	uint64_t offset = (ipa - VM_VIRTIO_MMIO_IPA) % VM_VIRTIO_MMIO_SIZE;
 	/* vCPUs of one VM may drive one device at once: its registers and queues are one critical section. */
-	while (__atomic_exchange_n(&slot->lock, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&slot->lock, __ATOMIC_RELAXED))
-			;
+	lock_slot(slot);
 	if (write)
 		mmio_transport_write(slot->transport, offset, size, *value);
 	else
 		*value = mmio_transport_read(slot->transport, offset, size);
-	__atomic_store_n(&slot->lock, 0, __ATOMIC_RELEASE);
+	unlock_slot(slot);
 }

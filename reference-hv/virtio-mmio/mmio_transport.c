@@ -79,6 +79,12 @@ static void forward_log(void *ctx, const char *message)
 		t->host.log(t->host.ctx, message);
 }
 
+static unsigned forward_peer_request(void *ctx, const char *model, const char *request, char *reply, size_t size)
+{
+	struct mmio_transport *t = ctx;
+	return t->host.peer_request ? t->host.peer_request(t->host.ctx, model, request, reply, size) : 0;
+}
+
 static void forward_random(void *ctx, void *buf, size_t len)
 {
 	struct mmio_transport *t = ctx;
@@ -101,6 +107,7 @@ bool mmio_transport_create(struct mmio_transport *t, const char *model, const ch
 	struct vdev_host vhost = {
 		.ctx = t, .used_notify = used_notify, .config_notify = config_notify,
 		.log = forward_log, .random = host->random ? forward_random : NULL, .storage = NULL,
+		.peer_request = forward_peer_request,
 	};
 	return vdev_create(&t->dev, model, model_options, host->mem, vhost, err, err_size);
 }

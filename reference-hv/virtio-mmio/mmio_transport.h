@@ -24,6 +24,8 @@ struct mmio_transport_host {
 	void (*raise)(void *ctx);
 	void (*random)(void *ctx, void *buf, size_t len);
 	void (*log)(void *ctx, const char *message);
+	/* Optional: a host-side request for the VM's other devices of one model (vdev_host.peer_request). */
+	unsigned (*peer_request)(void *ctx, const char *model, const char *request, char *reply, size_t size);
 	void *ctx;
 };
 
