@@ -54,6 +54,10 @@ enum rpmb_fault {
 	RPMB_FAULT_COUNTER_RESET_ON_RESET,
 	RPMB_FAULT_COUNTER_NOT_CHECKED,
 	RPMB_FAULT_ADDRESS_UNCHECKED,
+	RPMB_FAULT_CAPACITY_OUT_OF_RANGE,
+	RPMB_FAULT_KEY_BLOCK_COUNT_UNCHECKED,
+	RPMB_FAULT_COUNTER_ANSWER_TYPE_WRONG,
+	RPMB_FAULT_RESULT_READ_COUNT_UNCHECKED,
 	RPMB_FAULT_COUNT,
 };
 
@@ -77,6 +81,14 @@ static const struct vdev_fault rpmb_faults[RPMB_FAULT_COUNT] = {
 	/* Also breaks Data Read #3: an address past the end wraps around instead of failing. */
 	[RPMB_FAULT_ADDRESS_UNCHECKED] = { "address-unchecked",
 		"VIRTIO-1.2: Device Types / RPMB Device / Device Operation / Device Operation: Data Write #6" },
+	[RPMB_FAULT_CAPACITY_OUT_OF_RANGE] = { "capacity-out-of-range",
+		"VIRTIO-1.2: Device Types / RPMB Device / Device Initialization #1" },
+	[RPMB_FAULT_KEY_BLOCK_COUNT_UNCHECKED] = { "key-block-count-unchecked",
+		"VIRTIO-1.2: Device Types / RPMB Device / Device Operation / Device Operation: Program Key #2" },
+	[RPMB_FAULT_COUNTER_ANSWER_TYPE_WRONG] = { "counter-answer-type-wrong",
+		"VIRTIO-1.2: Device Types / RPMB Device / Device Operation / Device Operation: Get Write Counter #3" },
+	[RPMB_FAULT_RESULT_READ_COUNT_UNCHECKED] = { "result-read-count-unchecked",
+		"VIRTIO-1.2: Device Types / RPMB Device / Device Operation / Device Operation: Result Read #1" },
 };
 
 struct rpmb_state {
@@ -173,7 +185,8 @@ static bool rpmb_create(struct vdev *dev, const char *options, char *err, size_t
 		       VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_RING_PACKED);
 	/* config: u8 capacity, u8 max_wr_cnt, u8 max_rd_cnt */
 	dev->config_size = 3;
-	dev->config[0] = (uint8_t)capacity;
+	/* Device Initialization #1: the fault claims 0x81 units (above 16 MiB); the medium keeps its real size. */
+	dev->config[0] = vdev_fault(dev, RPMB_FAULT_CAPACITY_OUT_OF_RANGE) ? MAX_CAPACITY_UNITS + 1 : (uint8_t)capacity;
 	dev->config[1] = st->max_wr;
 	dev->config[2] = st->max_rd;
 	return true;
@@ -216,7 +229,7 @@ static void program_key(struct vdev *dev, const uint8_t *req, uint8_t *resp)
 {
 	struct rpmb_state *st = dev->state;
 	uint16_t result = RES_OK;
-	if (get_be16(req + OFF_BLOCK_COUNT) != 1)
+	if (get_be16(req + OFF_BLOCK_COUNT) != 1 && !vdev_fault(dev, RPMB_FAULT_KEY_BLOCK_COUNT_UNCHECKED))
 		result = RES_GENERAL_FAILURE;
 	else if (st->key_programmed && !vdev_fault(dev, RPMB_FAULT_KEY_PROGRAMMABLE_TWICE))
 		result = RES_WRITE_FAILURE;
@@ -237,7 +250,9 @@ static void get_write_counter(struct vdev *dev, const uint8_t *req, uint8_t *res
 		result = RES_GENERAL_FAILURE;
 	memcpy(resp + OFF_NONCE, req + OFF_NONCE, 16);
 	put_be32(resp + OFF_COUNTER, st->write_counter);
-	answer(dev, resp, RESP_GET_COUNTER, result);
+	/* Get Write Counter #3: answered as RESP_GET_COUNTER (the fault echoes the request type). */
+	answer(dev, resp, vdev_fault(dev, RPMB_FAULT_COUNTER_ANSWER_TYPE_WRONG) ? REQ_GET_WRITE_COUNTER : RESP_GET_COUNTER,
+	       result);
 }
 
 /* Data Write #1..#14 in the order the spec lists the checks; frames holds the `count` frames received. */
@@ -352,7 +367,7 @@ static void handle_request(struct vdev *dev, struct virtq_chain *chain)
 	case REQ_RESULT_READ:
 		/* A result read of its own returns the last program-key / data-write answer. */
 		memcpy(resp, st->result_frame, FRAME_BYTES);
-		if (get_be16(st->frames[0] + OFF_BLOCK_COUNT) != 1)
+		if (get_be16(st->frames[0] + OFF_BLOCK_COUNT) != 1 && !vdev_fault(dev, RPMB_FAULT_RESULT_READ_COUNT_UNCHECKED))
 			answer(dev, resp, get_be16(resp + OFF_REQ_RESP), RES_GENERAL_FAILURE);
 		written = (uint32_t)virtq_chain_write(chain, &dev->mem, 0, resp, FRAME_BYTES);
 		break;

@@ -200,14 +200,34 @@ static int read_blocks(struct rpmb *c, uint16_t address, uint16_t count)
 	return call(c, 1, count ? count : 1, "DATA_READ") ? be16(resp[0] + OFF_RESULT) : -1;
 }
 
-/* Opens the device for a case that needs the suite's key; SKIPs otherwise. */
+/* Whether the device has a key yet, asked once per boot (a case run on its own learns it too). */
+static void learn_fresh(struct rpmb *c)
+{
+	static bool asked;
+	if (asked || key_state)
+		return;
+	int r = simple(c, REQ_GET_WRITE_COUNTER, 1, 0, "GET_WRITE_COUNTER");
+	asked = r >= 0;
+	if (r >= 0 && r != RES_OK)
+		started_fresh = true;
+	else if (r == RES_OK)
+		key_state = mac_ok(resp, 1) ? 1 : -1;
+}
+
+/* Opens the device for a case that needs the suite's key (programming it on a device without one); SKIPs otherwise. */
 static bool open_keyed(struct rpmb *c)
 {
 	if (!rpmb_open(c))
 		return false;
+	learn_fresh(c);
+	if (key_state == 0 && started_fresh) {
+		int r = program(c, avps_key, 1);
+		if (r < 0 || !probe_check(r == RES_OK, "%s: PROGRAM_KEY on a device without a key answered 0x%x", c->n, r))
+			return false;
+		key_state = 1;
+	}
 	if (key_state != 1) {
-		probe_skip("%s: the suite's key is not programmed on this device (programmed with another key, or the "
-			   "key case failed)", c->n);
+		probe_skip("%s: the suite's key is not programmed on this device (programmed with another key)", c->n);
 		return false;
 	}
 	return true;
@@ -249,8 +269,9 @@ static void rpmb_program_key_count(void)
 	struct rpmb c;
 	if (!rpmb_open(&c))
 		goto out;
-	if (!started_fresh) {
-		probe_skip("%s: a key was already programmed before the probe ran", c.n);
+	learn_fresh(&c);
+	if (!started_fresh || key_state) {
+		probe_skip("%s: a key is already programmed", c.n);
 		goto out;
 	}
 	/* The suite's key: should a broken device program it anyway, the later cases can still use it. */

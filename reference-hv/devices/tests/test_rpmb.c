@@ -254,6 +254,24 @@ static void faults(void)
 	CHECK(write_blocks(&td, 512, 1, 0, 1, false, NULL) == 0 && simple(&td, DATA_READ, 1, 512, NULL) == 0,
 	      "fault_address_unchecked");
 	td_stop(&td);
+	td_start(&td, "rpmb", "fault=capacity-out-of-range", ~0ULL, false);
+	uint8_t capacity;
+	vdev_read_config(&td.dev, 0, &capacity, 1);
+	CHECK(capacity == 0x81, "fault_capacity_out_of_range");
+	td_stop(&td);
+	td_start(&td, "rpmb", "fault=key-block-count-unchecked", ~0ULL, false);
+	CHECK(program(&td, key, 2, NULL) == 0, "fault_key_block_count_unchecked");
+	td_stop(&td);
+	td_start(&td, "rpmb", "fault=counter-answer-type-wrong", ~0ULL, false);
+	program(&td, key, 1, NULL);
+	uint8_t r[FRAME];
+	CHECK(simple(&td, GET_COUNTER, 1, 0, r) == 0 && be16(r + OFF_REQ) == GET_COUNTER, "fault_counter_answer_type_wrong");
+	CHECK(simple(&td, RESULT_READ, 2, 0, NULL) == 1, "result_read_count_checked_without_fault");
+	td_stop(&td);
+	td_start(&td, "rpmb", "fault=result-read-count-unchecked", ~0ULL, false);
+	program(&td, key, 1, NULL);
+	CHECK(simple(&td, RESULT_READ, 2, 0, NULL) == 0, "fault_result_read_count_unchecked");
+	td_stop(&td);
 	td_start(&td, "rpmb", "fault=no-key-wrong-code", ~0ULL, false);
 	CHECK(simple(&td, GET_COUNTER, 1, 0, NULL) == 1, "fault_no_key_wrong_code");
 	td_stop(&td);
