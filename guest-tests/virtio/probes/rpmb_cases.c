@@ -519,7 +519,7 @@ out:
 PROBE_CASE(rpmb_survives_reset, "virtio.rpmb.state_survives_device_reset",
 	   AVPS_CHECKS("after a device reset the write counter is unchanged, the suite's key still authenticates it, and "
 		       "the data written before reads back"),
-	   "AVPS.RPMB.1", DEVICE_OP(3), DEVICE_OP(6))
+	   "AVPS.RPMB.1", DEVICE_OP(3), DEVICE_OP(4), DEVICE_OP(6))
 static void rpmb_survives_reset(void)
 {
 	struct rpmb c;
