@@ -49,6 +49,13 @@ static uint16_t ctrl_msg __attribute__((aligned(16)));
 static uint8_t ctrl_result[16] __attribute__((aligned(16)));
 static int loops_back = -1;   /* does the bus bring a sent frame back on rx? -1: not yet seen */
 
+/* Resets the device unless the case never opened it (no device: nothing to close). */
+static void can_close(struct can *c)
+{
+	if (c->s.t)
+		vs_close(&c->s);
+}
+
 static struct vdev *can_present(void)
 {
 	struct vdev *d = vdev_find(VIRTIO_ID_CAN);
@@ -160,7 +167,7 @@ static void check_refused(struct can *c, uint32_t flags, uint32_t can_id, uint16
  * frame, then a wait, a notification on rx and a second wait, so a copy the device sends late still counts). */
 static void learn_loopback(void)
 {
-	struct can c;
+	struct can c = { 0 };
 	uint32_t len;
 	if (loops_back >= 0 || !vdev_find(VIRTIO_ID_CAN))
 		return;
@@ -176,7 +183,7 @@ static void learn_loopback(void)
 			probe_diag("%s: the bus %s sent frames back on rx", c.n, got ? "brings" : "does not bring");
 		}
 	}
-	vs_close(&c.s);
+	can_close(&c);
 }
 
 /* After refusals, one valid frame is still accepted: the refusals were about the frames, not the controller. */
@@ -196,7 +203,7 @@ PROBE_CASE(can_start_stop, "virtio.can.start_loopback_stop",
 	   "AVPS.CAN.1")
 static void can_start_stop(void)
 {
-	struct can c;
+	struct can c = { 0 };
 	uint32_t len;
 	learn_loopback();
 	if (!can_open(&c, VIRTIO_BIT(F_CLASSIC) | VIRTIO_BIT(F_FD)) || !post_rx(&c) || !start(&c))
@@ -235,7 +242,7 @@ static void can_start_stop(void)
 	if (r >= 0)
 		probe_check(r != RESULT_OK, "%s: a frame sent after STOP answered OK", c.n);
 out:
-	vs_close(&c.s);
+	can_close(&c);
 }
 
 PROBE_CASE(can_stopped_tx, "virtio.can.tx_refused_while_stopped",
@@ -244,11 +251,11 @@ PROBE_CASE(can_stopped_tx, "virtio.can.tx_refused_while_stopped",
 	   "AVPS.CAN.1", CAN_TX(3), CAN_TX(4))
 static void can_stopped_tx(void)
 {
-	struct can c;
+	struct can c = { 0 };
 	learn_loopback();
 	if (can_open(&c, VIRTIO_BIT(F_CLASSIC) | VIRTIO_BIT(F_FD)))
 		check_refused(&c, plain_flags(&c), 0x123, 1, "a frame while STOPPED");
-	vs_close(&c.s);
+	can_close(&c);
 }
 
 PROBE_CASE(can_undefined_flag, "virtio.can.undefined_flag_refused",
@@ -257,13 +264,13 @@ PROBE_CASE(can_undefined_flag, "virtio.can.undefined_flag_refused",
 	   "AVPS.CAN.1", CAN_TX(1), CAN_TX(2))
 static void can_undefined_flag(void)
 {
-	struct can c;
+	struct can c = { 0 };
 	learn_loopback();
 	if (can_open(&c, VIRTIO_BIT(F_CLASSIC) | VIRTIO_BIT(F_FD)) && start(&c)) {
 		check_refused(&c, plain_flags(&c) | 0x1u, 0x123, 1, "a frame with undefined flag bit 0");
 		check_valid_accepted(&c);
 	}
-	vs_close(&c.s);
+	can_close(&c);
 }
 
 PROBE_CASE(can_fd_not_negotiated, "virtio.can.fd_frame_refused_without_fd",
@@ -272,7 +279,7 @@ PROBE_CASE(can_fd_not_negotiated, "virtio.can.fd_frame_refused_without_fd",
 	   "AVPS.CAN.1", CAN_TX(1), CAN_TX(2))
 static void can_fd_not_negotiated(void)
 {
-	struct can c;
+	struct can c = { 0 };
 	struct vdev *d = can_present();
 	if (!d)
 		return;
@@ -286,7 +293,7 @@ static void can_fd_not_negotiated(void)
 		check_refused(&c, FLAG_FD, 0x123, 12, "an FD frame without VIRTIO_CAN_F_CAN_FD");
 		check_valid_accepted(&c);
 	}
-	vs_close(&c.s);
+	can_close(&c);
 }
 
 PROBE_CASE(can_out_of_range, "virtio.can.out_of_range_refused",
@@ -295,7 +302,7 @@ PROBE_CASE(can_out_of_range, "virtio.can.out_of_range_refused",
 	   "AVPS.CAN.1", CAN_TX(3), CAN_TX(4))
 static void can_out_of_range(void)
 {
-	struct can c;
+	struct can c = { 0 };
 	learn_loopback();
 	if (can_open(&c, VIRTIO_BIT(F_CLASSIC) | VIRTIO_BIT(F_FD)) && start(&c)) {
 		uint32_t base = plain_flags(&c);
@@ -307,7 +314,7 @@ static void can_out_of_range(void)
 			check_refused(&c, FLAG_FD, 0x123, 65, "an FD frame of 65 bytes");
 		check_valid_accepted(&c);
 	}
-	vs_close(&c.s);
+	can_close(&c);
 }
 
 PROBE_CASE(can_busoff, "virtio.can.busoff_reported",
@@ -316,7 +323,7 @@ PROBE_CASE(can_busoff, "virtio.can.busoff_reported",
 	   "AVPS.CAN.1")
 static void can_busoff(void)
 {
-	struct can c;
+	struct can c = { 0 };
 	if (!can_open(&c, VIRTIO_BIT(F_CLASSIC) | VIRTIO_BIT(F_FD)) || !start(&c))
 		goto out;
 	vmmio_ack(c.s.t, vmmio_read(c.s.t, VIRTIO_MMIO_INTERRUPT_STATUS));
@@ -346,7 +353,7 @@ static void can_busoff(void)
 	if (r >= 0)
 		probe_check(r == RESULT_OK, "%s: a valid frame after the restart answered %d, expected OK", c.n, r);
 out:
-	vs_close(&c.s);
+	can_close(&c);
 }
 
 PROBE_CASE(can_late_tx_ack, "virtio.can.late_tx_ack_after_transmission",
@@ -355,7 +362,7 @@ PROBE_CASE(can_late_tx_ack, "virtio.can.late_tx_ack_after_transmission",
 	   "AVPS.CAN.1", CAN_TX(5))
 static void can_late_tx_ack(void)
 {
-	struct can c;
+	struct can c = { 0 };
 	uint32_t len;
 	struct vdev *d = can_present();
 	if (!d)
@@ -385,5 +392,5 @@ static void can_late_tx_ack(void)
 	}
 	probe_diag("%s: 4 of 4 frames were on the bus when their TX answer came", c.n);
 out:
-	vs_close(&c.s);
+	can_close(&c);
 }

@@ -84,6 +84,13 @@ static void put32(uint8_t *p, uint32_t v)
 	put16(p + 2, (uint16_t)v);
 }
 
+/* Resets the device unless the case never opened it (no device: nothing to close). */
+static void rpmb_close(struct rpmb *c)
+{
+	if (c->s.t)
+		vs_close(&c->s);
+}
+
 static struct vdev *rpmb_present(void)
 {
 	struct vdev *d = vdev_find(VIRTIO_ID_RPMB);
@@ -239,7 +246,7 @@ PROBE_CASE(rpmb_no_key, "virtio.rpmb.no_key_answers",
 	   "AVPS.RPMB.1", GET_COUNTER(1), DATA_WRITE(2), DATA_READ(1))
 static void rpmb_no_key(void)
 {
-	struct rpmb c;
+	struct rpmb c = { 0 };
 	if (!rpmb_open(&c))
 		goto out;
 	int r = simple(&c, REQ_GET_WRITE_COUNTER, 1, 0, "GET_WRITE_COUNTER");
@@ -258,7 +265,7 @@ static void rpmb_no_key(void)
 	if (r >= 0)
 		probe_check(r == RES_NO_AUTH_KEY, "%s: DATA_WRITE without a key answered 0x%x, expected NO_AUTH_KEY", c.n, r);
 out:
-	vs_close(&c.s);
+	rpmb_close(&c);
 }
 
 PROBE_CASE(rpmb_program_key_count, "virtio.rpmb.program_key_block_count_refused",
@@ -266,7 +273,7 @@ PROBE_CASE(rpmb_program_key_count, "virtio.rpmb.program_key_block_count_refused"
 	   "AVPS.RPMB.1", PROGRAM_KEY(2))
 static void rpmb_program_key_count(void)
 {
-	struct rpmb c;
+	struct rpmb c = { 0 };
 	if (!rpmb_open(&c))
 		goto out;
 	learn_fresh(&c);
@@ -280,7 +287,7 @@ static void rpmb_program_key_count(void)
 		probe_check(r == RES_GENERAL_FAILURE, "%s: PROGRAM_KEY with block_count 2 answered 0x%x, expected "
 			    "GENERAL_FAILURE", c.n, r);
 out:
-	vs_close(&c.s);
+	rpmb_close(&c);
 }
 
 PROBE_CASE(rpmb_program_key_once, "virtio.rpmb.key_programmed_once",
@@ -289,7 +296,7 @@ PROBE_CASE(rpmb_program_key_once, "virtio.rpmb.key_programmed_once",
 	   "AVPS.RPMB.1", DEVICE_OP(2), PROGRAM_KEY(3), PROGRAM_KEY(5))
 static void rpmb_program_key_once(void)
 {
-	struct rpmb c;
+	struct rpmb c = { 0 };
 	uint32_t counter;
 	if (!rpmb_open(&c))
 		goto out;
@@ -317,7 +324,7 @@ static void rpmb_program_key_once(void)
 		    "expected RESP_PROGRAM_KEY (0x0100)", c.n, be16(resp[0] + OFF_REQ));
 	counter_of(&c, &counter);
 out:
-	vs_close(&c.s);
+	rpmb_close(&c);
 }
 
 PROBE_CASE(rpmb_write_counter, "virtio.rpmb.get_write_counter_answer",
@@ -326,7 +333,7 @@ PROBE_CASE(rpmb_write_counter, "virtio.rpmb.get_write_counter_answer",
 	   "AVPS.RPMB.1", GET_COUNTER(2), GET_COUNTER(3))
 static void rpmb_write_counter(void)
 {
-	struct rpmb c;
+	struct rpmb c = { 0 };
 	uint32_t counter;
 	if (!open_keyed(&c) || !counter_of(&c, &counter))
 		goto out;
@@ -339,7 +346,7 @@ static void rpmb_write_counter(void)
 		probe_check(r == RES_GENERAL_FAILURE, "%s: GET_WRITE_COUNTER with block_count 2 answered 0x%x, expected "
 			    "GENERAL_FAILURE", c.n, r);
 out:
-	vs_close(&c.s);
+	rpmb_close(&c);
 }
 
 PROBE_CASE(rpmb_write_read, "virtio.rpmb.authenticated_write_and_read_back",
@@ -350,7 +357,7 @@ PROBE_CASE(rpmb_write_read, "virtio.rpmb.authenticated_write_and_read_back",
 	   DATA_READ(6))
 static void rpmb_write_read(void)
 {
-	struct rpmb c;
+	struct rpmb c = { 0 };
 	uint32_t before, after;
 	if (!open_keyed(&c) || !counter_of(&c, &before))
 		goto out;
@@ -388,7 +395,7 @@ static void rpmb_write_read(void)
 	}
 	probe_check(mac_ok(resp, blocks), "%s: the MAC of the %u read frames does not verify", c.n, blocks);
 out:
-	vs_close(&c.s);
+	rpmb_close(&c);
 }
 
 PROBE_CASE(rpmb_write_auth, "virtio.rpmb.write_mac_checked",
@@ -397,7 +404,7 @@ PROBE_CASE(rpmb_write_auth, "virtio.rpmb.write_mac_checked",
 	   "AVPS.RPMB.1", DATA_WRITE(7), DATA_WRITE(8))
 static void rpmb_write_auth(void)
 {
-	struct rpmb c;
+	struct rpmb c = { 0 };
 	uint32_t counter, after;
 	if (!open_keyed(&c) || !counter_of(&c, &counter))
 		goto out;
@@ -417,7 +424,7 @@ static void rpmb_write_auth(void)
 		probe_check(r == RES_OK && resp[0][OFF_DATA] == 0x21, "%s: after the refused write DATA_READ answered 0x%x "
 			    "with data 0x%02x, expected OK and 0x21", c.n, r, resp[0][OFF_DATA]);
 out:
-	vs_close(&c.s);
+	rpmb_close(&c);
 }
 
 PROBE_CASE(rpmb_write_stale_counter, "virtio.rpmb.write_counter_checked",
@@ -426,7 +433,7 @@ PROBE_CASE(rpmb_write_stale_counter, "virtio.rpmb.write_counter_checked",
 	   "AVPS.RPMB.1", DATA_WRITE(9))
 static void rpmb_write_stale_counter(void)
 {
-	struct rpmb c;
+	struct rpmb c = { 0 };
 	uint32_t counter;
 	if (!open_keyed(&c) || !counter_of(&c, &counter))
 		goto out;
@@ -442,7 +449,7 @@ static void rpmb_write_stale_counter(void)
 		probe_check(r == RES_OK && resp[0][OFF_DATA] == 0x31, "%s: after the replayed write DATA_READ answered 0x%x "
 			    "with data 0x%02x, expected OK and 0x31", c.n, r, resp[0][OFF_DATA]);
 out:
-	vs_close(&c.s);
+	rpmb_close(&c);
 }
 
 PROBE_CASE(rpmb_write_limits, "virtio.rpmb.write_block_count_and_address_refused",
@@ -451,7 +458,7 @@ PROBE_CASE(rpmb_write_limits, "virtio.rpmb.write_block_count_and_address_refused
 	   "AVPS.RPMB.1", DATA_WRITE(3), DATA_WRITE(6))
 static void rpmb_write_limits(void)
 {
-	struct rpmb c;
+	struct rpmb c = { 0 };
 	uint32_t counter;
 	if (!open_keyed(&c) || !counter_of(&c, &counter))
 		goto out;
@@ -470,7 +477,7 @@ static void rpmb_write_limits(void)
 		probe_check(r == RES_ADDR_FAILURE, "%s: DATA_WRITE at half-sector %u (capacity %u) answered 0x%x, expected "
 			    "ADDR_FAILURE (0x0004)", c.n, c.half_sectors, c.half_sectors, r);
 out:
-	vs_close(&c.s);
+	rpmb_close(&c);
 }
 
 PROBE_CASE(rpmb_read_limits, "virtio.rpmb.read_block_count_and_address_refused",
@@ -479,7 +486,7 @@ PROBE_CASE(rpmb_read_limits, "virtio.rpmb.read_block_count_and_address_refused",
 	   "AVPS.RPMB.1", DATA_READ(2), DATA_READ(3))
 static void rpmb_read_limits(void)
 {
-	struct rpmb c;
+	struct rpmb c = { 0 };
 	if (!open_keyed(&c))
 		goto out;
 	int r = read_blocks(&c, 0, 0);
@@ -497,7 +504,7 @@ static void rpmb_read_limits(void)
 		probe_check(r == RES_ADDR_FAILURE, "%s: DATA_READ at half-sector %u (capacity %u) answered 0x%x, expected "
 			    "ADDR_FAILURE (0x0004)", c.n, c.half_sectors, c.half_sectors, r);
 out:
-	vs_close(&c.s);
+	rpmb_close(&c);
 }
 
 PROBE_CASE(rpmb_result_read_count, "virtio.rpmb.result_read_block_count_refused",
@@ -505,7 +512,7 @@ PROBE_CASE(rpmb_result_read_count, "virtio.rpmb.result_read_block_count_refused"
 	   "AVPS.RPMB.1", RESULT_READ(1))
 static void rpmb_result_read_count(void)
 {
-	struct rpmb c;
+	struct rpmb c = { 0 };
 	if (!open_keyed(&c))
 		goto out;
 	int r = simple(&c, REQ_RESULT_READ, 2, 0, "RESULT_READ with block_count 2");
@@ -513,7 +520,7 @@ static void rpmb_result_read_count(void)
 		probe_check(r == RES_GENERAL_FAILURE, "%s: RESULT_READ with block_count 2 answered 0x%x, expected "
 			    "GENERAL_FAILURE", c.n, r);
 out:
-	vs_close(&c.s);
+	rpmb_close(&c);
 }
 
 PROBE_CASE(rpmb_survives_reset, "virtio.rpmb.state_survives_device_reset",
@@ -522,14 +529,14 @@ PROBE_CASE(rpmb_survives_reset, "virtio.rpmb.state_survives_device_reset",
 	   "AVPS.RPMB.1", DEVICE_OP(3), DEVICE_OP(4), DEVICE_OP(6))
 static void rpmb_survives_reset(void)
 {
-	struct rpmb c;
+	struct rpmb c = { 0 };
 	uint32_t counter, after;
 	if (!open_keyed(&c) || !counter_of(&c, &counter))
 		goto out;
 	int r = write_blocks(&c, WRITE_ADDRESS, 1, counter, 0x66, false);
 	if (r < 0 || !probe_check(r == RES_OK, "%s: authenticated write answered 0x%x", c.n, r))
 		goto out;
-	vs_close(&c.s);
+	rpmb_close(&c);
 	if (!rpmb_open(&c))
 		goto out;
 	r = simple(&c, REQ_GET_WRITE_COUNTER, 1, 0, "GET_WRITE_COUNTER after reset");
@@ -544,5 +551,5 @@ static void rpmb_survives_reset(void)
 		probe_check(r == RES_OK && resp[0][OFF_DATA] == 0x66, "%s: after a device reset DATA_READ answered 0x%x with "
 			    "data 0x%02x, expected OK and 0x66", c.n, r, resp[0][OFF_DATA]);
 out:
-	vs_close(&c.s);
+	rpmb_close(&c);
 }
