@@ -11,9 +11,12 @@ extern const struct vdev_model model_vsock;
 extern const struct vdev_model model_console;
 extern const struct vdev_model model_input;
 extern const struct vdev_model model_net;
+extern const struct vdev_model model_can;
+extern const struct vdev_model model_rpmb;
 
 static const struct vdev_model *const all_models[] = {
-	&model_entropy, &model_block, &model_gpio, &model_i2c, &model_vsock, &model_console, &model_input, &model_net, NULL,
+	&model_entropy, &model_block, &model_gpio, &model_i2c, &model_vsock, &model_console, &model_input, &model_net,
+	&model_can, &model_rpmb, NULL,
 };
 
 const struct vdev_model *const *vdev_models(void)

@@ -91,6 +91,8 @@ static int queues_defined(struct vdev *d, uint64_t negotiated)
 		return 2;
 	case VIRTIO_ID_CRYPTO:
 		return 1 + (int)vmmio_config(&d->t, 4, 4);     /* max_dataqueues dataqs + controlq */
+	case VIRTIO_ID_CAN:
+		return 3;                                     /* txq, rxq, controlq */
 	default:
 		return 0;                                     /* the probe does not know this type */
 	}
@@ -121,6 +123,8 @@ static void mmio_ids(void)
 			queue_features &= ~(VIRTIO_BIT(17) | VIRTIO_BIT(12));
 		if (d->device_id == VIRTIO_ID_I2C)
 			queue_features |= VIRTIO_BIT(VIRTIO_I2C_F_ZERO_LENGTH_REQUEST);   /* kept only when offered */
+		if (d->device_id == VIRTIO_ID_CAN)
+			queue_features |= VIRTIO_CAN_FRAME_TYPES;                         /* kept only when offered */
 		uint32_t st = vmmio_negotiate(&d->t, queue_features);
 		int want = queues_defined(d, d->t.negotiated);
 		if (!probe_check(st & VIRTIO_STATUS_FEATURES_OK, "%s: FEATURES_OK refused for 0x%llx", n,
@@ -192,7 +196,7 @@ static void advise_unoffered_feature(struct vdev *d)
 	vdev_write(d, VIRTIO_MMIO_STATUS, 0);
 }
 
-/* Features the probe's driver accepts: VERSION_1, for blk RO (informational), for I2C the one a driver must take. */
+/* Features the probe's driver accepts: VERSION_1, for blk RO (informational), for I2C and CAN the ones a driver must take. */
 static uint64_t driver_features(const struct vdev *d)
 {
 	uint64_t f = 1ULL << VIRTIO_F_VERSION_1;
@@ -200,6 +204,8 @@ static uint64_t driver_features(const struct vdev *d)
 		f |= 1ULL << 5;
 	if (d->device_id == VIRTIO_ID_I2C)
 		f |= 1ULL << VIRTIO_I2C_F_ZERO_LENGTH_REQUEST;
+	if (d->device_id == VIRTIO_ID_CAN)
+		f |= VIRTIO_CAN_FRAME_TYPES;
 	return d->features & f;
 }
 

@@ -32,6 +32,9 @@
 #define VIRTIO_ID_I2C      34
 /* I2C Adapter Device: a driver MUST accept VIRTIO_I2C_F_ZERO_LENGTH_REQUEST (bit 0), and the device refuses one that does not. */
 #define VIRTIO_I2C_F_ZERO_LENGTH_REQUEST 0
+/* CAN Device (VIRTIO 1.4): a driver negotiates CAN_CLASSIC (bit 0) or CAN_FD (bit 1); the device may refuse neither. */
+#define VIRTIO_ID_CAN      36
+#define VIRTIO_CAN_FRAME_TYPES 0x3ULL
 
 #define VIRTQ_SIZE 8   /* ring size of the probe's queue-0 requests */
 

@@ -1,0 +1,399 @@
+/* RPMB device model (VIRTIO 1.2 Device Types / RPMB Device): one-time key, monotonic write counter, HMAC-SHA256-authenticated data. */
+#include "hmac_sha256.h"
+#include "virtio_device.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define VIRTIO_ID_RPMB 28
+#define REQUESTQ 0
+
+#define REQ_PROGRAM_KEY 0x0001
+#define REQ_GET_WRITE_COUNTER 0x0002
+#define REQ_DATA_WRITE 0x0003
+#define REQ_DATA_READ 0x0004
+#define REQ_RESULT_READ 0x0005
+#define RESP_PROGRAM_KEY 0x0100
+#define RESP_GET_COUNTER 0x0200
+#define RESP_DATA_WRITE 0x0300
+#define RESP_DATA_READ 0x0400
+
+#define RES_OK 0x0000
+#define RES_GENERAL_FAILURE 0x0001
+#define RES_AUTH_FAILURE 0x0002
+#define RES_COUNT_FAILURE 0x0003
+#define RES_ADDR_FAILURE 0x0004
+#define RES_WRITE_FAILURE 0x0005
+#define RES_NO_AUTH_KEY 0x0007
+#define RES_WRITE_COUNTER_EXPIRED 0x0080
+
+#define FRAME_BYTES 512
+#define HALF_SECTOR 256
+#define UNIT_HALF_SECTORS 512 /* capacity is counted in 128 KiB units */
+#define MAX_CAPACITY_UNITS 0x80
+#define MAX_BLOCKS 16         /* frames one request may carry (max_wr_cnt / max_rd_cnt up to this) */
+
+/* struct virtio_rpmb_frame: big-endian fields after 196 stuff bytes; the MAC covers bytes 228..511. */
+#define OFF_KEY_MAC 196
+#define OFF_DATA 228
+#define OFF_NONCE 484
+#define OFF_COUNTER 500
+#define OFF_ADDRESS 504
+#define OFF_BLOCK_COUNT 506
+#define OFF_RESULT 508
+#define OFF_REQ_RESP 510
+
+enum rpmb_fault {
+	RPMB_FAULT_COUNTER_NOT_INCREMENTED,
+	RPMB_FAULT_MAC_WRONG_DATA,
+	RPMB_FAULT_KEY_PROGRAMMABLE_TWICE,
+	RPMB_FAULT_AUTH_FAILURE_WRONG_CODE,
+	RPMB_FAULT_NO_KEY_WRONG_CODE,
+	RPMB_FAULT_KEY_LOST_ON_RESET,
+	RPMB_FAULT_COUNTER_RESET_ON_RESET,
+	RPMB_FAULT_COUNTER_NOT_CHECKED,
+	RPMB_FAULT_ADDRESS_UNCHECKED,
+	RPMB_FAULT_CAPACITY_OUT_OF_RANGE,
+	RPMB_FAULT_KEY_BLOCK_COUNT_UNCHECKED,
+	RPMB_FAULT_COUNTER_ANSWER_TYPE_WRONG,
+	RPMB_FAULT_RESULT_READ_COUNT_UNCHECKED,
+	RPMB_FAULT_COUNT,
+};
+
+static const struct vdev_fault rpmb_faults[RPMB_FAULT_COUNT] = {
+	[RPMB_FAULT_COUNTER_NOT_INCREMENTED] = { "counter-not-incremented",
+		"VIRTIO-1.2: Device Types / RPMB Device / Device Operation #5" },
+	[RPMB_FAULT_MAC_WRONG_DATA] = { "mac-wrong-data",
+		"VIRTIO-1.2: Device Types / RPMB Device / Device Operation / Device Operation: Data Write #7" },
+	[RPMB_FAULT_KEY_PROGRAMMABLE_TWICE] = { "key-programmable-twice",
+		"VIRTIO-1.2: Device Types / RPMB Device / Device Operation #2" },
+	[RPMB_FAULT_AUTH_FAILURE_WRONG_CODE] = { "auth-failure-wrong-code",
+		"VIRTIO-1.2: Device Types / RPMB Device / Device Operation / Device Operation: Data Write #8" },
+	[RPMB_FAULT_NO_KEY_WRONG_CODE] = { "no-key-wrong-code",
+		"VIRTIO-1.2: Device Types / RPMB Device / Device Operation / Device Operation: Get Write Counter #1" },
+	[RPMB_FAULT_KEY_LOST_ON_RESET] = { "key-lost-on-reset",
+		"VIRTIO-1.2: Device Types / RPMB Device / Device Operation #3" },
+	[RPMB_FAULT_COUNTER_RESET_ON_RESET] = { "counter-reset-on-reset",
+		"VIRTIO-1.2: Device Types / RPMB Device / Device Operation #6" },
+	[RPMB_FAULT_COUNTER_NOT_CHECKED] = { "counter-not-checked",
+		"VIRTIO-1.2: Device Types / RPMB Device / Device Operation / Device Operation: Data Write #9" },
+	/* Also breaks Data Read #3: an address past the end wraps around instead of failing. */
+	[RPMB_FAULT_ADDRESS_UNCHECKED] = { "address-unchecked",
+		"VIRTIO-1.2: Device Types / RPMB Device / Device Operation / Device Operation: Data Write #6" },
+	[RPMB_FAULT_CAPACITY_OUT_OF_RANGE] = { "capacity-out-of-range",
+		"VIRTIO-1.2: Device Types / RPMB Device / Device Initialization #1" },
+	[RPMB_FAULT_KEY_BLOCK_COUNT_UNCHECKED] = { "key-block-count-unchecked",
+		"VIRTIO-1.2: Device Types / RPMB Device / Device Operation / Device Operation: Program Key #2" },
+	[RPMB_FAULT_COUNTER_ANSWER_TYPE_WRONG] = { "counter-answer-type-wrong",
+		"VIRTIO-1.2: Device Types / RPMB Device / Device Operation / Device Operation: Get Write Counter #3" },
+	[RPMB_FAULT_RESULT_READ_COUNT_UNCHECKED] = { "result-read-count-unchecked",
+		"VIRTIO-1.2: Device Types / RPMB Device / Device Operation / Device Operation: Result Read #1" },
+};
+
+struct rpmb_state {
+	bool key_programmed;
+	uint8_t key[SHA256_BYTES];
+	uint32_t write_counter;
+	uint8_t max_wr, max_rd;
+	uint32_t half_sectors;
+	uint8_t *data;
+	uint8_t result_frame[FRAME_BYTES]; /* answer of the last program-key / data-write, for RESULT_READ */
+	uint8_t frames[MAX_BLOCKS + 1][FRAME_BYTES];
+};
+
+static uint16_t get_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	put_be16(p, (uint16_t)(v >> 16));
+	put_be16(p + 2, (uint16_t)v);
+}
+
+/* The MAC of `count` frames: HMAC-SHA256 with the key over bytes 228..511 of each (data_only: the data fields). */
+static void frames_mac(const struct rpmb_state *st, uint8_t (*frames)[FRAME_BYTES], unsigned count, bool data_only,
+		       uint8_t mac[SHA256_BYTES])
+{
+	struct hmac_sha256 m;
+	hmac_sha256_init(&m, st->key, sizeof(st->key));
+	for (unsigned i = 0; i < count; i++)
+		hmac_sha256_update(&m, frames[i] + OFF_DATA, data_only ? HALF_SECTOR : FRAME_BYTES - OFF_DATA);
+	hmac_sha256_final(&m, mac);
+}
+
+/* Half-sectors [address, address + blocks) inside the capacity? (The fault wraps them around instead.) */
+static bool address_ok(const struct vdev *dev, const struct rpmb_state *st, uint16_t address, uint16_t blocks)
+{
+	return (uint32_t)address + blocks <= st->half_sectors || vdev_fault(dev, RPMB_FAULT_ADDRESS_UNCHECKED);
+}
+
+static uint8_t *half_sector(const struct rpmb_state *st, uint32_t n)
+{
+	return st->data + (size_t)(n % st->half_sectors) * HALF_SECTOR;
+}
+
+static bool rpmb_create(struct vdev *dev, const char *options, char *err, size_t err_size)
+{
+	char text[32];
+	uint64_t capacity = 1, max_wr = 2, max_rd = 2, counter = 0;
+	if (vdev_option(options, "capacity", text, sizeof(text)) &&
+	    (!vdev_parse_size(text, &capacity) || capacity < 1 || capacity > MAX_CAPACITY_UNITS)) {
+		/* Device Initialization #1: a multiple of 128 KiB, at most 16 MiB. */
+		snprintf(err, err_size, "rpmb: capacity=%s is not 1..128 (units of 128 KiB)", text);
+		return false;
+	}
+	if ((vdev_option(options, "max_wr", text, sizeof(text)) && (!vdev_parse_size(text, &max_wr) || max_wr > MAX_BLOCKS)) ||
+	    (vdev_option(options, "max_rd", text, sizeof(text)) && (!vdev_parse_size(text, &max_rd) || max_rd > MAX_BLOCKS)) ||
+	    max_wr == 0 || max_rd == 0) {
+		snprintf(err, err_size, "rpmb: max_wr and max_rd are 1..%d blocks", MAX_BLOCKS);
+		return false;
+	}
+	/* Test hook only: a counter that starts elsewhere than 0 (Device Operation #5) shows expiry in the unit tests. */
+	if (vdev_option(options, "initial_counter", text, sizeof(text)) && !vdev_parse_size(text, &counter)) {
+		snprintf(err, err_size, "rpmb: initial_counter=%s is not a number", text);
+		return false;
+	}
+	struct rpmb_state *st = calloc(1, sizeof(*st));
+	uint8_t *data = st ? calloc(capacity * UNIT_HALF_SECTORS, HALF_SECTOR) : NULL;
+	if (!data) {
+		free(st);
+		snprintf(err, err_size, "out of memory");
+		return false;
+	}
+	st->data = data;
+	st->half_sectors = (uint32_t)capacity * UNIT_HALF_SECTORS;
+	st->max_wr = (uint8_t)max_wr;
+	st->max_rd = (uint8_t)max_rd;
+	st->write_counter = (uint32_t)counter;
+	dev->state = st;
+	dev->num_queues = 1;
+	dev->offered = VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
+		       VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_RING_PACKED);
+	/* config: u8 capacity, u8 max_wr_cnt, u8 max_rd_cnt */
+	dev->config_size = 3;
+	/* Device Initialization #1: the fault claims 0x81 units (above 16 MiB); the medium keeps its real size. */
+	dev->config[0] = vdev_fault(dev, RPMB_FAULT_CAPACITY_OUT_OF_RANGE) ? MAX_CAPACITY_UNITS + 1 : (uint8_t)capacity;
+	dev->config[1] = st->max_wr;
+	dev->config[2] = st->max_rd;
+	return true;
+}
+
+static void rpmb_destroy(struct vdev *dev)
+{
+	struct rpmb_state *st = dev->state;
+	if (st)
+		free(st->data);
+	free(st);
+	dev->state = NULL;
+}
+
+/* Device Operation #3/#6: key, counter and data survive a device reset; only the pending result goes. */
+static void rpmb_reset(struct vdev *dev)
+{
+	struct rpmb_state *st = dev->state;
+	memset(st->result_frame, 0, sizeof(st->result_frame));
+	if (vdev_fault(dev, RPMB_FAULT_KEY_LOST_ON_RESET))
+		st->key_programmed = false;
+	if (vdev_fault(dev, RPMB_FAULT_COUNTER_RESET_ON_RESET))
+		st->write_counter = 0;
+}
+
+/* A one-frame answer with result and response type (and the MAC when a key is there). */
+static void answer(struct vdev *dev, uint8_t *frame, uint16_t resp, uint16_t result)
+{
+	struct rpmb_state *st = dev->state;
+	if (result == RES_NO_AUTH_KEY && vdev_fault(dev, RPMB_FAULT_NO_KEY_WRONG_CODE))
+		result = RES_GENERAL_FAILURE;
+	put_be16(frame + OFF_RESULT, result);
+	put_be16(frame + OFF_REQ_RESP, resp);
+	if (st->key_programmed)
+		frames_mac(st, (uint8_t(*)[FRAME_BYTES])frame, 1, false, frame + OFF_KEY_MAC);
+}
+
+/* Program Key #1..#5 and Device Operation #2: the key is written once; a second attempt fails to program. */
+static void program_key(struct vdev *dev, const uint8_t *req, uint8_t *resp)
+{
+	struct rpmb_state *st = dev->state;
+	uint16_t result = RES_OK;
+	if (get_be16(req + OFF_BLOCK_COUNT) != 1 && !vdev_fault(dev, RPMB_FAULT_KEY_BLOCK_COUNT_UNCHECKED))
+		result = RES_GENERAL_FAILURE;
+	else if (st->key_programmed && !vdev_fault(dev, RPMB_FAULT_KEY_PROGRAMMABLE_TWICE))
+		result = RES_WRITE_FAILURE;
+	else {
+		memcpy(st->key, req + OFF_KEY_MAC, sizeof(st->key));
+		st->key_programmed = true;
+	}
+	answer(dev, resp, RESP_PROGRAM_KEY, result);
+}
+
+static void get_write_counter(struct vdev *dev, const uint8_t *req, uint8_t *resp)
+{
+	struct rpmb_state *st = dev->state;
+	uint16_t result = RES_OK;
+	if (!st->key_programmed)
+		result = RES_NO_AUTH_KEY;
+	else if (get_be16(req + OFF_BLOCK_COUNT) != 1)
+		result = RES_GENERAL_FAILURE;
+	memcpy(resp + OFF_NONCE, req + OFF_NONCE, 16);
+	put_be32(resp + OFF_COUNTER, st->write_counter);
+	/* Get Write Counter #3: answered as RESP_GET_COUNTER (the fault echoes the request type). */
+	answer(dev, resp, vdev_fault(dev, RPMB_FAULT_COUNTER_ANSWER_TYPE_WRONG) ? REQ_GET_WRITE_COUNTER : RESP_GET_COUNTER,
+	       result);
+}
+
+/* Data Write #1..#14 in the order the spec lists the checks; frames holds the `count` frames received. */
+static void data_write(struct vdev *dev, unsigned count, uint8_t *resp)
+{
+	struct rpmb_state *st = dev->state;
+	const uint8_t *first = st->frames[0];
+	uint16_t blocks = get_be16(first + OFF_BLOCK_COUNT), address = get_be16(first + OFF_ADDRESS);
+	uint16_t result = RES_OK;
+	uint8_t mac[SHA256_BYTES];
+	if (!st->key_programmed)
+		result = RES_NO_AUTH_KEY;
+	else if (blocks == 0 || blocks > st->max_wr)
+		result = RES_GENERAL_FAILURE;
+	else if (st->write_counter == 0xffffffffu)
+		result = RES_WRITE_COUNTER_EXPIRED;
+	else if (!address_ok(dev, st, address, blocks))
+		result = RES_ADDR_FAILURE;
+	else if (count < blocks)
+		result = RES_GENERAL_FAILURE; /* fewer data frames than block_count: "some other error" */
+	else {
+		/* #7: the MAC over every frame's bytes 228..511; the fault checks the data fields only. */
+		frames_mac(st, st->frames, blocks, vdev_fault(dev, RPMB_FAULT_MAC_WRONG_DATA), mac);
+		if (memcmp(mac, st->frames[blocks - 1] + OFF_KEY_MAC, sizeof(mac)))
+			result = vdev_fault(dev, RPMB_FAULT_AUTH_FAILURE_WRONG_CODE) ? RES_COUNT_FAILURE : RES_AUTH_FAILURE;
+		else if (get_be32(first + OFF_COUNTER) != st->write_counter && !vdev_fault(dev, RPMB_FAULT_COUNTER_NOT_CHECKED))
+			result = RES_COUNT_FAILURE;
+	}
+	if (result == RES_OK) {
+		for (unsigned i = 0; i < blocks; i++)
+			memcpy(half_sector(st, (uint32_t)address + i), st->frames[i] + OFF_DATA, HALF_SECTOR);
+		if (!vdev_fault(dev, RPMB_FAULT_COUNTER_NOT_INCREMENTED))
+			st->write_counter++;
+	}
+	put_be32(resp + OFF_COUNTER, st->write_counter);
+	put_be16(resp + OFF_ADDRESS, address);
+	answer(dev, resp, RESP_DATA_WRITE, result);
+}
+
+/* Data Read #1..#6: block_count frames with data, nonce, address, result; the MAC in the last one covers all. */
+static uint32_t data_read(struct vdev *dev, const uint8_t *req, uint64_t room, struct virtq_chain *chain)
+{
+	struct rpmb_state *st = dev->state;
+	uint16_t blocks = get_be16(req + OFF_BLOCK_COUNT), address = get_be16(req + OFF_ADDRESS);
+	uint16_t result = RES_OK;
+	if (!st->key_programmed)
+		result = RES_NO_AUTH_KEY;
+	else if (blocks == 0 || blocks > st->max_rd)
+		result = RES_GENERAL_FAILURE;
+	else if (!address_ok(dev, st, address, blocks))
+		result = RES_ADDR_FAILURE;
+	else if (room < (uint64_t)blocks * FRAME_BYTES)
+		result = RES_GENERAL_FAILURE; /* no room for the answer: "some other error" */
+	unsigned count = result == RES_OK ? blocks : 1;
+	uint8_t(*out)[FRAME_BYTES] = st->frames;
+	memset(out, 0, (size_t)count * FRAME_BYTES);
+	for (unsigned i = 0; i < count; i++) {
+		if (result == RES_OK)
+			memcpy(out[i] + OFF_DATA, half_sector(st, (uint32_t)address + i), HALF_SECTOR);
+		memcpy(out[i] + OFF_NONCE, req + OFF_NONCE, 16);
+		put_be16(out[i] + OFF_ADDRESS, address);
+		put_be16(out[i] + OFF_BLOCK_COUNT, blocks);
+		put_be16(out[i] + OFF_RESULT, result == RES_NO_AUTH_KEY && vdev_fault(dev, RPMB_FAULT_NO_KEY_WRONG_CODE)
+						      ? RES_GENERAL_FAILURE : result);
+		put_be16(out[i] + OFF_REQ_RESP, RESP_DATA_READ);
+	}
+	if (st->key_programmed)
+		frames_mac(st, out, count, false, out[count - 1] + OFF_KEY_MAC);
+	return (uint32_t)virtq_chain_write(chain, &dev->mem, 0, out, (size_t)count * FRAME_BYTES);
+}
+
+static void handle_request(struct vdev *dev, struct virtq_chain *chain)
+{
+	struct rpmb_state *st = dev->state;
+	uint64_t in_frames = chain->readable_bytes / FRAME_BYTES;
+	if (!in_frames || chain->readable_bytes % FRAME_BYTES || in_frames > MAX_BLOCKS + 1) {
+		vdev_needs_reset(dev, "rpmb request is not 1..17 whole 512-byte frames");
+		return;
+	}
+	for (unsigned i = 0; i < in_frames; i++)
+		virtq_chain_read(chain, &dev->mem, (uint64_t)i * FRAME_BYTES, st->frames[i], FRAME_BYTES);
+	uint16_t type = get_be16(st->frames[0] + OFF_REQ_RESP);
+	/* A RESULT_READ frame last asks for the answer of the program-key / data-write in front of it. */
+	bool result_read = in_frames > 1 && get_be16(st->frames[in_frames - 1] + OFF_REQ_RESP) == REQ_RESULT_READ;
+	uint8_t resp[FRAME_BYTES] = { 0 };
+	uint32_t written = 0;
+	switch (type) {
+	case REQ_PROGRAM_KEY:
+	case REQ_DATA_WRITE:
+		if (type == REQ_PROGRAM_KEY)
+			program_key(dev, st->frames[0], resp);
+		else
+			data_write(dev, (unsigned)in_frames - result_read, resp);
+		memcpy(st->result_frame, resp, FRAME_BYTES);
+		if (result_read && chain->writable_bytes >= FRAME_BYTES) {
+			/* Result Read #1 */
+			if (get_be16(st->frames[in_frames - 1] + OFF_BLOCK_COUNT) != 1)
+				answer(dev, resp, get_be16(resp + OFF_REQ_RESP), RES_GENERAL_FAILURE);
+			written = (uint32_t)virtq_chain_write(chain, &dev->mem, 0, resp, FRAME_BYTES);
+		}
+		break;
+	case REQ_GET_WRITE_COUNTER:
+		get_write_counter(dev, st->frames[0], resp);
+		written = (uint32_t)virtq_chain_write(chain, &dev->mem, 0, resp, FRAME_BYTES);
+		break;
+	case REQ_DATA_READ: {
+		uint8_t req[FRAME_BYTES];
+		memcpy(req, st->frames[0], FRAME_BYTES);
+		written = data_read(dev, req, chain->writable_bytes, chain);
+		break;
+	}
+	case REQ_RESULT_READ:
+		/* A result read of its own returns the last program-key / data-write answer. */
+		memcpy(resp, st->result_frame, FRAME_BYTES);
+		if (get_be16(st->frames[0] + OFF_BLOCK_COUNT) != 1 && !vdev_fault(dev, RPMB_FAULT_RESULT_READ_COUNT_UNCHECKED))
+			answer(dev, resp, get_be16(resp + OFF_REQ_RESP), RES_GENERAL_FAILURE);
+		written = (uint32_t)virtq_chain_write(chain, &dev->mem, 0, resp, FRAME_BYTES);
+		break;
+	default:
+		answer(dev, resp, 0, RES_GENERAL_FAILURE);
+		written = (uint32_t)virtq_chain_write(chain, &dev->mem, 0, resp, FRAME_BYTES);
+		break;
+	}
+	vdev_complete(dev, REQUESTQ, chain, written);
+}
+
+static void rpmb_process(struct vdev *dev, unsigned queue)
+{
+	struct virtq_chain *chain = &dev->scratch;
+	while (!(dev->status & VIRTIO_STATUS_NEEDS_RESET) && vdev_take(dev, queue, chain) == VIRTQ_TAKEN)
+		handle_request(dev, chain);
+	vdev_notify_used(dev, queue);
+}
+
+const struct vdev_model model_rpmb = {
+	.name = "rpmb",
+	.device_id = VIRTIO_ID_RPMB,
+	.faults = rpmb_faults,
+	.fault_count = RPMB_FAULT_COUNT,
+	.create = rpmb_create,
+	.destroy = rpmb_destroy,
+	.reset = rpmb_reset,
+	.process_queue = rpmb_process,
+};
