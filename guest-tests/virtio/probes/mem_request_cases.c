@@ -168,7 +168,8 @@ PROBE_CASE(mem_plug, "virtio.mem.plug_one_block",
 		       "ACKed and plugged_size grows by one block, STATE says PLUGGED for it and MIXED with the next, and "
 		       "a second PLUG of it is answered ERROR"),
 	   MEM_OP("PLUG request #1"), MEM_OP("PLUG request #2"), MEM_OP("PLUG request #4"), MEM_OP("PLUG request #6"),
-	   MEM_OP("PLUG request #7"), MEM_OP("STATE request #5"), MEM_OP("STATE request #7"))
+	   MEM_OP("PLUG request #7"), MEM_OP("STATE request #5"), MEM_OP("STATE request #7"),
+	   DT "Memory Device / Device configuration layout #3")
 static void mem_plug(void)
 {
 	struct mem m;
@@ -194,6 +195,27 @@ static void mem_unplug(void)
 	    probe_check(plugged(&m) == 0, "%s: plugged_size 0x%llx after UNPLUG of the only plugged block",
 			vdev_name(m.d), (unsigned long long)plugged(&m)))
 		expect(&m, "a second UNPLUG of the block", mem_call(&m, REQ_UNPLUG, m.addr, 1), RESP_ERROR, -1);
+	if (m.d)
+		vs_close(&m.s);
+}
+
+PROBE_CASE(mem_reset_keeps_state, "virtio.mem.block_state_survives_reset",
+	   AVPS_CHECKS("with the first block plugged, a device reset and a fresh driver session (no UNPLUG_ALL) find "
+		       "it still plugged: STATE answers STATE_PLUGGED and plugged_size is one block"),
+	   DT "Memory Device / Device Initialization #2")
+static void mem_reset_keeps_state(void)
+{
+	struct mem m;
+	if (mem_open(&m) && plug_first(&m, false)) {
+		vs_close(&m.s);
+		if (vs_open(&m.s, m.d, 0, 1, VIRTQ_SPLIT, 8, VS_DRIVER_OK) &&
+		    expect(&m, "STATE of the plugged block after a device reset", mem_call(&m, REQ_STATE, m.addr, 1),
+			   RESP_ACK, STATE_PLUGGED))
+			probe_check(plugged(&m) == m.block, "%s: plugged_size 0x%llx after a device reset, one block "
+				    "(0x%llx) was plugged", vdev_name(m.d), (unsigned long long)plugged(&m),
+				    (unsigned long long)m.block);
+		mem_call(&m, REQ_UNPLUG_ALL, 0, 0);
+	}
 	if (m.d)
 		vs_close(&m.s);
 }
