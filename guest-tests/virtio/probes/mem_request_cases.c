@@ -200,22 +200,39 @@ static void mem_unplug(void)
 }
 
 PROBE_CASE(mem_reset_keeps_state, "virtio.mem.block_state_survives_reset",
-	   AVPS_CHECKS("with the first block plugged, a device reset and a fresh driver session (no UNPLUG_ALL) find "
-		       "it still plugged: STATE answers STATE_PLUGGED and plugged_size is one block"),
-	   DT "Memory Device / Device Initialization #2")
+	   AVPS_CHECKS("with the first block plugged, 64 pattern bytes written at its start read back; after a device "
+		       "reset and a fresh driver session (no UNPLUG_ALL) the block is still plugged (STATE_PLUGGED, "
+		       "plugged_size one block) and the pattern is unchanged"),
+	   DT "Memory Device / Device Initialization #2", DT "Memory Device / Device Initialization #3",
+	   DT "Memory Device / Device Operation #4")
 static void mem_reset_keeps_state(void)
 {
 	struct mem m;
 	if (mem_open(&m) && plug_first(&m, false)) {
+		volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)m.addr;   /* MMU off: the physical address */
+		int differ = 0;
+		for (int i = 0; i < 64; i++)
+			p[i] = (uint8_t)(0x3c ^ i);
+		for (int i = 0; i < 64; i++)
+			differ += p[i] != (uint8_t)(0x3c ^ i);
+		if (!probe_check(differ == 0, "%s: %d of 64 bytes written to the plugged block at 0x%llx read back "
+				 "differently", vdev_name(m.d), differ, (unsigned long long)m.addr))
+			goto out;
 		vs_close(&m.s);
 		if (vs_open(&m.s, m.d, 0, 1, VIRTQ_SPLIT, 8, VS_DRIVER_OK) &&
 		    expect(&m, "STATE of the plugged block after a device reset", mem_call(&m, REQ_STATE, m.addr, 1),
-			   RESP_ACK, STATE_PLUGGED))
-			probe_check(plugged(&m) == m.block, "%s: plugged_size 0x%llx after a device reset, one block "
-				    "(0x%llx) was plugged", vdev_name(m.d), (unsigned long long)plugged(&m),
-				    (unsigned long long)m.block);
+			   RESP_ACK, STATE_PLUGGED) &&
+		    probe_check(plugged(&m) == m.block, "%s: plugged_size 0x%llx after a device reset, one block "
+				"(0x%llx) was plugged", vdev_name(m.d), (unsigned long long)plugged(&m),
+				(unsigned long long)m.block)) {
+			for (int i = 0; i < 64; i++)
+				differ += p[i] != (uint8_t)(0x3c ^ i);
+			probe_check(differ == 0, "%s: %d of 64 pattern bytes in the plugged block changed across the "
+				    "device reset", vdev_name(m.d), differ);
+		}
 		mem_call(&m, REQ_UNPLUG_ALL, 0, 0);
 	}
+out:
 	if (m.d)
 		vs_close(&m.s);
 }

@@ -126,3 +126,38 @@ static void spi_param_err(void)
 out:
 	vs_close(&c.s);
 }
+
+PROBE_CASE(spi_config_set, "virtio.spi.config_fields_set",
+	   AVPS_CHECKS("before DRIVER_OK the SPI config reads as set: cs_max_number >= 1, cs_change_supported 0 or 1, "
+		       "the reserved bits 3..7 of tx_nbits_supported and rx_nbits_supported 0, and every field the "
+		       "same when read again after DRIVER_OK"),
+	   SPI_OP(1))
+static void spi_config_set(void)
+{
+	struct vdev *d = vdev_find(VIRTIO_ID_SPI);
+	struct vsession s;
+	if (!d) {
+		probe_skip("device absent: no SPI controller (DeviceID %u) on a version-2 virtio-mmio transport",
+			   VIRTIO_ID_SPI);
+		return;
+	}
+	if (!vs_open(&s, d, 0, 1, VIRTQ_SPLIT, 8, VS_QUEUES_READY))
+		return;
+	uint32_t first[9], again[9];
+	for (int i = 0; i < 9; i++)
+		first[i] = (uint32_t)vmmio_config(s.t, (uint32_t)(4 * i), 4);   /* 36 bytes: 4 u8 then 8 le32 */
+	uint8_t cs_max = (uint8_t)first[0], cs_change = (uint8_t)(first[0] >> 8);
+	uint8_t tx_nbits = (uint8_t)(first[0] >> 16), rx_nbits = (uint8_t)(first[0] >> 24);
+	probe_check(cs_max >= 1 && cs_change <= 1 && !(tx_nbits & 0xf8) && !(rx_nbits & 0xf8), "%s: cs_max_number %u, "
+		    "cs_change_supported %u, tx_nbits_supported 0x%x, rx_nbits_supported 0x%x", vdev_name(d), cs_max,
+		    cs_change, tx_nbits, rx_nbits);
+	if (vs_driver_ok(&s)) {
+		int changed = 0;
+		for (int i = 0; i < 9; i++) {
+			again[i] = (uint32_t)vmmio_config(s.t, (uint32_t)(4 * i), 4);
+			changed += again[i] != first[i];
+		}
+		probe_check(changed == 0, "%s: %d config words read differently after DRIVER_OK", vdev_name(d), changed);
+	}
+	vs_close(&s);
+}
