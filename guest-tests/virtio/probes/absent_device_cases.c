@@ -127,3 +127,28 @@ static void pmem_range(void)
 		vs_close(&s);
 	}
 }
+
+PROBE_CASE(pmem_flush, "virtio.pmem.flush_returns_zero_or_minus_one",
+	   AVPS_CHECKS("two FLUSH requests on the PMEM device's request queue each come back with ret 0 (success) or "
+		       "-1 (failure), nothing else"),
+	   DT "PMEM Device / Device Operation / Virtqueue return #1")
+static void pmem_flush(void)
+{
+	static uint32_t type __attribute__((aligned(16)));
+	static volatile uint32_t ret __attribute__((aligned(16)));
+	struct vdev *d = present(VIRTIO_ID_PMEM, "PMEM device");
+	struct vsession s;
+	struct virtq_used u;
+	if (!d || !vs_open(&s, d, 0, 1, VIRTQ_SPLIT, 8, VS_DRIVER_OK))
+		return;
+	for (int i = 0; i < 2; i++) {
+		type = 0;   /* VIRTIO_PMEM_REQ_TYPE_FLUSH */
+		ret = 0x5a5a5a5a;
+		struct vbuf e[2] = { { &type, sizeof(type), false }, { (void *)&ret, sizeof(ret), true } };
+		if (!vs_call(&s, 0, e, 2, VIRTQ_CHAIN_DIRECT, &u, "FLUSH") ||
+		    !probe_check(ret == 0 || ret == 0xffffffffu, "%s: FLUSH %d: ret 0x%x, expected 0 or -1", vdev_name(d),
+				 i, ret))
+			break;
+	}
+	vs_close(&s);
+}
