@@ -5,7 +5,11 @@
 #include "statements.h"
 
 #define VIRTIO_ID_IOMMU 23
+#define IOMMU_F_INPUT_RANGE 0
 #define IOMMU_F_DOMAIN_RANGE 1
+#define IOMMU_F_MAP_UNMAP 2
+#define IOMMU_T_MAP 3
+#define IOMMU_MAP_F_READ 1u
 #define IOMMU_T_ATTACH 1
 #define IOMMU_T_DETACH 2
 #define IOMMU_S_OK 0
@@ -24,6 +28,12 @@ struct iommu_req {
 
 static struct iommu_req req __attribute__((aligned(16)));
 static struct { uint8_t status, reserved[3]; } tail __attribute__((aligned(16)));
+static struct {
+	uint8_t type, head_reserved[3];
+	uint32_t domain;
+	uint64_t virt_start, virt_end, phys_start;
+	uint32_t flags;
+} __attribute__((packed)) map_req __attribute__((aligned(16)));
 
 struct iommu {
 	struct vsession s;
@@ -39,7 +49,8 @@ static bool iommu_open(struct iommu *m)
 			   VIRTIO_ID_IOMMU);
 		return false;
 	}
-	uint64_t want = m->d->t.offered & VIRTIO_BIT(IOMMU_F_DOMAIN_RANGE);
+	uint64_t want = m->d->t.offered & (VIRTIO_BIT(IOMMU_F_DOMAIN_RANGE) | VIRTIO_BIT(IOMMU_F_INPUT_RANGE) |
+					   VIRTIO_BIT(IOMMU_F_MAP_UNMAP));
 	if (!vs_open(&m->s, m->d, want, 1, VIRTQ_SPLIT, 8, VS_DRIVER_OK))
 		return false;
 	/* With DOMAIN_RANGE the driver must stay inside domain_range (config offset 24). */
@@ -65,6 +76,25 @@ static int iommu_call(struct iommu *m, uint8_t type, uint32_t endpoint, uint32_t
 	if (!vs_call(&m->s, 0, e, 2, VIRTQ_CHAIN_DIRECT, &u, type == IOMMU_T_ATTACH ? "ATTACH" : "DETACH"))
 		return -1;
 	return tail.status;
+}
+
+/* MAP of one page (the smallest page_size_mask granule, at the input range's start) with `flags`;
+ * the tail's status, or -1 (a failed check) without a valid used entry. */
+static int iommu_map(struct iommu *m, uint32_t flags)
+{
+	struct virtq_used u;
+	uint64_t mask = vmmio_config(m->s.t, 0, 8), page = mask & (~mask + 1), start = 0;
+	if (m->s.features & VIRTIO_BIT(IOMMU_F_INPUT_RANGE))
+		start = (vmmio_config(m->s.t, 8, 8) + page - 1) & ~(page - 1);
+	__builtin_memset(&map_req, 0, sizeof(map_req));
+	map_req.type = IOMMU_T_MAP;
+	map_req.domain = m->domain;
+	map_req.virt_start = start;
+	map_req.virt_end = start + page - 1;
+	map_req.flags = flags;
+	tail.status = 0xff;
+	struct vbuf e[2] = { { &map_req, sizeof(map_req), false }, { &tail, sizeof(tail), true } };
+	return vs_call(&m->s, 0, e, 2, VIRTQ_CHAIN_DIRECT, &u, "MAP") ? tail.status : -1;
 }
 
 /* The endpoint ID a virtio,mmio node's `iommus = <&iommu id>` names, if it names this IOMMU. */
@@ -115,8 +145,10 @@ static void iommu_attach_noent(void)
 PROBE_CASE(iommu_attach_invalid, "virtio.iommu.attach_reserved_or_unknown_flag_invalid",
 	   AVPS_CHECKS("for an endpoint the DT places behind the IOMMU, ATTACH with a non-zero reserved field and "
 		       "ATTACH with flag bit 31 are each rejected with VIRTIO_IOMMU_S_INVAL, while the plain ATTACH "
-		       "succeeds and a DETACH with its reserved bytes set answers OK (they are ignored)"),
-	   IOMMU_OP(" / ATTACH request #1"), IOMMU_OP(" / ATTACH request #2"), IOMMU_OP(" / DETACH request #1"))
+		       "succeeds; with MAP_UNMAP, a one-page MAP with flag bit 31 into that domain is rejected with "
+		       "INVAL; a DETACH with its reserved bytes set answers OK (they are ignored)"),
+	   IOMMU_OP(" / ATTACH request #1"), IOMMU_OP(" / ATTACH request #2"), IOMMU_OP(" / DETACH request #1"),
+	   IOMMU_OP(" / MAP request #3"))
 static void iommu_attach_invalid(void)
 {
 	struct iommu m;
@@ -141,6 +173,12 @@ static void iommu_attach_invalid(void)
 	if (plain < 0 || !probe_check(plain == IOMMU_S_OK, "%s: plain ATTACH of endpoint 0x%x to domain %u: status %d",
 				      vdev_name(m.d), ep, m.domain, plain))
 		goto out;
+	if (m.s.features & VIRTIO_BIT(IOMMU_F_MAP_UNMAP)) {
+		int map = iommu_map(&m, IOMMU_MAP_F_READ | UNKNOWN_FLAG);
+		if (map >= 0)
+			probe_check(map == IOMMU_S_INVAL, "%s: MAP into domain %u with flag bit 31: status %d, expected "
+				    "INVAL (%d)", vdev_name(m.d), m.domain, map, IOMMU_S_INVAL);
+	}
 	int detach = iommu_call(&m, IOMMU_T_DETACH, ep, 0, 0, 0x5a);
 	if (detach >= 0)
 		probe_check(detach == IOMMU_S_OK, "%s: DETACH of endpoint 0x%x with reserved 5a..: status %d, expected OK",
