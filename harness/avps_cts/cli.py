@@ -60,7 +60,7 @@ def _finish(run: RunResult, folder: Path, manifest: Manifest | None) -> int:
     except ImportError:
         pass
     from .reports.metadata import run_metadata
-    known = profiles.known_nonconformance(run.target.split("/")[0])
+    known = profiles.known_nonconformance(run.target.split("/")[0], str(run.platform.get("profile") or "") or None)
     checks = {c.case_id: c.checks for c in manifest.cases} if manifest else {}
     written = writer.write_all(run, folder, extra_sections, extra_json, run_metadata(), known, checks)
     print(summary.terminal_table(run))

@@ -76,10 +76,12 @@ def available_targets() -> list[str]:
     return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml") if p != KNOWN_NONCONFORMANCE)
 
 
-def known_nonconformance(target: str) -> dict[str, str]:
-    """Cases that fail on the target's default profile because the platform does not conform."""
+def known_nonconformance(target: str, profile: str | None = None) -> dict[str, str]:
+    """Cases that fail on the target's default profile because the platform does not conform; with a
+    profile, also those recorded under '<target>/<profile>' (a finding only that profile's devices show)."""
     data = yaml.safe_load(KNOWN_NONCONFORMANCE.read_text()) or {}
-    return {str(k): " ".join(str(v).split()) for k, v in (data.get(target) or {}).items()}
+    keys = [target] + ([f"{target}/{profile}"] if profile and profile != "default" else [])
+    return {str(k): " ".join(str(v).split()) for key in keys for k, v in (data.get(key) or {}).items()}
 
 
 def _load_target(target: str) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-/* Configuration statements of device types QEMU 7.2 does not offer over virtio-mmio here (IOMMU, memory, RPMB, file system): each SKIPs with "device absent" until a platform offers the device. */
+/* Configuration statements of device types QEMU 7.2 does not offer over virtio-mmio here (IOMMU, memory, RPMB, file system, PMEM): each SKIPs with "device absent" until a platform offers the device. */
 #include "probe.h"
 #include "session.h"
 #include "statements.h"
@@ -87,4 +87,68 @@ static void fs_queues(void)
 		return;
 	uint32_t n = (uint32_t)vmmio_config(&d->t, 36, 4);
 	probe_check(n >= 1, "%s: num_request_queues %u", vdev_name(d), n);
+}
+
+#define VIRTIO_ID_PMEM 27
+#define PMEM_F_SHMEM_REGION 0
+#define PMEM_SHM_ID 0
+#define SHM_ABSENT 0xffffffffffffffffull
+
+static uint64_t shm_reg(const struct vmmio *t, uint32_t low)
+{
+	return (uint64_t)vmmio_read(t, low + 4) << 32 | vmmio_read(t, low);
+}
+
+PROBE_CASE(pmem_range, "virtio.pmem.range_announced",
+	   AVPS_CHECKS("a PMEM device negotiated without SHMEM_REGION gives a non-zero start and size that do not wrap "
+		       "the address space; negotiated with SHMEM_REGION (where offered) it presents shared memory "
+		       "region 0 with a non-zero length and a base that does not wrap"),
+	   DT "PMEM Device / Device Initialization #1", DT "PMEM Device / Device Initialization #2",
+	   DT "PMEM Device / Device Initialization #4", DT "PMEM Device / Device Initialization #5")
+static void pmem_range(void)
+{
+	struct vdev *d = present(VIRTIO_ID_PMEM, "PMEM device");
+	struct vsession s;
+	if (!d)
+		return;
+	if (vs_open(&s, d, 0, 0, VIRTQ_SPLIT, 8, VS_FEATURES_OK)) {
+		uint64_t start = vmmio_config(s.t, 0, 8), size = vmmio_config(s.t, 8, 8);
+		probe_check(start != 0 && size != 0 && start + size > start, "%s: without SHMEM_REGION: start 0x%llx size "
+			    "0x%llx", vdev_name(d), (unsigned long long)start, (unsigned long long)size);
+		vs_close(&s);
+	}
+	if (d->t.offered & VIRTIO_BIT(PMEM_F_SHMEM_REGION) &&
+	    vs_open(&s, d, VIRTIO_BIT(PMEM_F_SHMEM_REGION), 0, VIRTQ_SPLIT, 8, VS_FEATURES_OK)) {
+		vmmio_write(s.t, VMMIO_SHM_SEL, PMEM_SHM_ID);
+		uint64_t len = shm_reg(s.t, VMMIO_SHM_LEN_LOW), base = shm_reg(s.t, VMMIO_SHM_BASE_LOW);
+		probe_check(len != SHM_ABSENT && len != 0 && base != SHM_ABSENT && base + len > base, "%s: with "
+			    "SHMEM_REGION: shared memory region 0 length 0x%llx base 0x%llx", vdev_name(d),
+			    (unsigned long long)len, (unsigned long long)base);
+		vs_close(&s);
+	}
+}
+
+PROBE_CASE(pmem_flush, "virtio.pmem.flush_returns_zero_or_minus_one",
+	   AVPS_CHECKS("two FLUSH requests on the PMEM device's request queue each come back with ret 0 (success) or "
+		       "-1 (failure), nothing else"),
+	   DT "PMEM Device / Device Operation / Virtqueue return #1")
+static void pmem_flush(void)
+{
+	static uint32_t type __attribute__((aligned(16)));
+	static volatile uint32_t ret __attribute__((aligned(16)));
+	struct vdev *d = present(VIRTIO_ID_PMEM, "PMEM device");
+	struct vsession s;
+	struct virtq_used u;
+	if (!d || !vs_open(&s, d, 0, 1, VIRTQ_SPLIT, 8, VS_DRIVER_OK))
+		return;
+	for (int i = 0; i < 2; i++) {
+		type = 0;   /* VIRTIO_PMEM_REQ_TYPE_FLUSH */
+		ret = 0x5a5a5a5a;
+		struct vbuf e[2] = { { &type, sizeof(type), false }, { (void *)&ret, sizeof(ret), true } };
+		if (!vs_call(&s, 0, e, 2, VIRTQ_CHAIN_DIRECT, &u, "FLUSH") ||
+		    !probe_check(ret == 0 || ret == 0xffffffffu, "%s: FLUSH %d: ret 0x%x, expected 0 or -1", vdev_name(d),
+				 i, ret))
+			break;
+	}
+	vs_close(&s);
 }

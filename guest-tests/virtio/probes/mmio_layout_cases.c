@@ -94,15 +94,14 @@ static void mmio_not_ready(void)
 	bool untouched = probe_check(r == VIRTQ_EMPTY && touched == 0, "%s: queue 0 with QueueReady 0: used ring "
 				     "answered '%s' (used idx %u), %d buffer bytes written", vdev_name(d),
 				     virtq_result_name(r), u.used_idx, touched);
-	if (untouched) {
-		/* The same queue, now ready: the buffer must be taken (shows it was a valid one). */
-		virtq_mb();
-		vmmio_write(s.t, VMMIO_QUEUE_READY, 1);
-		vmmio_notify(s.t, &q);
-		r = vmmio_wait_used(s.t, &q, VS_WAIT_US, &u);
-		vdev_used_ok(d, r, &u, "the same buffer once QueueReady is 1");
-	}
 	vs_close(&s);
+	if (untouched && vs_open(&s, d, 0, 1, VIRTQ_SPLIT, 8, VS_DRIVER_OK)) {
+		/* The same buffer on a queue set up the regular way (ready before DRIVER_OK) is taken: it was a
+		 * valid one. Making the queue ready only now, after DRIVER_OK, is no sequence the spec gives the
+		 * driver (vhost-user devices in QEMU 7.2 never see such a queue). */
+		vs_call(&s, 0, &b, 1, VIRTQ_CHAIN_DIRECT, &u, "the same buffer on a queue made ready before DRIVER_OK");
+		vs_close(&s);
+	}
 }
 
 /* Opens the entropy device with VIRTIO_F_RING_RESET, or says why the case cannot run. */

@@ -134,3 +134,117 @@ static void packed_blk(void)
 out:
 	vs_close(&s);
 }
+
+static uint8_t bufs[4][32] __attribute__((aligned(16)));
+
+/* Used in the ring's first lap: AVAIL and USED both equal the device's wrap counter, 1. */
+static bool used_lap1(uint16_t flags)
+{
+	return (flags & VIRTQ_DESC_F_AVAIL) && (flags & VIRTQ_DESC_F_USED);
+}
+
+static void fill(uint8_t *b, uint8_t v)
+{
+	for (int i = 0; i < 32; i++)
+		b[i] = v;
+}
+
+static int written(const uint8_t *b, uint8_t v)
+{
+	int n = 0;
+	for (int i = 0; i < 32; i++)
+		n += b[i] != v;
+	return n;
+}
+
+PROBE_CASE(packed_ring_order, "virtio.packed.processing_starts_in_ring_order",
+	   AVPS_CHECKS("with slot 1 made available but slot 0 not yet, a notification gets neither used for 20 ms "
+		       "(the device starts at slot 0); once slot 0 is made available and notified, both are used"),
+	   BF "Packed Virtqueues #1")
+static void packed_ring_order(void)
+{
+	struct vsession s;
+	struct vdev *d = packed_session(&s, VIRTIO_ID_ENTROPY, "entropy device");
+	if (!d)
+		return;
+	volatile struct pvirtq_desc *p0 = slot(&s, 0), *p1 = slot(&s, 1);
+	fill(bufs[0], 0x5a);
+	fill(bufs[1], 0x5a);
+	p0->addr = (uint64_t)(uintptr_t)bufs[0];
+	p0->len = 32;
+	p0->id = 0;
+	p1->addr = (uint64_t)(uintptr_t)bufs[1];
+	p1->len = 32;
+	p1->id = 1;
+	virtq_mb();
+	p1->flags = VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_AVAIL;   /* available in lap 1; slot 0 still is not */
+	vmmio_notify(s.t, &s.q[0]);
+	uint64_t end = vmmio_now_us(s.t) + 20000;
+	while (vmmio_now_us(s.t) < end)
+		;
+	uint16_t f1 = p1->flags;
+	int touched = written(bufs[1], 0x5a);
+	if (probe_check(f1 == (VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_AVAIL) && touched == 0, "%s: slot 1 was used before "
+			"slot 0 was made available: flags 0x%x, %d buffer bytes written", vdev_name(d), f1, touched)) {
+		p0->flags = VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_AVAIL;
+		vmmio_notify(s.t, &s.q[0]);
+		end = vmmio_now_us(s.t) + VS_WAIT_US;
+		while (!(used_lap1(p0->flags) && used_lap1(p1->flags)) && vmmio_now_us(s.t) < end)
+			;
+		uint16_t f0 = p0->flags;
+		f1 = p1->flags;
+		probe_check(used_lap1(f0) && used_lap1(f1) && written(bufs[0], 0x5a) && written(bufs[1], 0x5a),
+			    "%s: after slot 0 was made available: flags 0x%x / 0x%x, %d / %d bytes written", vdev_name(d),
+			    f0, f1, written(bufs[0], 0x5a), written(bufs[1], 0x5a));
+	}
+	vs_close(&s);
+}
+
+PROBE_CASE(packed_used_sequence, "virtio.packed.used_descriptors_written_in_sequence",
+	   AVPS_CHECKS("four entropy buffers made available with one notification come back as used descriptors that "
+		       "fill the ring from the device's position without a gap: whenever slot k reads used, every "
+		       "earlier slot already does, and each used id is one of the four (validated by the driver core)"),
+	   BF "Packed Virtqueues #2")
+static void packed_used_sequence(void)
+{
+	struct vsession s;
+	struct vdev *d = packed_session(&s, VIRTIO_ID_ENTROPY, "entropy device");
+	if (!d)
+		return;
+	struct virtq *q = &s.q[0];
+	uint16_t first = q->next_used, ids[4];
+	for (int i = 0; i < 4; i++) {
+		fill(bufs[i], 0x5a);
+		struct vbuf b = { bufs[i], (uint32_t)(8 + 8 * i), true };
+		if (!probe_check(virtq_add(q, &b, 1, VIRTQ_CHAIN_DIRECT, &ids[i]) == VIRTQ_OK, "%s: buffer %d not added",
+				 vdev_name(d), i))
+			goto out;
+	}
+	virtq_kick_prepare(q);
+	vmmio_notify(s.t, q);
+	int seen = 0, polls = 0;
+	bool gap = false;
+	uint64_t end = vmmio_now_us(s.t) + VS_WAIT_US;
+	while (seen < 4 && !gap && vmmio_now_us(s.t) < end) {
+		uint16_t f[4];
+		for (int i = 0; i < 4; i++)
+			f[i] = slot(&s, (uint16_t)(first + i))->flags;
+		int prefix = 0;
+		while (prefix < 4 && used_lap1(f[prefix]))
+			prefix++;
+		for (int i = prefix; i < 4; i++)
+			gap |= used_lap1(f[i]);
+		seen = prefix;
+		polls++;
+	}
+	if (!probe_check(!gap && seen == 4, "%s: used descriptors from slot %u: %d in sequence after %d polls%s",
+			 vdev_name(d), first, seen, polls, gap ? ", then a later slot used before an earlier one" : ""))
+		goto out;
+	for (int i = 0; i < 4; i++) {
+		struct virtq_used u;
+		if (!vdev_used_ok(d, virtq_get_used(q, &u), &u, "entropy buffer"))
+			break;
+	}
+out:
+	vs_close(&s);
+}

@@ -1,0 +1,127 @@
+/* Network multiqueue statement case (VIRTIO 1.2 §5.1.6.5.5): receive only on receiveq1 after reset, and on no queue beyond the pairs MQ_VQ_PAIRS_SET configured; SKIP with fewer than two queue pairs. */
+#include "net_frames.h"
+#include "probe.h"
+#include "statements.h"
+
+#define NET_F_MQ 22
+#define NET_CTRL_MQ 4
+#define NET_CTRL_MQ_VQ_PAIRS_SET 0
+#define RXQ2 2
+#define RX_POSTED 4
+#define RX_BYTES (NETF_HDR + 1536)
+#define WINDOW_US 300000
+
+static struct virtq ctrlq;
+static struct virtq_storage ctrl_mem __attribute__((aligned(4096)));
+static uint8_t rx[2][RX_POSTED][RX_BYTES] __attribute__((aligned(16)));
+static uint8_t arp[64] __attribute__((aligned(16)));
+static uint8_t ctrl_hdr[2] __attribute__((aligned(16)));
+static uint16_t pairs_arg __attribute__((aligned(16)));
+static volatile uint8_t ack __attribute__((aligned(16)));
+
+/* Posts RX_POSTED receive buffers on receive queue qi (0: receiveq1, 2: receiveq2). */
+static bool post_rx(struct vsession *s, int qi)
+{
+	for (int i = 0; i < RX_POSTED; i++) {
+		uint16_t id;
+		struct vbuf b = { rx[qi / 2][i], RX_BYTES, true };
+		if (!probe_check(virtq_add(&s->q[qi], &b, 1, VIRTQ_CHAIN_DIRECT, &id) == VIRTQ_OK,
+				 "%s: receive buffer %d not added to queue %d", vdev_name(s->d), i, qi))
+			return false;
+	}
+	virtq_kick_prepare(&s->q[qi]);
+	vmmio_notify(s->t, &s->q[qi]);
+	return true;
+}
+
+static int vq_pairs_set(struct vsession *s, uint16_t pairs)
+{
+	struct virtq_used u;
+	uint16_t id;
+	ctrl_hdr[0] = NET_CTRL_MQ;
+	ctrl_hdr[1] = NET_CTRL_MQ_VQ_PAIRS_SET;
+	pairs_arg = pairs;
+	ack = 0xff;
+	struct vbuf e[3] = { { ctrl_hdr, 2, false }, { &pairs_arg, 2, false }, { (void *)&ack, 1, true } };
+	if (virtq_add(&ctrlq, e, 3, VIRTQ_CHAIN_DIRECT, &id) != VIRTQ_OK)
+		return -1;
+	virtq_kick_prepare(&ctrlq);
+	vmmio_notify(s->t, &ctrlq);
+	return vdev_used_ok(s->d, vmmio_wait_used(s->t, &ctrlq, VS_WAIT_US, &u), &u, "MQ_VQ_PAIRS_SET") ? ack : -1;
+}
+
+/* Sends an ARP request to the gateway, then counts for WINDOW_US what receiveq1 and receiveq2 get
+ * (each used buffer is posted again). False (a failed check) on a broken used entry. */
+static bool count_rx(struct vsession *s, const uint8_t own[6], int got[2])
+{
+	got[0] = got[1] = 0;
+	if (!netf_send(s, arp, netf_arp_request(arp, own)))
+		return false;
+	uint64_t end = vmmio_now_us(s->t) + WINDOW_US;
+	while (vmmio_now_us(s->t) < end) {
+		for (int k = 0; k < 2; k++) {
+			struct virtq *q = &s->q[2 * k];
+			struct virtq_used u;
+			enum virtq_result r = virtq_get_used(q, &u);
+			if (r == VIRTQ_EMPTY)
+				continue;
+			if (!vdev_used_ok(s->d, r, &u, k ? "receiveq2" : "receiveq1"))
+				return false;
+			got[k]++;
+			struct vbuf b = { rx[k][u.id % RX_POSTED], RX_BYTES, true };
+			uint16_t id;
+			virtq_add(q, &b, 1, VIRTQ_CHAIN_DIRECT, &id);
+			virtq_kick_prepare(q);
+			vmmio_notify(s->t, q);
+		}
+	}
+	return true;
+}
+
+PROBE_CASE(net_mq_receiveq1, "virtio.net.mq_receive_within_configured_pairs",
+	   AVPS_CHECKS("with MQ negotiated and buffers on receiveq1 and receiveq2, the gateway's ARP replies arrive "
+		       "on receiveq1 only, both right after reset and after MQ_VQ_PAIRS_SET 2 then 1 (SKIP with fewer "
+		       "than two queue pairs)"),
+	   NET_OP("Control Virtqueue / Automatic receive steering in multiqueue mode #1"),
+	   NET_OP("Control Virtqueue / Automatic receive steering in multiqueue mode #2"))
+static void net_mq_receiveq1(void)
+{
+	struct vsession s;
+	const char *why = "";
+	struct vdev *d = vs_device(VIRTIO_ID_NET, "network device");
+	if (!d)
+		return;
+	uint64_t need = VIRTIO_BIT(NETF_F_MAC) | VIRTIO_BIT(NETF_F_CTRL_VQ) | VIRTIO_BIT(NET_F_MQ);
+	uint32_t pairs = (uint32_t)vmmio_config(&d->t, 8, 2);
+	if ((d->t.offered & need) != need || pairs < 2) {
+		probe_skip("%s: MQ %s, max_virtqueue_pairs %u: no second receive queue to watch", vdev_name(d),
+			   (d->t.offered & need) == need ? "offered" : "not offered with MAC and CTRL_VQ", pairs);
+		return;
+	}
+	uint8_t own[6];
+	int got[2];
+	/* receiveq1, transmitq1, receiveq2, transmitq2, and the control queue at 2 * max_virtqueue_pairs */
+	if (!vs_open(&s, d, need, 4, VIRTQ_SPLIT, 8, VS_QUEUES_READY))
+		return;
+	__builtin_memset(&ctrl_mem, 0, sizeof(ctrl_mem));
+	if (!probe_check(virtq_init(&ctrlq, &ctrl_mem, VIRTQ_SPLIT, 8, (uint16_t)(2 * pairs), false) &&
+			 vmmio_queue_enable(s.t, &ctrlq, &why), "%s: control queue %u: %s", vdev_name(d), 2 * pairs, why) ||
+	    !vs_driver_ok(&s) || !post_rx(&s, 0) || !post_rx(&s, RXQ2))
+		goto out;
+	for (int i = 0; i < 6; i++)
+		own[i] = (uint8_t)vmmio_config(s.t, (uint32_t)i, 1);
+	if (!count_rx(&s, own, got))
+		goto out;
+	if (!probe_check(got[0] > 0 && got[1] == 0, "%s: after reset (no MQ_VQ_PAIRS_SET): %d packets on receiveq1, "
+			 "%d on receiveq2", vdev_name(d), got[0], got[1]))
+		goto out;
+	int a2 = vq_pairs_set(&s, 2), a1 = a2 < 0 ? -1 : vq_pairs_set(&s, 1);
+	if (a1 < 0 || !probe_check(a2 == 0 && a1 == 0, "%s: MQ_VQ_PAIRS_SET 2 ack %d, then 1 ack %d", vdev_name(d),
+				   a2, a1))
+		goto out;
+	if (count_rx(&s, own, got))
+		probe_check(got[0] > 0 && got[1] == 0, "%s: after MQ_VQ_PAIRS_SET 1: %d packets on receiveq1, %d on "
+			    "receiveq2", vdev_name(d), got[0], got[1]);
+out:
+	vs_close(&s);
+}
