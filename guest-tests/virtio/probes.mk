@@ -7,5 +7,7 @@ VIRTIO_PROBE_SRC := $(addprefix guest-tests/virtio/probes/,mmio_cases.c rng.c bl
 	guest-tests/lib/entropy_checks.c
 # Devices the reference models serve over vhost-user (GPIO, I2C, socket; SKIP "device absent" elsewhere), interrupts taken.
 VIRTIO_PROBE_SRC += $(addprefix guest-tests/virtio/probes/,gpio_cases.c i2c_cases.c vsock_cases.c irq_taken_cases.c)
+# Devices only the reference models on refhv serve (SCMI; SKIP "device absent" elsewhere).
+VIRTIO_PROBE_SRC += guest-tests/virtio/probes/scmi_cases.c
 $(eval $(call PROBE_IMAGE,virtio-mmio,$(VIRTIO_PROBE_SRC)))
 $(PROBE_OUT)/obj/guest-tests/virtio/probes/%.c.o: $(wildcard guest-tests/virtio/probes/*.h)

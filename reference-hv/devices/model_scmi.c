@@ -34,8 +34,6 @@ static const struct vdev_fault scmi_faults[SCMI_FAULT_COUNT] = {
 		"AVPS.POWER.2 (POWER_STATE_SET answers SUCCESS and keeps the old state)" },
 	[SCMI_FAULT_POWER_DOMAIN_COUNT_SHORT] = { "power-domain-count-short",
 		"AVPS.POWER.2 (power PROTOCOL_ATTRIBUTES counts one domain less than the platform has)" },
-	[SCMI_FAULT_RESET_NOT_PERFORMED] = { "reset-not-performed",
-		"AVPS.POWER.2 (RESET answers SUCCESS and leaves the domain as it was)" },
 };
 
 bool scmi_p2a(const struct vdev *dev)

@@ -463,10 +463,8 @@ static int32_t reset_domain(struct scmi_call *call, uint32_t domain)
 {
 	if (domain == 1)
 		return SCMI_HARDWARE_ERROR;   /* the stuck block never leaves reset */
-	if (!vdev_fault(call->dev, SCMI_FAULT_RESET_NOT_PERFORMED)) {
-		call->st->clock_rate[0] = scmi_clock_boot_rate[0];
-		call->st->clock_enabled[0] = true;
-	}
+	call->st->clock_rate[0] = scmi_clock_boot_rate[0];
+	call->st->clock_enabled[0] = true;
 	return SCMI_SUCCESS;
 }
 

@@ -238,10 +238,6 @@ static void faults(void)
 	td_start(&td, "scmi", "fault=power-domain-count-short", ~0ULL, false);
 	CHECK(call(&td, HDR(POWER, 0x1, 1), NULL, 0).ret[0] == 1, "fault_power_domain_count_short");
 	td_stop(&td);
-	td_start(&td, "scmi", "fault=reset-not-performed", ~0ULL, false);
-	rate_set(&td, 0, 0, 24000000);
-	CHECK(reset(&td, 0, 1).status == 0 && clock_rate(&td, 0) == 24000000, "fault_reset_not_performed");
-	td_stop(&td);
 	CHECK(!td_start(&td, "scmi", "temp_mc=hot", ~0ULL, false), "bad_reading_refused");
 }
 
