@@ -51,10 +51,10 @@
 			TH_LOG("%s is bound to '%s', not %s", (dev)->path, (dev)->driver, DRIVER); \
 	} while (0)
 
-/* The declared list avps.<key>, or SKIP: the platform declares nothing to compare with. */
-#define REQUIRE_DECLARED(key, buf)                                                                 \
+/* SKIPs unless the platform declared avps.<key> (found: avps_param's answer, value non-empty). */
+#define REQUIRE_DECLARED(found, key)                                                               \
 	do {                                                                                       \
-		if (!avps_param((key), (buf), sizeof(buf)) || !(buf)[0])                           \
+		if (!(found))                                                                      \
 			SKIP(return, "the platform declares no avps.%s: nothing to compare with", (key)); \
 	} while (0)
 
@@ -167,7 +167,7 @@ AVPS_TEST(p2a_channels_offered, AVPS_CHECKS("a device whose platform declares SC
 	struct virtio_sysfs_device dev;
 	char declared[8];
 	REQUIRE_SCMI(&dev);
-	REQUIRE_DECLARED("scmi_p2a", declared);
+	REQUIRE_DECLARED(avps_param("scmi_p2a", declared, sizeof(declared)) && declared[0], "scmi_p2a");
 	if (strcmp(declared, "1"))
 		SKIP(return, "the platform declares avps.scmi_p2a=%s: no notification or delayed response", declared);
 	EXPECT_TRUE(virtio_sysfs_has_feature(&dev, VIRTIO_SCMI_F_P2A_CHANNELS))
@@ -182,7 +182,7 @@ AVPS_TEST(protocols_listed, AVPS_CHECKS("every SCMI protocol the platform declar
 	struct virtio_sysfs_device dev;
 	char declared[LIST_BYTES], agent[PATH_MAX], *cursor = declared, *name, *value;
 	REQUIRE_SCMI(&dev);
-	REQUIRE_DECLARED("scmi_protocols", declared);
+	REQUIRE_DECLARED(avps_param("scmi_protocols", declared, sizeof(declared)) && declared[0], "scmi_protocols");
 	ASSERT_NE(NULL, realpath(AGENT_OF_NODE, agent))
 		TH_LOG("no SCMI agent (%s): the scmi-virtio transport found no arm,scmi-virtio DT node", AGENT_OF_NODE);
 	int checked = 0;
@@ -212,7 +212,7 @@ AVPS_TEST(sensor_readings_declared, AVPS_CHECKS("every declared SCMI sensor read
 	struct virtio_sysfs_device dev;
 	char declared[LIST_BYTES], hwmon[300], *cursor = declared, *name, *value;
 	REQUIRE_SCMI(&dev);
-	REQUIRE_DECLARED("scmi_sensors", declared);
+	REQUIRE_DECLARED(avps_param("scmi_sensors", declared, sizeof(declared)) && declared[0], "scmi_sensors");
 	ASSERT_TRUE(scmi_hwmon(hwmon, sizeof(hwmon)))
 		TH_LOG("no hwmon device named scmi_sensors: the sensor protocol was not listed or scmi-hwmon found no "
 		       "sensor of a type it shows");
@@ -239,7 +239,7 @@ AVPS_TEST(clock_rates_declared, AVPS_CHECKS("every declared SCMI clock exists in
 	struct virtio_sysfs_device dev;
 	char declared[LIST_BYTES], *cursor = declared, *name, *value;
 	REQUIRE_SCMI(&dev);
-	REQUIRE_DECLARED("scmi_clocks", declared);
+	REQUIRE_DECLARED(avps_param("scmi_clocks", declared, sizeof(declared)) && declared[0], "scmi_clocks");
 	ASSERT_TRUE(debugfs_ready()) TH_LOG("debugfs (%s) cannot be mounted: the clock tree is not visible", DEBUGFS);
 	int checked = 0;
 	while (next_item(&cursor, &name, &value)) {
@@ -262,7 +262,7 @@ AVPS_TEST(power_domains_declared, AVPS_CHECKS("every declared SCMI power domain 
 	struct virtio_sysfs_device dev;
 	char declared[LIST_BYTES], *cursor = declared, *name, *value;
 	REQUIRE_SCMI(&dev);
-	REQUIRE_DECLARED("scmi_power_domains", declared);
+	REQUIRE_DECLARED(avps_param("scmi_power_domains", declared, sizeof(declared)) && declared[0], "scmi_power_domains");
 	ASSERT_TRUE(debugfs_ready()) TH_LOG("debugfs (%s) cannot be mounted: the power domains are not visible", DEBUGFS);
 	int checked = 0;
 	while (next_item(&cursor, &name, &value)) {
