@@ -42,6 +42,7 @@
 #define SCMI_PROTOCOL_MESSAGE_ATTRIBUTES 0x2
 
 #define SCMI_NAME_BYTES 16
+#define SCMI_AGENT_ID_GUEST 1   /* the agent this device serves (agent 0 is the platform) */
 #define SCMI_MAX_PAYLOAD 120   /* ret_values a response may carry (Linux posts 128-byte messages) */
 #define SCMI_POWER_ON 0u
 #define SCMI_POWER_OFF 0x40000000u
@@ -101,7 +102,7 @@ struct scmi_call {
 	uint32_t ret_len;
 };
 
-/* Fixed platform description (model_scmi_protocols.c). */
+/* Fixed platform description (model_scmi_base.c, model_scmi_protocols.c). */
 extern const uint8_t scmi_protocols[];
 extern const unsigned scmi_protocol_count;
 extern const uint64_t scmi_clock_boot_rate[SCMI_CLOCKS];
@@ -112,12 +113,44 @@ bool scmi_p2a(const struct vdev *dev);
 /* Queues a delayed response (false: no room, the command must answer BUSY) or a notification (dropped when full). */
 bool scmi_send_p2a(struct vdev *dev, uint32_t hdr, int32_t *status, const void *payload, uint32_t len, bool delayed);
 
-/* Answers one command into call->status / call->ret (model_scmi_protocols.c). */
+/* Answers one command into call->status / call->ret (model_scmi_base.c). */
 void scmi_dispatch(struct scmi_call *call);
 
-/* Helpers the protocol handlers share. */
+/* Messages of the power, clock, sensor and reset protocols the model implements. */
+/* Power domain messages */
+#define POWER_DOMAIN_ATTRIBUTES 0x3
+#define POWER_STATE_SET 0x4
+#define POWER_STATE_GET 0x5
+#define POWER_STATE_NOTIFY 0x6
+/* Clock messages */
+#define CLOCK_ATTRIBUTES 0x3
+#define CLOCK_DESCRIBE_RATES 0x4
+#define CLOCK_RATE_SET 0x5
+#define CLOCK_RATE_GET 0x6
+#define CLOCK_CONFIG_SET 0x7
+/* Sensor messages */
+#define SENSOR_DESCRIPTION_GET 0x3
+#define SENSOR_READING_GET 0x6
+/* Reset messages */
+#define RESET_DOMAIN_ATTRIBUTES 0x3
+#define RESET_RESET 0x4
+#define RESET_NOTIFY 0x5
+
+/* Helpers the protocol handlers share (model_scmi_base.c). */
 uint32_t scmi_param(const struct scmi_call *call, unsigned index, bool *ok);
 void scmi_put32(struct scmi_call *call, uint32_t value);
+void scmi_put64(struct scmi_call *call, uint64_t value);
 void scmi_put_name(struct scmi_call *call, const char *name);
+/* Does the agent see notifications and delayed responses (cmdq Operation #6), may it ask for them (#5)? */
+bool scmi_notifications_visible(const struct scmi_call *call);
+bool scmi_async_accepted(const struct scmi_call *call);
+/* Is the protocol in BASE_DISCOVER_LIST_PROTOCOLS (the sensor-protocol-unlisted fault drops 0x15)? */
+bool scmi_protocol_listed(const struct scmi_call *call, uint8_t protocol);
+
+/* One protocol's messages (model_scmi_protocols.c). */
+void scmi_power_message(struct scmi_call *call, unsigned message);
+void scmi_clock_message(struct scmi_call *call, unsigned message);
+void scmi_sensor_message(struct scmi_call *call, unsigned message);
+void scmi_reset_message(struct scmi_call *call, unsigned message);
 
 #endif

@@ -1,54 +1,11 @@
-/* SCMI model: the platform behind the device — base, power domain, clock, sensor and reset protocols (Arm SCMI, the message layouts Linux 6.1 uses). */
+/* SCMI model: the platform behind the device — power domain, clock, sensor and reset protocols (Arm SCMI, the message layouts Linux 6.1 uses). */
 #include "model_scmi.h"
 
 #include <string.h>
 
-/* Protocol versions kept at the revisions whose layouts need no extended names or extra fields. */
-#define BASE_VERSION 0x20000u
-#define POWER_VERSION 0x20000u
-#define CLOCK_VERSION 0x10000u
-#define SENSOR_VERSION 0x10000u
-#define RESET_VERSION 0x10000u
-
-#define VENDOR "AVPS-CTS"
-#define SUB_VENDOR "refhv-model"
-#define IMPLEMENTATION_VERSION 0x00010002u
-#define AGENT_NAME_PLATFORM "platform"
-#define AGENT_NAME_GUEST "avps-guest"
-
-/* Base messages */
-#define BASE_DISCOVER_VENDOR 0x3
-#define BASE_DISCOVER_SUB_VENDOR 0x4
-#define BASE_DISCOVER_IMPLEMENTATION_VERSION 0x5
-#define BASE_DISCOVER_LIST_PROTOCOLS 0x6
-#define BASE_DISCOVER_AGENT 0x7
-#define BASE_NOTIFY_ERRORS 0x8
-/* Power domain messages */
-#define POWER_DOMAIN_ATTRIBUTES 0x3
-#define POWER_STATE_SET 0x4
-#define POWER_STATE_GET 0x5
-#define POWER_STATE_NOTIFY 0x6
-/* Clock messages */
-#define CLOCK_ATTRIBUTES 0x3
-#define CLOCK_DESCRIBE_RATES 0x4
-#define CLOCK_RATE_SET 0x5
-#define CLOCK_RATE_GET 0x6
-#define CLOCK_CONFIG_SET 0x7
-/* Sensor messages */
-#define SENSOR_DESCRIPTION_GET 0x3
-#define SENSOR_READING_GET 0x6
-/* Reset messages */
-#define RESET_DOMAIN_ATTRIBUTES 0x3
-#define RESET_RESET 0x4
-#define RESET_NOTIFY 0x5
-
-#define AGENT_ID_GUEST 1
 #define SENSOR_TYPE_DEGREES_C 2
 #define SENSOR_TYPE_VOLTS 5
 #define SENSOR_SCALE_MILLI 0x1du   /* -3 in the 5-bit two's complement field */
-
-const uint8_t scmi_protocols[] = { SCMI_PROTOCOL_POWER, SCMI_PROTOCOL_CLOCK, SCMI_PROTOCOL_SENSOR, SCMI_PROTOCOL_RESET };
-const unsigned scmi_protocol_count = sizeof(scmi_protocols);
 
 static const char *const power_names[SCMI_POWER_DOMAINS] = { "avps-pd0", "avps-pd1" };
 const uint32_t scmi_power_boot_state[SCMI_POWER_DOMAINS] = { SCMI_POWER_ON, SCMI_POWER_OFF };
@@ -66,54 +23,6 @@ static const bool sensor_async[SCMI_SENSORS] = { false, true };   /* sensor 1 ca
 /* Reset domain 0 resets the block of clock 0 (back to its boot rate, enabled); domain 1 never completes. */
 static const char *const reset_names[SCMI_RESET_DOMAINS] = { "avps-rst-clk0", "avps-rst-stuck" };
 
-uint32_t scmi_param(const struct scmi_call *call, unsigned index, bool *ok)
-{
-	uint32_t value = 0;
-	if ((index + 1) * 4 > call->params_len) {
-		*ok = false;
-		return 0;
-	}
-	memcpy(&value, call->params + index * 4, 4);
-	return value;
-}
-
-void scmi_put32(struct scmi_call *call, uint32_t value)
-{
-	if (call->ret_len + 4 <= sizeof(call->ret)) {
-		memcpy(call->ret + call->ret_len, &value, 4);
-		call->ret_len += 4;
-	}
-}
-
-static void put64(struct scmi_call *call, uint64_t value)
-{
-	scmi_put32(call, (uint32_t)value);
-	scmi_put32(call, (uint32_t)(value >> 32));
-}
-
-void scmi_put_name(struct scmi_call *call, const char *name)
-{
-	char field[SCMI_NAME_BYTES] = { 0 };
-	for (unsigned i = 0; i + 1 < SCMI_NAME_BYTES && name[i]; i++)
-		field[i] = name[i];
-	if (call->ret_len + SCMI_NAME_BYTES <= sizeof(call->ret)) {
-		memcpy(call->ret + call->ret_len, field, SCMI_NAME_BYTES);
-		call->ret_len += SCMI_NAME_BYTES;
-	}
-}
-
-static bool notifications_visible(const struct scmi_call *call)
-{
-	/* cmdq Operation #6: without the eventq no notification or delayed response is advertised. */
-	return scmi_p2a(call->dev) || vdev_fault(call->dev, SCMI_FAULT_NOTIFY_ADVERTISED_WITHOUT_P2A);
-}
-
-static bool async_accepted(const struct scmi_call *call)
-{
-	/* cmdq Operation #5: without the eventq, requests for one are NOT_SUPPORTED. */
-	return scmi_p2a(call->dev) || vdev_fault(call->dev, SCMI_FAULT_ASYNC_WITHOUT_P2A);
-}
-
 /* Queues a delayed response for this command; a full queue makes the command answer BUSY. */
 static void delayed_response(struct scmi_call *call, int32_t status, const void *payload, uint32_t len)
 {
@@ -130,90 +39,13 @@ static void notify(struct scmi_call *call, uint32_t message, const uint32_t *pay
 		scmi_send_p2a(call->dev, hdr, NULL, payload, words * 4, false);
 }
 
-static bool protocol_listed(const struct scmi_call *call, uint8_t protocol)
-{
-	return !(protocol == SCMI_PROTOCOL_SENSOR && vdev_fault(call->dev, SCMI_FAULT_SENSOR_PROTOCOL_UNLISTED));
-}
-
-/* ---- base ---- */
-static void base_list_protocols(struct scmi_call *call, uint32_t skip)
-{
-	uint8_t listed[8];
-	uint32_t n = 0;
-	for (unsigned i = 0; i < scmi_protocol_count; i++)
-		if (protocol_listed(call, scmi_protocols[i]))
-			listed[n++] = scmi_protocols[i];
-	if (skip > n) {
-		call->status = SCMI_INVALID_PARAMETERS;
-		return;
-	}
-	scmi_put32(call, n - skip);
-	uint8_t words[8] = { 0 };
-	memcpy(words, listed + skip, n - skip);
-	for (uint32_t i = 0; i < (n - skip + 3) / 4; i++) {
-		uint32_t w;
-		memcpy(&w, words + 4 * i, 4);
-		scmi_put32(call, w);
-	}
-}
-
-static void base_message(struct scmi_call *call, unsigned message)
-{
-	bool ok = true;
-	uint32_t p0 = scmi_param(call, 0, &ok);
-	switch (message) {
-	case SCMI_PROTOCOL_ATTRIBUTES: {
-		uint32_t n = 0;
-		for (unsigned i = 0; i < scmi_protocol_count; i++)
-			n += protocol_listed(call, scmi_protocols[i]);
-		scmi_put32(call, n | (1u << 8));   /* num_protocols, num_agents = 1 */
-		return;
-	}
-	case BASE_DISCOVER_VENDOR:
-		scmi_put_name(call, VENDOR);
-		return;
-	case BASE_DISCOVER_SUB_VENDOR:
-		scmi_put_name(call, SUB_VENDOR);
-		return;
-	case BASE_DISCOVER_IMPLEMENTATION_VERSION:
-		scmi_put32(call, IMPLEMENTATION_VERSION);
-		return;
-	case BASE_DISCOVER_LIST_PROTOCOLS:
-		if (ok)
-			base_list_protocols(call, p0);
-		break;
-	case BASE_DISCOVER_AGENT:
-		if (ok && (p0 == 0 || p0 == AGENT_ID_GUEST || p0 == 0xffffffffu)) {
-			uint32_t id = p0 == 0 ? 0 : AGENT_ID_GUEST;
-			scmi_put32(call, id);
-			scmi_put_name(call, id ? AGENT_NAME_GUEST : AGENT_NAME_PLATFORM);
-			return;
-		}
-		call->status = ok ? SCMI_NOT_FOUND : SCMI_PROTOCOL_ERROR;
-		return;
-	case BASE_NOTIFY_ERRORS:
-		if (!ok || p0 > 1)
-			call->status = ok ? SCMI_INVALID_PARAMETERS : SCMI_PROTOCOL_ERROR;
-		else if (!async_accepted(call))
-			call->status = SCMI_NOT_SUPPORTED;
-		else
-			call->st->base_error_notify = p0;
-		return;
-	default:
-		call->status = SCMI_NOT_FOUND;
-		return;
-	}
-	if (!ok)
-		call->status = SCMI_PROTOCOL_ERROR;
-}
-
 /* ---- power domain ---- */
 static unsigned power_domains(const struct scmi_call *call)
 {
 	return SCMI_POWER_DOMAINS - (vdev_fault(call->dev, SCMI_FAULT_POWER_DOMAIN_COUNT_SHORT) ? 1 : 0);
 }
 
-static void power_message(struct scmi_call *call, unsigned message)
+void scmi_power_message(struct scmi_call *call, unsigned message)
 {
 	struct scmi_state *st = call->st;
 	bool ok = true;
@@ -229,7 +61,7 @@ static void power_message(struct scmi_call *call, unsigned message)
 		if (!ok || p0 >= power_domains(call))
 			break;
 		/* bit 31 state change notifications, bit 29 synchronous set */
-		scmi_put32(call, (notifications_visible(call) ? 1u << 31 : 0) | (1u << 29));
+		scmi_put32(call, (scmi_notifications_visible(call) ? 1u << 31 : 0) | (1u << 29));
 		scmi_put_name(call, power_names[p0]);
 		return;
 	case POWER_STATE_SET: {
@@ -247,7 +79,7 @@ static void power_message(struct scmi_call *call, unsigned message)
 		else if (!vdev_fault(call->dev, SCMI_FAULT_POWER_STATE_NOT_APPLIED) && st->power_state[domain] != state) {
 			st->power_state[domain] = state;
 			if (st->power_notify[domain]) {
-				uint32_t payload[3] = { AGENT_ID_GUEST, domain, state };
+				uint32_t payload[3] = { SCMI_AGENT_ID_GUEST, domain, state };
 				notify(call, 0x0, payload, 3);
 			}
 		}
@@ -262,7 +94,7 @@ static void power_message(struct scmi_call *call, unsigned message)
 		uint32_t enable = scmi_param(call, 1, &ok);
 		if (!ok || p0 >= power_domains(call))
 			break;
-		if (!async_accepted(call))
+		if (!scmi_async_accepted(call))
 			call->status = SCMI_NOT_SUPPORTED;
 		else
 			st->power_notify[p0] = enable & 1;
@@ -286,12 +118,12 @@ static void clock_describe_rates(struct scmi_call *call, uint32_t clock, uint32_
 		}
 		scmi_put32(call, total - index);   /* discrete list, all returned, none remaining */
 		for (uint32_t i = index; i < total; i++)
-			put64(call, clock0_rates[i]);
+			scmi_put64(call, clock0_rates[i]);
 		return;
 	}
 	scmi_put32(call, 3u | (1u << 12));   /* a range: min, max, step */
 	for (unsigned i = 0; i < 3; i++)
-		put64(call, clock1_range[i]);
+		scmi_put64(call, clock1_range[i]);
 }
 
 /* The rate a clock settles at for a request, with the rounding the flags ask for; false when out of range. */
@@ -335,7 +167,7 @@ static void clock_rate_set(struct scmi_call *call)
 		return;
 	}
 	bool async = flags & 1, ignore_delayed = flags & 2;
-	if (async && !async_accepted(call)) {
+	if (async && !scmi_async_accepted(call)) {
 		call->status = SCMI_NOT_SUPPORTED;
 		return;
 	}
@@ -351,7 +183,7 @@ static void clock_rate_set(struct scmi_call *call)
 	}
 }
 
-static void clock_message(struct scmi_call *call, unsigned message)
+void scmi_clock_message(struct scmi_call *call, unsigned message)
 {
 	struct scmi_state *st = call->st;
 	bool ok = true;
@@ -359,7 +191,7 @@ static void clock_message(struct scmi_call *call, unsigned message)
 	switch (message) {
 	case SCMI_PROTOCOL_ATTRIBUTES:
 		/* num_clocks, max_async_req (delayed rate changes need the eventq) */
-		scmi_put32(call, SCMI_CLOCKS | (notifications_visible(call) ? 1u << 16 : 0));
+		scmi_put32(call, SCMI_CLOCKS | (scmi_notifications_visible(call) ? 1u << 16 : 0));
 		return;
 	case CLOCK_ATTRIBUTES:
 		if (!ok || p0 >= SCMI_CLOCKS)
@@ -380,7 +212,7 @@ static void clock_message(struct scmi_call *call, unsigned message)
 	case CLOCK_RATE_GET:
 		if (!ok || p0 >= SCMI_CLOCKS)
 			break;
-		put64(call, st->clock_rate[p0] / (vdev_fault(call->dev, SCMI_FAULT_CLOCK_RATE_GET_KHZ) ? 1000 : 1));
+		scmi_put64(call, st->clock_rate[p0] / (vdev_fault(call->dev, SCMI_FAULT_CLOCK_RATE_GET_KHZ) ? 1000 : 1));
 		return;
 	case CLOCK_CONFIG_SET: {
 		uint32_t attributes = scmi_param(call, 1, &ok);
@@ -408,7 +240,7 @@ static int32_t sensor_reading(const struct scmi_call *call, uint32_t sensor)
 	return call->st->sensor_value[sensor];
 }
 
-static void sensor_message(struct scmi_call *call, unsigned message)
+void scmi_sensor_message(struct scmi_call *call, unsigned message)
 {
 	bool ok = true;
 	uint32_t p0 = scmi_param(call, 0, &ok);
@@ -429,7 +261,7 @@ static void sensor_message(struct scmi_call *call, unsigned message)
 		scmi_put32(call, SCMI_SENSORS - p0);   /* returned, none remaining */
 		for (uint32_t i = p0; i < SCMI_SENSORS; i++) {
 			scmi_put32(call, i);
-			scmi_put32(call, sensor_async[i] && notifications_visible(call) ? 1u << 31 : 0);
+			scmi_put32(call, sensor_async[i] && scmi_notifications_visible(call) ? 1u << 31 : 0);
 			scmi_put32(call, sensor_types[i] | (SENSOR_SCALE_MILLI << 11));
 			scmi_put_name(call, sensor_names[i]);
 		}
@@ -440,10 +272,10 @@ static void sensor_message(struct scmi_call *call, unsigned message)
 			break;
 		int64_t value = sensor_reading(call, p0);
 		if (!(flags & 1)) {
-			put64(call, (uint64_t)value);
+			scmi_put64(call, (uint64_t)value);
 			return;
 		}
-		if (!async_accepted(call) || !sensor_async[p0]) {
+		if (!scmi_async_accepted(call) || !sensor_async[p0]) {
 			call->status = SCMI_NOT_SUPPORTED;
 			return;
 		}
@@ -486,7 +318,7 @@ static void reset_reset(struct scmi_call *call)
 		call->status = SCMI_NOT_SUPPORTED;   /* only the architectural cold reset */
 		return;
 	}
-	if (async && (!async_accepted(call) || !autonomous)) {
+	if (async && (!scmi_async_accepted(call) || !autonomous)) {
 		call->status = SCMI_NOT_SUPPORTED;
 		return;
 	}
@@ -505,12 +337,12 @@ static void reset_reset(struct scmi_call *call)
 		call->status = result;
 	}
 	if (result == SCMI_SUCCESS && (autonomous || !assert_explicit) && st->reset_notify[domain]) {
-		uint32_t payload[3] = { AGENT_ID_GUEST, domain, state };
+		uint32_t payload[3] = { SCMI_AGENT_ID_GUEST, domain, state };
 		notify(call, 0x0, payload, 3);
 	}
 }
 
-static void reset_message(struct scmi_call *call, unsigned message)
+void scmi_reset_message(struct scmi_call *call, unsigned message)
 {
 	bool ok = true;
 	uint32_t p0 = scmi_param(call, 0, &ok);
@@ -522,7 +354,7 @@ static void reset_message(struct scmi_call *call, unsigned message)
 		if (!ok || p0 >= SCMI_RESET_DOMAINS)
 			break;
 		/* bit 31 asynchronous reset, bit 30 reset notifications: both need the eventq */
-		scmi_put32(call, notifications_visible(call) ? (1u << 31) | (1u << 30) : 0);
+		scmi_put32(call, scmi_notifications_visible(call) ? (1u << 31) | (1u << 30) : 0);
 		scmi_put32(call, 10);   /* latency: 10 us */
 		scmi_put_name(call, reset_names[p0]);
 		return;
@@ -533,7 +365,7 @@ static void reset_message(struct scmi_call *call, unsigned message)
 		uint32_t enable = scmi_param(call, 1, &ok);
 		if (!ok || p0 >= SCMI_RESET_DOMAINS)
 			break;
-		if (!async_accepted(call))
+		if (!scmi_async_accepted(call))
 			call->status = SCMI_NOT_SUPPORTED;
 		else
 			call->st->reset_notify[p0] = enable & 1;
@@ -544,71 +376,4 @@ static void reset_message(struct scmi_call *call, unsigned message)
 		return;
 	}
 	call->status = ok ? SCMI_NOT_FOUND : SCMI_PROTOCOL_ERROR;
-}
-
-/* Which messages exist (PROTOCOL_MESSAGE_ATTRIBUTES answers SUCCESS for them, NOT_FOUND otherwise). */
-static bool message_implemented(const struct scmi_call *call, unsigned protocol, uint32_t message)
-{
-	bool notifications = notifications_visible(call);
-	switch (protocol) {
-	case SCMI_PROTOCOL_BASE:
-		return message <= BASE_DISCOVER_AGENT || (message == BASE_NOTIFY_ERRORS && notifications);
-	case SCMI_PROTOCOL_POWER:
-		return message <= POWER_STATE_GET || (message == POWER_STATE_NOTIFY && notifications);
-	case SCMI_PROTOCOL_CLOCK:
-		return message <= CLOCK_CONFIG_SET;
-	case SCMI_PROTOCOL_SENSOR:
-		return message <= SENSOR_DESCRIPTION_GET || message == SENSOR_READING_GET;
-	case SCMI_PROTOCOL_RESET:
-		return message <= RESET_RESET || (message == RESET_NOTIFY && notifications);
-	}
-	return false;
-}
-
-static uint32_t protocol_version(unsigned protocol)
-{
-	switch (protocol) {
-	case SCMI_PROTOCOL_BASE: return BASE_VERSION;
-	case SCMI_PROTOCOL_POWER: return POWER_VERSION;
-	case SCMI_PROTOCOL_CLOCK: return CLOCK_VERSION;
-	case SCMI_PROTOCOL_SENSOR: return SENSOR_VERSION;
-	default: return RESET_VERSION;
-	}
-}
-
-void scmi_dispatch(struct scmi_call *call)
-{
-	unsigned protocol = SCMI_HDR_PROTOCOL(call->hdr), message = SCMI_HDR_ID(call->hdr);
-	bool known = protocol == SCMI_PROTOCOL_BASE;
-	for (unsigned i = 0; i < scmi_protocol_count; i++)
-		known |= protocol == scmi_protocols[i] && protocol_listed(call, scmi_protocols[i]);
-	call->status = SCMI_SUCCESS;
-	if (!known) {
-		call->status = SCMI_NOT_SUPPORTED;   /* a protocol the platform does not implement */
-		return;
-	}
-	if (message == SCMI_PROTOCOL_VERSION) {
-		scmi_put32(call, protocol_version(protocol));
-		return;
-	}
-	if (message == SCMI_PROTOCOL_MESSAGE_ATTRIBUTES) {
-		bool ok = true;
-		uint32_t asked = scmi_param(call, 0, &ok);
-		if (!ok)
-			call->status = SCMI_PROTOCOL_ERROR;
-		else if (!message_implemented(call, protocol, asked))
-			call->status = SCMI_NOT_FOUND;
-		else
-			scmi_put32(call, 0);
-		return;
-	}
-	switch (protocol) {
-	case SCMI_PROTOCOL_BASE: base_message(call, message); break;
-	case SCMI_PROTOCOL_POWER: power_message(call, message); break;
-	case SCMI_PROTOCOL_CLOCK: clock_message(call, message); break;
-	case SCMI_PROTOCOL_SENSOR: sensor_message(call, message); break;
-	default: reset_message(call, message); break;
-	}
-	if (call->status != SCMI_SUCCESS)
-		call->ret_len = 0;
 }
