@@ -298,7 +298,11 @@ def test_profile_device_faults_reach_the_device_lines(tmp_path: Path) -> None:
 VIRTIO_CASES = ["virtio.mmio.magic", "virtio.mmio.version", "virtio.mmio.ids", "virtio.mmio.feature_version_1",
                 "virtio.mmio.status_handshake", "virtio.mmio.queue_setup", "virtio.rng.request",
                 "virtio.blk.read_sector0", "virtio.blk.write_readback", "virtio.blk.readonly_write_rejected",
-                "virtio.mmio.interrupt_status", "virtio.mmio.reset", "virtio.mmio.used_buffer_asserts_interrupt"]
+                "virtio.mmio.interrupt_status", "virtio.mmio.reset", "virtio.mmio.used_buffer_asserts_interrupt",
+                "virtio.scmi.cmdq_burst_answered", "virtio.scmi.failed_response_status_only",
+                "virtio.scmi.async_refused_without_eventq", "virtio.scmi.notifications_not_advertised_without_eventq",
+                "virtio.scmi.delayed_response_waits_for_buffer", "virtio.scmi.failed_delayed_response_status_only",
+                "virtio.scmi.clock_rate_set_applied", "virtio.scmi.power_state_set_applied"]
 
 
 def test_virtio_mmio_probe_passes_on_the_reference_devices(refhv_tools: tuple[Path, Path], tmp_path: Path) -> None:
@@ -344,7 +348,7 @@ def test_linux_virtio_cases_pass_on_the_reference_devices(refhv_tools: tuple[Pat
     # The disks are RAM in refhv: the host cannot read them back, so its durability cases stay not-run.
     host_judged = {"virtio.blk.data_integrity", "virtio.blk.flush"}
     offered = [c for c in by_id if c.startswith(("virtio.rng.", "virtio.blk.", "virtio.gpio.", "virtio.i2c.",
-                                                 "virtio.vsock."))]
+                                                 "virtio.vsock.", "virtio.scmi."))]
     assert len(offered) >= 17
     assert {c: by_id[c] for c in offered if c not in host_judged} == {c: "pass" for c in offered if c not in host_judged}
     assert {by_id[c] for c in host_judged} == {"not-run"}

@@ -1,5 +1,6 @@
-/* Guest DT with libfdt's sequential writer: memory, cpus, psci (hvc), timer, uart, virtio-mmio transports, chosen. */
+/* Guest DT with libfdt's sequential writer: memory, cpus, psci (hvc), timer, uart, virtio-mmio transports, the SCMI agent node, chosen. */
 #include <libfdt.h>
+#include <string.h>
 
 #include "faults.h"
 #include "guest_dt.h"
@@ -122,6 +123,35 @@ static int virtio_nodes(void *fdt, const struct vm *vm)
 	return 0;
 }
 
+/* The SCMI device's agent node (arm,scmi-virtio) with one subnode per protocol its model implements. */
+static int scmi_node(void *fdt, const struct vm *vm)
+{
+	static const struct { uint32_t protocol; const char *cells; } protocols[] = {
+		{ 0x11, "#power-domain-cells" }, { 0x14, "#clock-cells" },
+		{ 0x15, "#thermal-sensor-cells" }, { 0x16, "#reset-cells" },
+	};
+	char name[32];
+	bool present = false;
+	for (int i = 0; i < vm->cfg->n_devices; i++)
+		present |= !strcmp(vm->cfg->devices[i].model, "scmi");
+	if (!present)
+		return 0;
+	CHECK(fdt_begin_node(fdt, "firmware"));
+	CHECK(fdt_begin_node(fdt, "scmi"));
+	CHECK(fdt_property_string(fdt, "compatible", "arm,scmi-virtio"));
+	CHECK(fdt_property_u32(fdt, "#address-cells", 1));
+	CHECK(fdt_property_u32(fdt, "#size-cells", 0));
+	for (unsigned i = 0; i < sizeof(protocols) / sizeof(protocols[0]); i++) {
+		text_format(name, sizeof(name), "protocol@%x", protocols[i].protocol);
+		CHECK(fdt_begin_node(fdt, name));
+		CHECK(fdt_property_u32(fdt, "reg", protocols[i].protocol));
+		CHECK(fdt_property_u32(fdt, protocols[i].cells, 1));
+		CHECK(fdt_end_node(fdt));
+	}
+	CHECK(fdt_end_node(fdt));
+	return fdt_end_node(fdt);
+}
+
 static int chosen_node(void *fdt, const struct vm *vm)
 {
 	const struct vm_config *c = vm->cfg;
@@ -165,6 +195,7 @@ int guest_dt_build(void *buf, unsigned size, const struct vm *vm)
 	CHECK(timer_node(fdt));
 	CHECK(uart_nodes(fdt, vm));
 	CHECK(virtio_nodes(fdt, vm));
+	CHECK(scmi_node(fdt, vm));
 	CHECK(fdt_end_node(fdt));
 	return fdt_finish(fdt);
 }

@@ -13,10 +13,12 @@ extern const struct vdev_model model_input;
 extern const struct vdev_model model_net;
 extern const struct vdev_model model_can;
 extern const struct vdev_model model_rpmb;
+extern const struct vdev_model model_scmi;
 
 static const struct vdev_model *const all_models[] = {
-	&model_entropy, &model_block, &model_gpio, &model_i2c, &model_vsock, &model_console, &model_input, &model_net,
-	&model_can, &model_rpmb, NULL,
+	&model_entropy, &model_block, &model_gpio, &model_i2c, &model_vsock,
+	&model_console, &model_input, &model_net, &model_can, &model_rpmb, &model_scmi,
+	NULL,
 };
 
 const struct vdev_model *const *vdev_models(void)
