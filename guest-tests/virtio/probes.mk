@@ -6,6 +6,6 @@ VIRTIO_PROBE_SRC := $(addprefix guest-tests/virtio/probes/,mmio_cases.c rng.c bl
 	transport.c session.c blk_request.c host_link.c net_frames.c) \
 	guest-tests/lib/entropy_checks.c
 # Devices the reference models serve over vhost-user (GPIO, I2C, socket; SKIP "device absent" elsewhere), interrupts taken.
-VIRTIO_PROBE_SRC += $(addprefix guest-tests/virtio/probes/,gpio_cases.c i2c_cases.c vsock_cases.c irq_taken_cases.c)
+VIRTIO_PROBE_SRC += $(addprefix guest-tests/virtio/probes/,gpio_cases.c i2c_cases.c vsock_cases.c irq_taken_cases.c sound_cases.c)
 $(eval $(call PROBE_IMAGE,virtio-mmio,$(VIRTIO_PROBE_SRC)))
 $(PROBE_OUT)/obj/guest-tests/virtio/probes/%.c.o: $(wildcard guest-tests/virtio/probes/*.h)

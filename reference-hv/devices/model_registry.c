@@ -8,9 +8,10 @@ extern const struct vdev_model model_block;
 extern const struct vdev_model model_gpio;
 extern const struct vdev_model model_i2c;
 extern const struct vdev_model model_vsock;
+extern const struct vdev_model model_sound;
 
 static const struct vdev_model *const all_models[] = {
-	&model_entropy, &model_block, &model_gpio, &model_i2c, &model_vsock, NULL,
+	&model_entropy, &model_block, &model_gpio, &model_i2c, &model_vsock, &model_sound, NULL,
 };
 
 const struct vdev_model *const *vdev_models(void)

@@ -24,6 +24,7 @@ struct mmio_transport_host {
 	void (*raise)(void *ctx);
 	void (*random)(void *ctx, void *buf, size_t len);
 	void (*log)(void *ctx, const char *message);
+	uint64_t (*now_us)(void *ctx);   /* optional clock for time-driven models (sound) */
 	void *ctx;
 };
 
@@ -58,5 +59,7 @@ bool mmio_transport_create(struct mmio_transport *t, const char *model, const ch
  * aligned 32-bit accesses only (others read 0 and are ignored); the config space takes any aligned access. */
 uint64_t mmio_transport_read(struct mmio_transport *t, uint64_t offset, unsigned size);
 void mmio_transport_write(struct mmio_transport *t, uint64_t offset, unsigned size, uint64_t value);
+/* Time passed: a time-driven model does the work that came due (every register access ticks too). */
+void mmio_transport_tick(struct mmio_transport *t);
 
 #endif
