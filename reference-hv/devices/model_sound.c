@@ -41,8 +41,7 @@ static const struct vdev_fault snd_faults[SND_FAULT_COUNT] = {
 	[SND_FAULT_RX_PARTIAL] = { "rx-partial", SND("PCM Input Stream", 1) },
 	/* These break the audio area, not a normative sentence of the chapter. */
 	[SND_FAULT_CAPTURE_CORRUPT] = { "capture-corrupt", "AVPS.AUDIO.1 (the input stream records what the output played)" },
-	[SND_FAULT_START_IN_WRONG_STATE] = { "start-in-wrong-state",
-		"AVPS.AUDIO.1 (PCM Command Lifecycle: START only after PREPARE or STOP)" },
+	[SND_FAULT_JACK_DISCONNECTED] = { "jack-disconnected", "AVPS.AUDIO.1 (JACK_INFO: both jacks are plugged)" },
 	[SND_FAULT_UNSUPPORTED_REQUEST_OK] = { "unsupported-request-ok",
 		"AVPS.AUDIO.1 (VIRTIO_SND_S_NOT_SUPP for a request the device does not support)" },
 	[SND_FAULT_RATES_MISREPORTED] = { "rates-misreported", "AVPS.AUDIO.1 (PCM_INFO reports the stream's rates)" },
@@ -112,7 +111,7 @@ static void snd_reset(struct vdev *dev)
 		uint8_t direction = st->stream[i].direction;
 		memset(&st->stream[i], 0, sizeof(st->stream[i]));
 		st->stream[i].direction = direction;
-		st->release_pending[i] = false;
+		st->release_due_us[i] = 0;
 	}
 	st->loop_capacity = st->loop_first = st->loop_fill = 0;
 }
@@ -124,7 +123,7 @@ static void info_item(struct vdev *dev, uint32_t id, uint32_t code, uint8_t *ite
 		struct snd_jack_info j = { 0 };
 		j.hda_reg_defconf = id == 0 ? DEFCONF_LINE_OUT : DEFCONF_LINE_IN;
 		j.hda_reg_caps = PINCAP_OUT_IN_DETECT;
-		j.connected = 1;
+		j.connected = vdev_fault(dev, SND_FAULT_JACK_DISCONNECTED) ? 0 : 1;
 		if (vdev_fault(dev, SND_FAULT_JACK_UNDEFINED_FEATURE))
 			j.features |= 1u << 5;          /* Jack Information #1: only REMAP (bit 0) is defined */
 		if (vdev_fault(dev, SND_FAULT_JACK_PADDING_NONZERO))
@@ -227,8 +226,7 @@ static uint32_t lifecycle(struct vdev *dev, struct virtq_chain *chain, uint32_t 
 		}
 		return ok ? SND_S_OK : SND_S_BAD_MSG;
 	case R_PCM_START:
-		ok = from == SND_PREPARED || from == SND_STOPPED ||
-		     (vdev_fault(dev, SND_FAULT_START_IN_WRONG_STATE) && from != SND_RUNNING);
+		ok = from == SND_PREPARED || from == SND_STOPPED;
 		if (ok) {
 			s->state = SND_RUNNING;
 			s->clock_start_us = dev->host.now_us ? dev->host.now_us(dev->host.ctx) : 0;
@@ -287,8 +285,9 @@ static void handle_control(struct vdev *dev, struct virtq_chain *chain)
 	}
 	virtq_chain_write(chain, &dev->mem, 0, &status, 4);
 	vdev_complete(dev, SND_CONTROLQ, chain, status == SND_S_OK ? written : 4);
-	if (release && vdev_fault(dev, SND_FAULT_RELEASE_BEFORE_IO))
-		((struct snd_state_all *)dev->state)->release_pending[sid] = true;   /* owed at the next tick */
+	if (release && vdev_fault(dev, SND_FAULT_RELEASE_BEFORE_IO))   /* owed 200 ms after the answer */
+		((struct snd_state_all *)dev->state)->release_due_us[sid] =
+			dev->host.now_us ? dev->host.now_us(dev->host.ctx) + 200000 : 1;
 }
 
 static void snd_process(struct vdev *dev, unsigned queue)

@@ -39,7 +39,7 @@ enum snd_fault {
 	SND_FAULT_TX_COMPLETE_BEFORE_CONSUMED,
 	SND_FAULT_RX_PARTIAL,
 	SND_FAULT_CAPTURE_CORRUPT,
-	SND_FAULT_START_IN_WRONG_STATE,
+	SND_FAULT_JACK_DISCONNECTED,
 	SND_FAULT_UNSUPPORTED_REQUEST_OK,
 	SND_FAULT_RATES_MISREPORTED,
 	SND_FAULT_COUNT,
@@ -70,7 +70,7 @@ struct snd_state_all {
 	/* The loopback: frames the output stream played, in order, until the input stream records them. */
 	uint8_t loop[SND_LOOP_MAX];
 	uint32_t loop_capacity, loop_first, loop_fill;
-	bool release_pending[SND_STREAMS];   /* release-before-io: messages owed at the next tick */
+	uint64_t release_due_us[SND_STREAMS]; /* release-before-io: when the owed messages come back (0: none) */
 };
 
 /* Stream info the device reports (PCM_INFO) and SET_PARAMS checks against. */

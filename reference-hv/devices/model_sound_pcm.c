@@ -114,8 +114,8 @@ static void pump(struct vdev *dev, uint64_t now_us, bool *gave_tx, bool *gave_rx
 	struct snd_stream *out = &st->stream[0], *in = &st->stream[1];
 	struct snd_message *m;
 	for (unsigned sid = 0; sid < SND_STREAMS; sid++)
-		if (st->release_pending[sid]) {
-			st->release_pending[sid] = false;   /* release-before-io: the messages come after the RELEASE */
+		if (st->release_due_us[sid] && now_us >= st->release_due_us[sid]) {
+			st->release_due_us[sid] = 0;        /* release-before-io: the messages come after the RELEASE */
 			snd_release_io(dev, sid);
 			*gave_tx = *gave_rx = true;
 		}

@@ -11,6 +11,8 @@ enum { CTLQ, EVTQ, TXQ, RXQ };
 enum { R_JACK_INFO = 1, R_PCM_INFO = 0x100, R_PCM_SET_PARAMS, R_PCM_PREPARE, R_PCM_RELEASE, R_PCM_START, R_PCM_STOP,
        R_CHMAP_INFO = 0x200 };
 #define S_OK 0x8000u
+#define S_BAD_MSG 0x8001u
+#define S_NOT_SUPP 0x8002u
 #define FMT_S16 5
 #define RATE_48000 7
 #define CHANNELS 2
@@ -304,6 +306,26 @@ static bool release_with_pending(struct snd *a, unsigned *used_at_answer)
 	while (virtq_get_used(&a->s.q[TXQ], &u) == VIRTQ_OK)
 		(*used_at_answer)++;
 	return true;
+}
+
+PROBE_CASE(snd_unknown_request, "virtio.sound.unknown_request_not_supported",
+	   AVPS_CHECKS("a control request with a code the chapter does not define (0x0300) is answered NOT_SUPP or "
+		       "BAD_MSG, never OK, with a 4-byte used length"),
+	   "AVPS.AUDIO.1")
+static void snd_unknown_request(void)
+{
+	struct snd a;
+	struct virtq_used u;
+	uint32_t status;
+	if (!snd_open(&a))
+		return;
+	memset(ctl_req, 0, sizeof(ctl_req));
+	ctl_req[0] = 0x0300;
+	if (control(&a, 8, 4, &status, &u))
+		probe_check((status == S_NOT_SUPP || status == S_BAD_MSG) && u.len == 4,
+			    "%s: undefined request 0x0300 answered status 0x%x (used len %u): not NOT_SUPP/BAD_MSG", a.n,
+			    status, u.len);
+	vs_close(&a.s);
 }
 
 PROBE_CASE(snd_release_completes, "virtio.sound.release_completes_pending_io",
