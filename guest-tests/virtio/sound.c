@@ -35,7 +35,7 @@
 #define CARD_DRIVER "virtio-snd"   /* the ALSA card's driver name (sound/virtio/virtio_card.h) */
 #define PERIOD_FRAMES 1024         /* 21 ms at 48 kHz (the driver takes 10..80 ms, buffers up to 160 ms) */
 #define PLAY_PERIODS 8             /* the whole run fits the playback buffer: written before it starts */
-#define CAPTURE_PERIODS 12         /* room for everything played plus what follows until it is read */
+#define CAPTURE_PERIODS 15         /* the driver's largest buffer: everything played plus 7 periods of slack */
 #define PLAYED_FRAMES (PLAY_PERIODS * PERIOD_FRAMES)
 #define CHANNELS 2
 

@@ -5,6 +5,7 @@
 
 #define STATUS_BYTES 8   /* struct virtio_snd_pcm_status: le32 status, le32 latency_bytes */
 #define XFER_BYTES 4     /* struct virtio_snd_pcm_xfer: le32 stream_id */
+#define CATCH_UP_MESSAGES 2 /* output messages one tick may complete (a late tick catches up this much) */
 
 static const uint32_t rate_hz[] = { 5512, 8000, 11025, 16000, 22050, 32000, 44100, 48000,
 				    64000, 88200, 96000, 176400, 192000, 384000 };
@@ -124,14 +125,20 @@ static void pump(struct vdev *dev, uint64_t now_us, bool *gave_tx, bool *gave_rx
 		uint64_t allowed = now_us == UINT64_MAX ? UINT64_MAX
 				 : now_us > out->clock_start_us ? (now_us - out->clock_start_us) * bps / 1000000 : 0;
 		/* Output Stream #1: a message completes once all of its frames were consumed at the stream's rate. */
-		while ((m = head(out)) && out->clock_bytes + m->data_bytes <= allowed) {
+		unsigned played = 0;
+		while ((m = head(out)) && out->clock_bytes + m->data_bytes <= allowed &&
+		       (now_us == UINT64_MAX || played < CATCH_UP_MESSAGES)) {
 			play(dev, m);
 			out->clock_bytes += m->data_bytes;
 			*gave_tx |= !m->completed;
 			pop(out);
+			played++;
 		}
-		if (!out->held_count && now_us != UINT64_MAX) {
-			out->clock_start_us = now_us;   /* nothing to play: time does not pile up (an underrun) */
+		/* Nothing to play (an underrun), or the host did not tick for longer than a period (the VM was not
+		 * running): time does not pile up, so playback never bursts. */
+		bool behind = (m = head(out)) && allowed > out->clock_bytes + 2ull * m->data_bytes;
+		if ((!out->held_count || behind) && now_us != UINT64_MAX) {
+			out->clock_start_us = now_us;
 			out->clock_bytes = 0;
 		}
 	}

@@ -188,7 +188,8 @@ static void test_loopback(void)
 	CHECK(used_count(&td, TXQ, NULL) == 0, "tx_not_done_before_its_time");
 	tick(&td, 100);
 	CHECK(used_count(&td, TXQ, &len) == 1 && len == 8, "one_period_played_after_one_period");
-	tick(&td, 3 * PERIOD_US);
+	for (int i = 0; i < 3; i++)
+		tick(&td, PERIOD_US);
 	CHECK(used_count(&td, TXQ, NULL) == 3, "all_played");
 	CHECK(*(uint32_t *)td_host(&td, status[3]) == S_OK, "tx_status_ok");
 	set_params(&td, 1, 4 * PERIOD, PERIOD, 7);
@@ -213,6 +214,16 @@ static void test_loopback(void)
 	CHECK(used_count(&td, RXQ, &len) == 1 && len == 2 * PERIOD + 8 && pattern_at(&td, partial + PERIOD, 10),
 	      "rx_completed_when_full");
 	used_count(&td, TXQ, NULL);
+	/* A tick that comes 10 periods late plays 2 messages, then the clock starts again: no burst. */
+	for (uint8_t i = 0; i < 4; i++)
+		post_tx(&td, i, NULL);
+	tick(&td, 10 * PERIOD_US);
+	CHECK(used_count(&td, TXQ, NULL) == 2, "late_tick_catches_up_two_periods");
+	tick(&td, PERIOD_US);
+	CHECK(used_count(&td, TXQ, NULL) == 1, "then_one_period_per_period");
+	tick(&td, PERIOD_US);
+	used_count(&td, TXQ, NULL);
+	used_count(&td, RXQ, NULL);
 	/* Release: pending messages come back before the RELEASE's own answer. */
 	pcm(&td, 0x105, 0);
 	uint64_t pending = post_tx(&td, 11, NULL);
@@ -236,7 +247,8 @@ static void test_faults(void)
 	for (uint8_t i = 0; i < 4; i++)
 		post_tx(&td, i, NULL);
 	pcm(&td, 0x104, 0);
-	tick(&td, 10 * PERIOD_US);
+	for (int i = 0; i < 4; i++)
+		tick(&td, PERIOD_US);
 	set_params(&td, 1, 4 * PERIOD, PERIOD, 7);
 	pcm(&td, 0x102, 1);
 	uint64_t rx = post_rx(&td, PERIOD);
