@@ -6,7 +6,7 @@ VIRTIO_PROBE_SRC := $(addprefix guest-tests/virtio/probes/,mmio_cases.c rng.c bl
 	transport.c session.c blk_request.c host_link.c net_frames.c) \
 	guest-tests/lib/entropy_checks.c
 # Devices the reference models serve over vhost-user (GPIO, I2C, socket; SKIP "device absent" elsewhere), interrupts taken.
-VIRTIO_PROBE_SRC += $(addprefix guest-tests/virtio/probes/,gpio_cases.c i2c_cases.c vsock_cases.c irq_taken_cases.c)
+VIRTIO_PROBE_SRC += $(addprefix guest-tests/virtio/probes/,gpio_cases.c i2c_cases.c vsock_cases.c irq_taken_cases.c sound_cases.c)
 # CAN and RPMB (refhv models; SKIP "device absent" elsewhere); RPMB MACs with the tree's one HMAC-SHA256.
 VIRTIO_PROBE_SRC += guest-tests/virtio/probes/can_cases.c guest-tests/virtio/probes/rpmb_cases.c reference-hv/devices/hmac_sha256.c
 # Devices only the reference models on refhv serve (SCMI; SKIP "device absent" elsewhere).

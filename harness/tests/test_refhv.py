@@ -289,8 +289,8 @@ def test_profile_device_faults_reach_the_device_lines(tmp_path: Path) -> None:
     assert "device block size=64M,serial=avps-blk0,queues=2,physical_block_size=4096,fault=used-length-wrong" in text
     assert "device block size=8M,serial=avps-blk-ro,ro,fault=used-length-wrong" in text
     config = profiles.load("refhv", "virtio-rng-used-length-wrong")
-    config.options["device_faults"] = {"sound": "no-such-fault"}
-    with pytest.raises(Exception, match="sets device faults for sound, but vm guest has no such device"):
+    config.options["device_faults"] = {"no-such-model": "no-such-fault"}
+    with pytest.raises(Exception, match="sets device faults for no-such-model, but vm guest has no such device"):
         RefhvTarget(config, tmp_path / "run" / "refhv").effective_config(image)
 
 

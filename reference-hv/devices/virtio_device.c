@@ -232,6 +232,14 @@ enum virtq_take vdev_take(struct vdev *dev, unsigned queue, struct virtq_chain *
 	return result;
 }
 
+void vdev_tick(struct vdev *dev)
+{
+	if (!dev->model || !dev->model->tick || !(dev->status & VIRTIO_STATUS_DRIVER_OK) ||
+	    (dev->status & VIRTIO_STATUS_NEEDS_RESET))
+		return;
+	dev->model->tick(dev, dev->host.now_us ? dev->host.now_us(dev->host.ctx) : UINT64_MAX);
+}
+
 void vdev_complete(struct vdev *dev, unsigned queue, const struct virtq_chain *chain, uint32_t written)
 {
 	struct virtq *vq = &dev->queues[queue];

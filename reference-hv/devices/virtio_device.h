@@ -23,6 +23,8 @@ struct vdev_host {
 	void (*log)(void *ctx, const char *message);
 	/* Optional: fills buf with random bytes (seeds the entropy model). */
 	void (*random)(void *ctx, void *buf, size_t len);
+	/* Optional: the host's clock in microseconds (paces time-driven models; NULL: every tick finds all work due). */
+	uint64_t (*now_us)(void *ctx);
 	/* Optional: persistent storage behind a block model (NULL: RAM only). */
 	const struct vdev_storage *storage;
 	/* Optional: hands a request of the platform's host side (the console model's in-process host) to the
@@ -62,6 +64,8 @@ struct vdev_model {
 	void (*process_queue)(struct vdev *dev, unsigned queue);
 	/* Device reset: back to the state right after create (config kept). */
 	void (*reset)(struct vdev *dev);
+	/* Optional: time passed (the host calls vdev_tick often); now_us is the host's clock or UINT64_MAX. */
+	void (*tick)(struct vdev *dev, uint64_t now_us);
 	/* The driver wrote config bytes [offset, offset + len) (already stored in dev->config). */
 	void (*config_written)(struct vdev *dev, uint32_t offset, uint32_t len);
 	/* Optional: a request of the platform's host side (e.g. "key" for an input model: inject a key press);
@@ -117,6 +121,8 @@ void vdev_destroy(struct vdev *dev);
 void vdev_set_driver_features(struct vdev *dev, uint64_t features);
 void vdev_set_status(struct vdev *dev, uint8_t status);
 void vdev_queue_notify(struct vdev *dev, unsigned queue);
+/* Lets a time-driven model (one with a tick operation) do the work that has come due; no-op otherwise. */
+void vdev_tick(struct vdev *dev);
 void vdev_read_config(struct vdev *dev, uint32_t offset, void *buf, uint32_t len);
 void vdev_write_config(struct vdev *dev, uint32_t offset, const void *buf, uint32_t len);
 /* Applies the negotiated ring features to every queue (called on FEATURES_OK and by vhost-user). */

@@ -167,6 +167,7 @@ void trap_from_guest(struct guest_regs *regs, uint64_t kind)
 		vcpu_park();                      /* stopped, or resetting: leave the guest */
 	if (kind == 9) {
 		uint32_t intid = vgic_physical_irq(v);
+		mmio_devices_tick(v->vm);     /* time-driven device models (sound) do what came due */
 		if (v->vm->has_vgic) {
 			vgic_flush_sgis(v);   /* a kick: SGIs another vCPU sent, SPIs a device raised */
 			vgic_flush_spis(v);

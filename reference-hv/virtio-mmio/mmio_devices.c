@@ -96,6 +96,13 @@ static void fill_random(void *ctx, void *buf, size_t len)
 	}
 }
 
+static uint64_t clock_us(void *ctx)
+{
+	(void)ctx;
+	uint64_t ticks = read_sysreg(cntpct_el0), freq = read_sysreg(cntfrq_el0);
+	return freq ? ticks / freq * 1000000 + ticks % freq * 1000000 / freq : 0;   /* no overflow for centuries */
+}
+
 static void device_log(void *ctx, const char *message)
 {
 	struct mmio_slot *slot = ctx;
@@ -148,7 +155,7 @@ int mmio_devices_create(struct vm *vm, char *err, unsigned err_size)
 		struct mmio_transport_host host = {
 			.mem = { .ctx = slot, .read = guest_read_stage2, .write = guest_write_stage2 },
 			.raise = raise_spi, .random = fill_random, .log = device_log, .peer_request = peer_request,
-			.ctx = slot,
+			.now_us = clock_us, .ctx = slot,
 		};
 		if (!slot->transport) {
 			text_format(err, err_size, "line %d: device %s: no room for it in the device heap", d->line, d->model);
@@ -183,6 +190,25 @@ static struct mmio_slot *slot_at(const struct vm *vm, uint64_t ipa)
 bool mmio_devices_claim(const struct vm *vm, uint64_t ipa)
 {
 	return slot_at(vm, ipa) != NULL;
+}
+
+static void lock_slot(struct mmio_slot *slot)
+{
+	while (__atomic_exchange_n(&slot->lock, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&slot->lock, __ATOMIC_RELAXED))
+			;
+}
+
+void mmio_devices_tick(struct vm *vm)
+{
+	for (int i = 0; i < vm->cfg->n_devices; i++) {
+		struct mmio_slot *slot = &slots[vm->id - 1][i];
+		if (!slot->transport || !slot->transport->dev.model || !slot->transport->dev.model->tick)
+			continue;
+		lock_slot(slot);
+		mmio_transport_tick(slot->transport);
+		__atomic_store_n(&slot->lock, 0, __ATOMIC_RELEASE);
+	}
 }
 
 void mmio_devices_access(struct vm *vm, uint64_t ipa, unsigned size, bool write, uint64_t *value)

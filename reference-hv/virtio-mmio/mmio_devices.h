@@ -21,4 +21,7 @@ bool mmio_devices_claim(const struct vm *vm, uint64_t ipa);
 /* A guest access to a transport (size 1, 2, 4 or 8 bytes); reads fill *value. */
 void mmio_devices_access(struct vm *vm, uint64_t ipa, unsigned size, bool write, uint64_t *value);
 
+/* Time passed (any physical interrupt taken while the VM ran): time-driven models do what came due. */
+void mmio_devices_tick(struct vm *vm);
+
 #endif

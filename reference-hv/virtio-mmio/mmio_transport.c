@@ -24,6 +24,12 @@ const struct vdev_fault mmio_transport_faults[MMIO_FAULT_COUNT] = {
 };
 
 /* Copies options to out without the transport's own fault=<name> entries, switching those on. */
+static uint64_t forward_now_us(void *ctx)
+{
+	struct mmio_transport *t = ctx;
+	return t->host.now_us(t->host.ctx);
+}
+
 static bool take_transport_faults(struct mmio_transport *t, const char *options, char *out, size_t size)
 {
 	size_t used = 0;
@@ -108,6 +114,7 @@ bool mmio_transport_create(struct mmio_transport *t, const char *model, const ch
 		.ctx = t, .used_notify = used_notify, .config_notify = config_notify,
 		.log = forward_log, .random = host->random ? forward_random : NULL, .storage = NULL,
 		.peer_request = forward_peer_request,
+		.now_us = host->now_us ? forward_now_us : NULL,
 	};
 	return vdev_create(&t->dev, model, model_options, host->mem, vhost, err, err_size);
 }
@@ -283,8 +290,14 @@ static void write_register(struct mmio_transport *t, uint64_t offset, uint32_t v
 	}
 }
 
+void mmio_transport_tick(struct mmio_transport *t)
+{
+	vdev_tick(&t->dev);
+}
+
 uint64_t mmio_transport_read(struct mmio_transport *t, uint64_t offset, unsigned size)
 {
+	vdev_tick(&t->dev);
 	if (offset >= VMMIO_CONFIG) {
 		uint8_t bytes[8];
 		uint64_t value = 0;
@@ -302,6 +315,7 @@ uint64_t mmio_transport_read(struct mmio_transport *t, uint64_t offset, unsigned
 
 void mmio_transport_write(struct mmio_transport *t, uint64_t offset, unsigned size, uint64_t value)
 {
+	vdev_tick(&t->dev);
 	if (offset >= VMMIO_CONFIG) {
 		uint8_t bytes[8];
 		if (size > 8 || offset % size)

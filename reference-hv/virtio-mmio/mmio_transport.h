@@ -26,6 +26,7 @@ struct mmio_transport_host {
 	void (*log)(void *ctx, const char *message);
 	/* Optional: a host-side request for the VM's other devices of one model (vdev_host.peer_request). */
 	unsigned (*peer_request)(void *ctx, const char *model, const char *request, char *reply, size_t size);
+	uint64_t (*now_us)(void *ctx);   /* optional clock for time-driven models (sound) */
 	void *ctx;
 };
 
@@ -60,5 +61,7 @@ bool mmio_transport_create(struct mmio_transport *t, const char *model, const ch
  * aligned 32-bit accesses only (others read 0 and are ignored); the config space takes any aligned access. */
 uint64_t mmio_transport_read(struct mmio_transport *t, uint64_t offset, unsigned size);
 void mmio_transport_write(struct mmio_transport *t, uint64_t offset, unsigned size, uint64_t value);
+/* Time passed: a time-driven model does the work that came due (every register access ticks too). */
+void mmio_transport_tick(struct mmio_transport *t);
 
 #endif
