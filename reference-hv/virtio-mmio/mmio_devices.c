@@ -192,13 +192,6 @@ bool mmio_devices_claim(const struct vm *vm, uint64_t ipa)
 	return slot_at(vm, ipa) != NULL;
 }
 
-static void lock_slot(struct mmio_slot *slot)
-{
-	while (__atomic_exchange_n(&slot->lock, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&slot->lock, __ATOMIC_RELAXED))
-			;
-}
-
 void mmio_devices_tick(struct vm *vm)
 {
 	for (int i = 0; i < vm->cfg->n_devices; i++) {
@@ -207,7 +200,7 @@ void mmio_devices_tick(struct vm *vm)
 			continue;
 		lock_slot(slot);
 		mmio_transport_tick(slot->transport);
-		__atomic_store_n(&slot->lock, 0, __ATOMIC_RELEASE);
+		unlock_slot(slot);
 	}
 }
 
