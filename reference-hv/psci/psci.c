@@ -196,6 +196,8 @@ static bool another_in_standby(const struct vcpu *caller)
 	return false;
 }
 
+#define CPU_OFF_WINDOW_SPINS (25 * RACE_WINDOW_SPINS)
+
 /* FAULT_CONCURRENT_CPU_OFF_LOST: CPU_OFF updates the VM's power states read, wait, write. A CPU_OFF
  * that begins while another vCPU's is inside that window is lost: the earlier caller writes back
  * the states it read, last, with this vCPU still ON. Returns true when the caller's OFF is lost.
@@ -213,8 +215,11 @@ static bool cpu_off_update_lost(struct vcpu *caller)
 		__atomic_sub_fetch(&vm->cpu_offs_in_progress, 1, __ATOMIC_ACQ_REL);
 		return false;
 	}
-	for (volatile unsigned spin = 0; spin < RACE_WINDOW_SPINS; spin++)
-		;
+	/* Wide enough (tens of ms under TCG) for a racer whose host thread waits for a core on a loaded
+	 * machine; it closes as soon as a second CPU_OFF has begun. */
+	for (volatile unsigned spin = 0; spin < CPU_OFF_WINDOW_SPINS; spin++)
+		if (!others && __atomic_load_n(&vm->cpu_offs_in_progress, __ATOMIC_ACQUIRE) > 1)
+			break;
 	__atomic_sub_fetch(&vm->cpu_offs_in_progress, 1, __ATOMIC_ACQ_REL);
 	return others > 0;
 }
