@@ -325,7 +325,7 @@ def cmd_requirements(args: argparse.Namespace) -> int:
         return check_spec_main(args.rest)
     if args.action == "validate":
         print(f"catalogue: {len(catalogue.avps)} AVPS areas, {len(catalogue.virtio)} VIRTIO statements, "
-              f"{len(catalogue.vbsa)} VBSA rules: valid")
+              f"{len(catalogue.vbsa)} VBSA rules, {len(catalogue.suite)} suite-defined requirements: valid")
         return 0
     run = None
     if args.rest:  # 'requirements trace --build B --results X' (make trace): options after the action land in rest

@@ -27,5 +27,8 @@ def verdict_sections(run: RunResult, manifest: Manifest | None) -> tuple[list[st
     vbsa = " ".join(f"{k}={v}" for k, v in report.counts("vbsa").items() if v)
     if vbsa:
         conformance += ["", f"Arm VBSA 1.0 rules (reported, not gating): {vbsa}"]
+    own = " ".join(f"{k}={v}" for k, v in report.counts("suite").items() if v)
+    if own:
+        conformance += ["", f"Suite-defined platform requirements (not AVPS; reported, not gating): {own}"]
     return (["\n".join(conformance), render_markdown(trace)],
             {"conformance": report.to_json() if hasattr(report, "to_json") else {}, "traceability": trace})

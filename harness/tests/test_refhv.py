@@ -81,6 +81,18 @@ def test_effective_config_limits_resets_like_no_reboot(tmp_path: Path) -> None:
     assert "\nresets 1 " in text and "\nbudget " in text
 
 
+def test_isolation_probe_boots_beside_a_neighbour_whatever_the_profile(tmp_path: Path) -> None:
+    image = tmp_path / "isolation.img"
+    image.write_bytes(b"")
+    for profile in ("default", "stage2-hole", "three-vcpus"):
+        target = _target(tmp_path, profile)
+        assert target.scenario_of(BootImage(kind="probe", kernel=image, name="isolation")) == "two-vms"
+        assert target.scenario_of(BootImage(kind="probe", kernel=image, name="psci")) == target.scenario
+    text = _target(tmp_path, "stage2-hole").effective_config(BootImage(kind="probe", kernel=image,
+                                                                       name="isolation")).read_text()
+    assert "vm neighbour" in text and text.index("fault stage2-hole") < text.index("vm neighbour")
+
+
 @pytest.fixture(scope="module")
 def refhv_tools(qemu_ready: Path) -> tuple[Path, Path]:
     subprocess.run(["make", "-s", "-C", str(REPO), "refhv"], check=True)

@@ -146,6 +146,13 @@ const struct fault_switch fault_switches[FAULT_COUNT] = {
 		"the virtual timer's interrupt reaches the VM as PPI 28, not PPI 27 as the guest DT declares" },
 	[FAULT_CPU_ON_LOST_AFTER_CPU_OFF] = { "cpu-on-lost-after-cpu-off",
 		"a CPU_ON from a secondary vCPU within 50 ms of its target's CPU_OFF answers SUCCESS but never starts it" },
+	[FAULT_GICD_PIDR2_GICV2] = { "gicd-pidr2-gicv2",
+		"the vGIC distributor's GICD_PIDR2 reports ArchRev 2 (GICv2) while the guest DT declares arm,gic-v3" },
+	[FAULT_STANDBY_DENIED_WHILE_ANOTHER_SUSPENDED] = { "standby-denied-while-another-suspended",
+		"CPU_SUSPEND standby answers DENIED while another vCPU of the VM is in standby (one standby slot per VM)" },
+	[FAULT_CONCURRENT_CPU_OFF_LOST] = { "concurrent-cpu-off-lost",
+		"CPU_OFF updates the VM's power states read-wait-write: a CPU_OFF begun inside another vCPU's window is lost, "
+		"its vCPU parked yet ON for AFFINITY_INFO and CPU_ON" },
 };
 
 int fault_by_name(const char *name, unsigned len)

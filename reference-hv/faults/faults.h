@@ -84,6 +84,10 @@ enum fault_id {
 	FAULT_CNTFRQ_ZERO,
 	FAULT_VTIMER_WRONG_PPI,
 	FAULT_CPU_ON_LOST_AFTER_CPU_OFF,
+	/* Switches for the cases once listed as unbreakable (psci/psci.c, vgic/vgic_mmio.c). */
+	FAULT_GICD_PIDR2_GICV2,
+	FAULT_STANDBY_DENIED_WHILE_ANOTHER_SUSPENDED,
+	FAULT_CONCURRENT_CPU_OFF_LOST,
 	FAULT_COUNT
 };
 

@@ -187,6 +187,43 @@ static int64_t affinity_info(struct vcpu *caller, bool is64, uint64_t mpidr, uin
 									 : AFFINITY_OFF;
 }
 
+/* FAULT_STANDBY_DENIED_WHILE_ANOTHER_SUSPENDED: is another vCPU of the caller's VM in standby now? */
+static bool another_in_standby(const struct vcpu *caller)
+{
+	for (int i = 0; i < caller->vm->n_vcpus; i++)
+		if (&caller->vm->vcpus[i] != caller && __atomic_load_n(&caller->vm->vcpus[i].suspended, __ATOMIC_ACQUIRE))
+			return true;
+	return false;
+}
+
+#define CPU_OFF_WINDOW_SPINS (25 * RACE_WINDOW_SPINS)
+
+/* FAULT_CONCURRENT_CPU_OFF_LOST: CPU_OFF updates the VM's power states read, wait, write. A CPU_OFF
+ * that begins while another vCPU's is inside that window is lost: the earlier caller writes back
+ * the states it read, last, with this vCPU still ON. Returns true when the caller's OFF is lost.
+ * The window is only opened while another secondary vCPU is ON (only then can a second CPU_OFF
+ * come), so the 16384 sequential off/on rounds of psci.cpu_on.after_off stay fast. */
+static bool cpu_off_update_lost(struct vcpu *caller)
+{
+	struct vm *vm = caller->vm;
+	bool other_secondary_on = false;
+	for (int i = 1; i < vm->n_vcpus; i++)
+		if (&vm->vcpus[i] != caller && __atomic_load_n(&vm->vcpus[i].power, __ATOMIC_ACQUIRE) != VCPU_OFF)
+			other_secondary_on = true;
+	int others = __atomic_fetch_add(&vm->cpu_offs_in_progress, 1, __ATOMIC_ACQ_REL);
+	if (!other_secondary_on && !others) {
+		__atomic_sub_fetch(&vm->cpu_offs_in_progress, 1, __ATOMIC_ACQ_REL);
+		return false;
+	}
+	/* Wide enough (tens of ms under TCG) for a racer whose host thread waits for a core on a loaded
+	 * machine; it closes as soon as a second CPU_OFF has begun. */
+	for (volatile unsigned spin = 0; spin < CPU_OFF_WINDOW_SPINS; spin++)
+		if (!others && __atomic_load_n(&vm->cpu_offs_in_progress, __ATOMIC_ACQUIRE) > 1)
+			break;
+	__atomic_sub_fetch(&vm->cpu_offs_in_progress, 1, __ATOMIC_ACQ_REL);
+	return others > 0;
+}
+
 static void cpu_suspend(struct vcpu *caller, bool is64, uint64_t power_state, uint64_t entry, uint64_t context_id,
 			struct psci_result *r)
 {
@@ -200,6 +237,11 @@ static void cpu_suspend(struct vcpu *caller, bool is64, uint64_t power_state, ui
 	if (!(power_state & POWER_STATE_TYPE_POWERDOWN) && (fault_on(faults, FAULT_CPU_SUSPEND_REJECTS_STANDBY) ||
 	    (!is64 && fault_on(faults, FAULT_CPU_SUSPEND32_REJECTS_STANDBY)))) {
 		r->value = PSCI_INVALID_PARAMETERS;
+		return;
+	}
+	if (!(power_state & POWER_STATE_TYPE_POWERDOWN) &&
+	    fault_on(faults, FAULT_STANDBY_DENIED_WHILE_ANOTHER_SUSPENDED) && another_in_standby(caller)) {
+		r->value = PSCI_DENIED;                 /* PSCI 1.1: DENIED only exists in OS-initiated mode */
 		return;
 	}
 	if (!(power_state & POWER_STATE_TYPE_POWERDOWN)) {
@@ -271,8 +313,10 @@ void smccc_handle(struct vcpu *caller, const uint64_t x[4], struct psci_result *
 			break;
 		}
 		caller->off_at_ms = caller->now_ms + 1;
-		__atomic_store_n(&caller->power, VCPU_OFF, __ATOMIC_RELEASE);
 		r->action = PSCI_ACTION_VCPU_OFF;
+		if (fault_on(vm->faults, FAULT_CONCURRENT_CPU_OFF_LOST) && cpu_off_update_lost(caller))
+			break;                            /* parked, yet ON for everyone else */
+		__atomic_store_n(&caller->power, VCPU_OFF, __ATOMIC_RELEASE);
 		break;
 	case FN_CPU_SUSPEND:
 		cpu_suspend(caller, is64, a1, a2, a3, r);

@@ -262,6 +262,29 @@ int main(void)
 	vm.vcpus[1].now_ms = 2100;
 	CHECK(value(1, CPU_ON64, 2, ENTRY, 0) == 0 && vcpu_take_start(&vm.vcpus[2], &entry, &context),
 	      "fault_cpu_on_after_the_window_starts");
+	/* One standby slot per VM: a standby while another vCPU is in standby is DENIED; alone it is not. */
+	reset_vm(FAULTS(FAULT_STANDBY_DENIED_WHILE_ANOTHER_SUSPENDED));
+	CHECK(call(0, CPU_SUSPEND64, 0, ENTRY, 0).action == PSCI_ACTION_STANDBY, "fault_standby_alone_unchanged");
+	vm.vcpus[2].suspended = 1;
+	r = call(0, CPU_SUSPEND64, 0, ENTRY, 0);
+	CHECK(r.action == PSCI_ACTION_RETURN && r.value == PSCI_DENIED, "fault_standby_denied_while_another_suspended");
+	vm.vcpus[0].suspended = 1;
+	CHECK(call(0, CPU_SUSPEND64, 1u << 16, ENTRY, 5).action == PSCI_ACTION_VCPU_RESTART,
+	      "fault_standby_slot_leaves_powerdown_alone");
+	/* A CPU_OFF that begins while another vCPU's CPU_OFF is in its update window is lost: parked, still ON.
+	 * (The two vCPUs meeting inside the window is the control's part, refhv/concurrent-cpu-off-lost.) */
+	reset_vm(FAULTS(FAULT_CONCURRENT_CPU_OFF_LOST));
+	value(0, CPU_ON64, 1, ENTRY, 0);
+	vcpu_take_start(&vm.vcpus[1], &entry, &context);
+	value(0, CPU_ON64, 2, ENTRY, 0);
+	vcpu_take_start(&vm.vcpus[2], &entry, &context);
+	CHECK(call(1, CPU_OFF, 0, 0, 0).action == PSCI_ACTION_VCPU_OFF && value(0, AFFINITY_INFO64, 1, 0, 0) == 1,
+	      "fault_cpu_off_alone_unchanged");
+	vm.cpu_offs_in_progress = 1;               /* another vCPU is inside its CPU_OFF */
+	r = call(2, CPU_OFF, 0, 0, 0);
+	CHECK(r.action == PSCI_ACTION_VCPU_OFF && value(0, AFFINITY_INFO64, 2, 0, 0) == 0 &&
+	      value(0, CPU_ON64, 2, ENTRY, 0) == PSCI_ALREADY_ON && vm.cpu_offs_in_progress == 1,
+	      "fault_concurrent_cpu_off_lost");
 	printf("1..%d\n", unit_checks_run);
 	return unit_checks_failed != 0;
 }

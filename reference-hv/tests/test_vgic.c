@@ -65,6 +65,10 @@ int main(void)
 	CHECK(vgic_sgi_targets((1ULL << 40) | (3ULL << 24), mpidrs, 3, 1, &intid) == 0x5 && intid == 3,
 	      "sgi_irm_all_but_sender");
 	CHECK(vgic_sgi_targets(0x8, mpidrs, 3, 0, &intid) == 0, "sgi_no_such_cpu");
+	CHECK(dist(&d, 0xffe8, 4, false, 0) == 0x30, "gicd_pidr2_archrev_3");
+	d.pidr2_says_gicv2 = true;
+	CHECK(dist(&d, 0xffe8, 4, false, 0) == 0x20, "fault_gicd_pidr2_archrev_2");
+	d.pidr2_says_gicv2 = false;
 	printf("1..%d\n", unit_checks_run);
 	return unit_checks_failed != 0;
 }

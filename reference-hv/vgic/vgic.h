@@ -23,6 +23,7 @@ struct vgic_dist {
 	uint8_t priority[32 * VGIC_SPI_WORDS];
 	uint64_t irouter[32 * VGIC_SPI_WORDS];
 	uint32_t pending[VGIC_SPI_WORDS];   /* SPIs raised, not yet in a list register (atomic) */
+	bool pidr2_says_gicv2;              /* FAULT_GICD_PIDR2_GICV2: GICD_PIDR2.ArchRev reads 2 */
 };
 
 struct vgic_cpu {

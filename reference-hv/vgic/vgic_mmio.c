@@ -16,6 +16,7 @@
 #define GICD_IROUTER 0x6000
 #define GIC_PIDR2 0xffe8
 #define GIC_PIDR2_ARCH_V3 0x30
+#define GIC_PIDR2_ARCH_V2 0x20
 #define GICD_CTLR_WRITABLE 0x13          /* EnableGrp0, EnableGrp1, ARE (single security state) */
 #define IIDR_REFHV 0x0000043bu           /* implementer Arm (0x43b), product 0: as a GIC model ID */
 
@@ -124,7 +125,7 @@ void vgic_dist_access(struct vgic_dist *d, struct vgic_access *a)
 		value = IIDR_REFHV;
 		break;
 	case GIC_PIDR2:
-		value = GIC_PIDR2_ARCH_V3;
+		value = d->pidr2_says_gicv2 ? GIC_PIDR2_ARCH_V2 : GIC_PIDR2_ARCH_V3;
 		break;
 	default:
 		value = 0;                               /* reserved or unimplemented: RAZ/WI */

@@ -66,6 +66,7 @@ struct vm {
 	int boot_requested;        /* the boot vCPU is to enter the image (at creation and after a reset) */
 	unsigned resets;           /* SYSTEM_RESETs so far */
 	unsigned affinity_info_calls;  /* FAULT_AFFINITY_INFO_FLICKERS_OFF counts them (atomic) */
+	int cpu_offs_in_progress;  /* FAULT_CONCURRENT_CPU_OFF_LOST: CPU_OFFs inside their update window (atomic) */
 	int n_saved;               /* ranges kept for SYSTEM_RESET; -1: no room, a reset ends the VM */
 	struct vm_saved_range saved[VM_SAVED_RANGES];
 };

@@ -42,6 +42,7 @@ int vm_create(int index, const struct vm_config *cfg, char *err, unsigned err_si
 					      .power = VCPU_OFF };
 	}
 	vm->has_vgic = gic_phys_present();
+	vm->vgic.pidr2_says_gicv2 = fault_on(vm->faults, FAULT_GICD_PIDR2_GICV2);
 	vm->uart.emit_line = vm_console_line;
 	vm->uart.ctx = (void *)cfg->name;
 	if (!image_present(cfg)) {

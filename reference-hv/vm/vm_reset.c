@@ -100,6 +100,7 @@ void vm_reset(struct vcpu *caller)
 	for (int i = 0; i < vm->n_saved; i++)
 		copy_words(vm->cfg->ram_pa + vm->saved[i].offset, vm->saved[i].saved_pa, vm->saved[i].size);
 	memset(&vm->vgic, 0, sizeof(vm->vgic));
+	vm->vgic.pidr2_says_gicv2 = fault_on(vm->faults, FAULT_GICD_PIDR2_GICV2);
 	for (int i = 0; i < vm->n_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 		memset(&v->vgic, 0, sizeof(v->vgic));

@@ -63,39 +63,122 @@ static void suspended_is_on(void)
 			   "while it was running");
 }
 
+/* concurrent_standby: rounds, how long the secondaries stay in standby, the boot CPU's own standby. */
+#define CONCURRENT_ROUNDS 4
+#define CONCURRENT_SECONDARY_MS 150
+#define CONCURRENT_BOOT_MS 5
+
+static volatile int standby_in_call[PROBE_MAX_CPUS];   /* per slot: that secondary is inside CPU_SUSPEND */
+
+/* The slots of `all` (a bit per slot) whose secondary is inside CPU_SUSPEND now. */
+static uint32_t in_call_mask(uint32_t all)
+{
+	uint32_t m = 0;
+	for (int i = 0; i < PROBE_MAX_CPUS && i < 32; i++)
+		if ((all >> i & 1) && standby_in_call[i])
+			m |= 1u << i;
+	return m;
+}
+
+/* On a secondary: standby_for, with its own in-call bit (argument: slot << 32 | ms). */
+static int64_t standby_marked(uint64_t slot_and_ms)
+{
+	int slot = (int)(slot_and_ms >> 32);
+	unsigned intid = gic_virtual_timer_intid();
+	if (!intid || !gic_enable_ppi(intid))
+		return -100;
+	write_sysreg(cntv_tval_el0, timer_freq() / 1000 * (uint32_t)slot_and_ms);
+	write_sysreg(cntv_ctl_el0, 1);
+	isb();
+	standby_in_call[slot] = 1;
+	dsb_sy();
+	int64_t r = smccc_call(PSCI_FN_CPU_SUSPEND64, 0, secondary_entry_address(), 0);
+	standby_in_call[slot] = 0;
+	dsb_sy();
+	write_sysreg(cntv_ctl_el0, 2);
+	isb();
+	return r;
+}
+
+/* The first of the n slots whose secondary is neither inside CPU_SUSPEND nor back from it, or -1. */
+static int not_yet_suspended(const int *used, const uint64_t *before, int n)
+{
+	for (int k = 0; k < n; k++)
+		if (!standby_in_call[used[k]] && secondary_slots[used[k]].runs_done == before[k])
+			return k;
+	return -1;
+}
+
 PROBE_CASE(concurrent_standby, "psci.cpu_suspend.concurrent_standby",
 	   AVPS_CHECKS("Every CPU in CPU_SUSPEND standby at once (DEN0022D CPU_SUSPEND), each woken by its own timer: each call returns SUCCESS"),
 	   "AVPS.POWER.1")
 static void concurrent_standby(void)
 {
 	uint64_t before[PROBE_MAX_CPUS];
-	int used[PROBE_MAX_CPUS], n = 0;
+	int used[PROBE_MAX_CPUS], n = 0, rounds = 0, overlapped = 0;
+	uint32_t all = 0;
 
 	find_secondaries();
 	for (int i = 0; i < n_secondaries; i++)
 		if (!secondary_lost[i] && ensure_running(i)) {
-			before[n] = secondary_slots[i].runs_done;
-			secondary_slots[i].run_fn = standby_for;
-			secondary_command(i, SECONDARY_RUN, 5 + (uint64_t)i);
 			used[n++] = i;
+			all |= 1u << i;
 		}
 	if (!n) {
 		probe_skip("no secondary CPU running");
 		return;
 	}
-	int64_t mine = standby_for(5);
-	probe_check(mine == PSCI_SUCCESS, "boot CPU CPU_SUSPEND(standby): %lld", (long long)mine);
-	for (int k = 0; k < n; k++) {
-		struct secondary_slot *s = &secondary_slots[used[k]];
-		if (!probe_check(WAIT_FOR(s->runs_done != before[k], CALL_TIMEOUT_MS), "CPU 0x%llx never returned "
-				 "from CPU_SUSPEND", (unsigned long long)secondary_mpidr[used[k]])) {
-			secondary_lost[used[k]] = true;
-			continue;
+	/* Each round: every secondary enters a long standby first; once each is inside the call (or
+	 * already back: PSCI allows an early wake-up), the boot CPU makes a short one. A secondary still
+	 * inside after the boot CPU's call returned was in standby at the same time; a round where all
+	 * woke early proves nothing, and every standby must return SUCCESS. */
+	for (int round = 1; round <= CONCURRENT_ROUNDS; round++) {
+		for (int k = 0; k < n; k++)
+			standby_in_call[used[k]] = 0;
+		dsb_sy();
+		for (int k = 0; k < n; k++) {
+			before[k] = secondary_slots[used[k]].runs_done;
+			secondary_slots[used[k]].run_fn = standby_marked;
+			secondary_command(used[k], SECONDARY_RUN, (uint64_t)used[k] << 32 | CONCURRENT_SECONDARY_MS);
 		}
-		probe_check(s->result == PSCI_SUCCESS, "CPU 0x%llx CPU_SUSPEND(standby): %lld",
-			    (unsigned long long)secondary_mpidr[used[k]], (long long)s->result);
+		/* Each secondary inside its call, or already back from it (an early wake-up is allowed). */
+		int missing = -1;
+		if (!WAIT_FOR((missing = not_yet_suspended(used, before, n)) < 0, 500)) {
+			secondary_lost[used[missing]] = true;
+			probe_check(false, "round %d: CPU 0x%llx never reached CPU_SUSPEND", round,
+				    (unsigned long long)secondary_mpidr[used[missing]]);
+			return;
+		}
+		WAIT_FOR(false, 5);   /* from the in-call flag to the HVC */
+		int64_t mine = standby_for(CONCURRENT_BOOT_MS);
+		uint32_t still = in_call_mask(all);
+		rounds = round;
+		bool ok = true;
+		ok &= probe_check(mine == PSCI_SUCCESS, "round %d: boot CPU CPU_SUSPEND(standby) while %d other CPUs "
+				  "were in standby: %lld (%s)", round, __builtin_popcount(still), (long long)mine,
+				  psci_error_name(mine));
+		for (int k = 0; k < n; k++) {
+			struct secondary_slot *s = &secondary_slots[used[k]];
+			if (!probe_check(WAIT_FOR(s->runs_done != before[k], CALL_TIMEOUT_MS), "round %d: CPU 0x%llx "
+					 "never returned from CPU_SUSPEND", round,
+					 (unsigned long long)secondary_mpidr[used[k]])) {
+				secondary_lost[used[k]] = true;
+				return;
+			}
+			ok &= probe_check(s->result == PSCI_SUCCESS, "round %d: CPU 0x%llx CPU_SUSPEND(standby) while "
+					  "other CPUs were in standby: %lld (%s)", round,
+					  (unsigned long long)secondary_mpidr[used[k]], (long long)s->result,
+					  psci_error_name(s->result));
+		}
+		if (!ok)
+			return;
+		overlapped += still != 0;
 	}
-	probe_diag("%d CPUs in standby at once", n + 1);
+	probe_diag("%d rounds, %d secondaries; in %d rounds a secondary was in standby all through the boot CPU's",
+		   rounds, n, overlapped);
+	if (!overlapped)
+		probe_skip("every standby ended early (PSCI allows it), so no two CPUs were ever in standby at "
+			   "once: concurrency untested");
 }
 
 PROBE_CASE(pending_wakeup, "psci.cpu_suspend.pending_wakeup_returns",

@@ -13,6 +13,7 @@ from typing import Any, Iterable
 import yaml
 
 from avps_cts.catalogue.scope import RELEASES, device_type
+from avps_cts.catalogue.suite import DEFAULT_SUITE, SuiteRequirement, load_suite
 from avps_cts.catalogue.vbsa import DEFAULT_VBSA, VbsaRule, load_vbsa
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -140,7 +141,7 @@ class VirtioStatement:
         return self.keyword in GATING_KEYWORDS
 
 
-Requirement = AvpsRequirement | VirtioStatement | VbsaRule
+Requirement = AvpsRequirement | VirtioStatement | VbsaRule | SuiteRequirement
 
 
 @dataclasses.dataclass
@@ -151,22 +152,24 @@ class Catalogue:
     virtio_path: Path | None = None
     vbsa: dict[str, VbsaRule] = dataclasses.field(default_factory=dict)  # layer 3: Arm VBSA rules
     vbsa_path: Path | None = None
+    suite: dict[str, SuiteRequirement] = dataclasses.field(default_factory=dict)  # layer 4: the suite's own
+    suite_path: Path | None = None
 
     def get(self, req_id: str) -> Requirement | None:
-        return self.avps.get(req_id) or self.virtio.get(req_id) or self.vbsa.get(req_id)
+        return self.avps.get(req_id) or self.virtio.get(req_id) or self.vbsa.get(req_id) or self.suite.get(req_id)
 
     def __contains__(self, req_id: object) -> bool:
-        return req_id in self.avps or req_id in self.virtio or req_id in self.vbsa
+        return req_id in self.avps or req_id in self.virtio or req_id in self.vbsa or req_id in self.suite
 
     def ids(self) -> list[str]:
-        return list(self.avps) + list(self.virtio) + list(self.vbsa)
+        return list(self.avps) + list(self.virtio) + list(self.vbsa) + list(self.suite)
 
     def level_of(self, req: Requirement) -> str:
         """mandatory | conditional.  A VIRTIO statement is mandatory when an AVPS area that
         requires its device is mandatory (e.g. the common facilities under AVPS.VIRTIO.1)."""
         if isinstance(req, AvpsRequirement):
             return req.level
-        if isinstance(req, VbsaRule):
+        if isinstance(req, (VbsaRule, SuiteRequirement)):
             return "conditional"   # reported per rule, never gating (requirements/README.md)
         if any(self.avps[a].level == "mandatory" for a in req.avps if a in self.avps):
             return "mandatory"
@@ -436,7 +439,10 @@ def load_catalogue(avps_path: Path | str | None = None, virtio_path: Path | str 
     errors = actx.errors + vctx.errors
     bp = Path(vbsa_path) if vbsa_path else (DEFAULT_VBSA if avps_path is None else None)
     vbsa = load_vbsa(bp, set(avps), errors) if bp is not None else {}
-    cat = Catalogue(avps=avps, virtio=virtio, avps_path=ap, virtio_path=vp, vbsa=vbsa, vbsa_path=bp)
+    sp = DEFAULT_SUITE if avps_path is None else None
+    suite = load_suite(sp, set(avps), errors) if sp is not None else {}
+    cat = Catalogue(avps=avps, virtio=virtio, avps_path=ap, virtio_path=vp, vbsa=vbsa, vbsa_path=bp,
+                    suite=suite, suite_path=sp)
     _cross_check(cat, errors)
     if errors:
         raise CatalogueError(errors)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from avps_cts.catalogue.loader import AvpsRequirement, Catalogue, VirtioStatement
+from avps_cts.catalogue.suite import SuiteRequirement
 from avps_cts.catalogue.vbsa import VbsaRule
 from avps_cts.catalogue.verdict import Manifest, requirement_verdicts
 from avps_cts.results import RunResult
@@ -25,8 +26,9 @@ def build_trace(catalogue: Catalogue, manifest: Manifest, run: RunResult | None 
     """The matrix as a JSON-ready dict: layers -> requirements (cases, results) and chapter coverage."""
     verdicts = requirement_verdicts(catalogue, manifest, run)
     layers: dict[str, Any] = {}
-    for layer, reqs in (("avps", catalogue.avps), ("virtio", catalogue.virtio), ("vbsa", catalogue.vbsa)):
-        if layer == "vbsa" and not reqs:
+    for layer, reqs in (("avps", catalogue.avps), ("virtio", catalogue.virtio), ("vbsa", catalogue.vbsa),
+                        ("suite", catalogue.suite)):
+        if layer in ("vbsa", "suite") and not reqs:
             continue
         rows: list[dict[str, Any]] = []
         chapters: dict[str, dict[str, int]] = {}
@@ -34,7 +36,7 @@ def build_trace(catalogue: Catalogue, manifest: Manifest, run: RunResult | None 
             v = verdicts[req.id]
             if v.cases:
                 cov = COVERED
-            elif isinstance(req, (AvpsRequirement, VbsaRule)) and not req.testable:
+            elif isinstance(req, (AvpsRequirement, VbsaRule, SuiteRequirement)) and not req.testable:
                 cov = DOCUMENT_ONLY
             elif isinstance(req, VirtioStatement) and not req.observable:
                 cov = NOT_OBSERVABLE
@@ -50,6 +52,9 @@ def build_trace(catalogue: Catalogue, manifest: Manifest, run: RunResult | None 
             }
             if isinstance(req, AvpsRequirement):
                 row.update(title=req.title, verify=req.verify)
+            elif isinstance(req, SuiteRequirement):
+                row.update(title=req.title, verify=req.verify, related_avps=list(req.related_avps),
+                           summary=req.summary, rationale=req.rationale)
             elif isinstance(req, VbsaRule):
                 row.update(title=req.title, verify=req.verify, vbsa_level=req.level, avps=list(req.avps),
                            acs_status=req.acs_status, summary=req.summary)
@@ -144,7 +149,8 @@ def render_markdown(trace: dict[str, Any], *, with_requirements: bool = True) ->
         lines += [f"- `{u['case_id']}` names `{u['id']}`" for u in trace["unknown_ids"]]
         lines.append("")
     for layer, title, chname in (("avps", "AVPS v2.0 areas", "Area"), ("virtio", "VIRTIO device-side statements", "Device type / chapter"),
-                                 ("vbsa", "Arm VBSA 1.0 rules (reported, not gating)", "Rule group")):
+                                 ("vbsa", "Arm VBSA 1.0 rules (reported, not gating)", "Rule group"),
+                                 ("suite", "Suite-defined platform requirements (not AVPS; reported, not gating)", "Area")):
         if layer not in trace["layers"]:
             continue
         d = trace["layers"][layer]

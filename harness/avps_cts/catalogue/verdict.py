@@ -6,6 +6,7 @@ import enum
 from typing import Any, Iterable, Sequence
 
 from avps_cts.catalogue.loader import AvpsRequirement, Catalogue, Requirement, VirtioStatement
+from avps_cts.catalogue.suite import SuiteRequirement
 from avps_cts.catalogue.vbsa import VbsaRule
 from avps_cts.results import CaseResult, RunResult, Status
 
@@ -23,7 +24,7 @@ class Verdict(str, enum.Enum):
 @dataclasses.dataclass
 class RequirementVerdict:
     req_id: str
-    layer: str  # avps | virtio | vbsa
+    layer: str  # avps | virtio | vbsa | suite
     level: str  # mandatory | conditional
     keyword: str | None  # VIRTIO keyword; None for AVPS areas
     verdict: Verdict
@@ -95,7 +96,8 @@ class ConformanceReport:
             "platform_failures": self.platform_failures,
             "suite_gaps": self.suite_gaps,
             "problems": self.problems,
-            "counts": {"avps": self.counts("avps"), "virtio": self.counts("virtio"), "vbsa": self.counts("vbsa")},
+            "counts": {"avps": self.counts("avps"), "virtio": self.counts("virtio"), "vbsa": self.counts("vbsa"),
+                       "suite": self.counts("suite")},
             "requirements": [rv.to_json() for rv in self.verdicts.values()],
         }
 
@@ -124,7 +126,7 @@ def _one(req: Requirement, level: str, case_ids: list[str], results: dict[str, C
     )
     if not case_ids:
         rv.reason = "no test case names this requirement"
-        if not req.testable and isinstance(req, (AvpsRequirement, VbsaRule)):
+        if not req.testable and isinstance(req, (AvpsRequirement, VbsaRule, SuiteRequirement)):
             rv.reason = f"document-only: {req.rationale}"
         return rv
     statuses: list[tuple[str, Status, str]] = []
@@ -188,6 +190,8 @@ def requirement_verdicts(catalogue: Catalogue, manifest: Manifest | None, run: R
         out[st.id] = rv
     for rule in catalogue.vbsa.values():
         out[rule.id] = _one(rule, catalogue.level_of(rule), by_req.get(rule.id, []), results, run)
+    for own in catalogue.suite.values():
+        out[own.id] = _one(own, catalogue.level_of(own), by_req.get(own.id, []), results, run)
     for rv in out.values():
         _mark_gate(rv)
     return out

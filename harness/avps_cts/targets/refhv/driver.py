@@ -32,6 +32,9 @@ class RefhvTarget:
         self.scenario = str(config.options.get("scenario", "one-vm"))
         # The Linux image boots in its own scenario (two vCPUs, initramfs, kernel command line).
         self.linux_scenario = str(config.options.get("linux_scenario", "linux"))
+        # Probes that need a scenario of their own, whatever the profile's (the isolation probe needs a
+        # neighbour VM): image name -> scenario.
+        self.image_scenarios = {str(k): str(v) for k, v in (config.options.get("image_scenarios") or {}).items()}
         self.faults = [str(f) for f in config.options.get("faults", []) or []]
         # Fault switches of the reference device models: model -> fault name(s), added to that model's
         # `device` lines of the image VM as fault=<name> options.
@@ -49,7 +52,8 @@ class RefhvTarget:
     def platform_facts(self) -> dict[str, object]:
         facts: dict[str, object] = dict(self.config.to_json())
         facts.update({"qemu_version": qemu_version(self.binary), "hypervisor": "refhv (reference-hv/)",
-                      "scenario": self.scenario, "fault_switches": self.faults,
+                      "scenario": self.scenario, "image_scenarios": self.image_scenarios,
+                      "fault_switches": self.faults,
                       "device_fault_switches": self.device_faults})
         return facts
 
@@ -67,9 +71,15 @@ class RefhvTarget:
             raise OSError(f"building the reference hypervisor failed: {proc.stderr.strip()[-400:]}")
         return build / "refhv" / "refhv.bin", build / "refhv" / "refhv-config"
 
+    def scenario_of(self, image: BootImage) -> str:
+        """The scenario an image boots in: Linux in linux_scenario, a probe in its own or the profile's."""
+        if image.kind == "linux":
+            return self.linux_scenario
+        return self.image_scenarios.get(image.name, self.scenario)
+
     def effective_config(self, image: BootImage) -> Path:
         """The scenario file, plus the image VM's budget and one 'fault' line per switch the profile names."""
-        scenario = self.linux_scenario if image.kind == "linux" else self.scenario
+        scenario = self.scenario_of(image)
         source = CONFIG_DIR / f"{scenario}.conf"
         if not source.exists():
             raise ConfigRejected(f"{source}: no such scenario")
