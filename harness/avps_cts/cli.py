@@ -212,6 +212,7 @@ def results_from_log(lines: list[str], manifest: Manifest) -> tuple[list[CaseRes
         names = {t.name for t in doc.tests}
         if names & linux or (not names and not doc.unfinished and doc.plan and doc.plan > 1):
             got, more = collect_nested(doc, manifest, manifest.linux_programs())
+            mark_selected_out(got)
             host_disk_content.apply(got, doc_lines, None, more)  # a log holds no reading of the disk images
             seen_programs |= linux
             image = "linux"

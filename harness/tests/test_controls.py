@@ -54,9 +54,12 @@ def _manifest() -> Manifest:
 
 def test_a_control_boots_only_the_programs_and_probe_cases_it_names() -> None:
     manifest = _manifest()
-    assert control_params(manifest, "linux", {"virtio.blk.flush": "why"}) == {"only": "virtio.blk"}
+    assert control_params(manifest, "linux", {"virtio.blk.flush": "why"}) == \
+        {"only": "virtio.blk", "cases": "virtio.blk.flush"}
     assert control_params(manifest, "linux", {"virtio.rng.request": "x", "boot.dt.cpus": "y"}) == \
-        {"only": "virtio.rng,boot.dt"}
+        {"only": "virtio.rng,boot.dt"}  # whole programs: no case list
+    assert control_params(manifest, "linux", {"virtio.blk.flush": "x", "virtio.blk.size": "y",
+                                              "virtio.rng.request": "z", "boot.dt.cpus": "w"}) == {}
     assert control_params(manifest, "psci", {"psci.cpu_on.smc32": "why"}) == {"cases": "psci.cpu_on.smc32"}
     everything = {"psci.version": "a", "psci.cpu_on.smc32": "b", "psci.cpu_off": "c"}
     assert control_params(manifest, "psci", everything) == {}  # all of them: no filter at all

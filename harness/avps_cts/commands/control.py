@@ -11,7 +11,7 @@ from .. import case_review, profiles
 from ..reports import writer
 from ..results import CaseResult, RunResult, Status
 from ..run import linux_image, probe_images, report_folder, run_images, run_scratch
-from ..selection import boot_filter
+from ..selection import linux_filter, probe_filter
 
 # A control flips a case when the case reports a failure of its own, not when it never ran.
 FLIPPED = (Status.FAIL, Status.ERROR)
@@ -66,14 +66,10 @@ def print_rows(rows: list[ControlRow], cases: dict[tuple[str, str], CaseResult])
 
 
 def control_params(manifest, image: str, expect_fail: dict[str, str]) -> dict[str, str]:
-    """What one boot of a control runs: the Linux programs (avps.only) or the probe cases
-    (avps.cases) its expected failures are in, so a control that names one case boots one case."""
-    if image == "linux":
-        programs = manifest.linux_programs()
-        named = {c.program for c in manifest.cases if c.case_id in expect_fail}
-        return boot_filter("only", programs, [p for p in programs if p in named])
-    ids = [c.case_id for c in manifest.for_program(image)]
-    return boot_filter("cases", ids, [i for i in ids if i in expect_fail])
+    """What one boot of a control runs: the Linux programs and cases (avps.only, avps.cases) or the
+    probe cases (avps.cases) it names, so a control that names one case runs one case."""
+    named = set(expect_fail)
+    return linux_filter(manifest, named) if image == "linux" else probe_filter(manifest, image, named)
 
 
 def run_control(args: argparse.Namespace, target_name: str, name: str,
