@@ -28,13 +28,9 @@ struct probe_case {
 	__attribute__((section(".probe_cases"), used, aligned(8)))                  \
 	static const struct probe_case fn##_case = { case_id, fn };
 
-/* Case filter (avps.cases=<id>,... on the command line, case_filter.h): honoured only by a probe
- * whose cases each stand alone, which it says with PROBE_CASES_STAND_ALONE; set-up its cases share
- * (e.g. reading the CPUs from the DT) goes in probe_prepare, which runs before the first case of
- * every boot. Any other probe runs every case and says that it ignored the filter. */
-extern const bool probe_cases_stand_alone __attribute__((weak));
-#define PROBE_CASES_STAND_ALONE const bool probe_cases_stand_alone = true;
-void probe_prepare(void) __attribute__((weak));
+/* Case filter (avps.cases=<id>,... on the command line, case_filter.h): a boot runs every case up
+ * to the last selected one, in order, so each selected case sees the set-up of the cases before it
+ * exactly as in a full run; the cases after it are reported "SKIP not selected (avps.cases)". */
 
 /* Name printed as the parent KTAP test (e.g. "psci"); each probe defines it. */
 extern const char probe_name[];

@@ -98,13 +98,8 @@ static void power_off(void)
 static void finish_after_error(void) __attribute__((noreturn));
 static void finish_after_error(void)
 {
-	for (int i = current_case + 1; i < case_count; i++) {
-		const char *id = __probe_cases_start[i].id;
-		if (case_filter_selects(id))
-			ktap_result(&ktap, KTAP_ERROR, id, "not run after an error");
-		else
-			ktap_result(&ktap, KTAP_SKIP, id, CASE_FILTER_SKIP_REASON);
-	}
+	for (int i = current_case + 1; i < case_count; i++)
+		ktap_result(&ktap, KTAP_ERROR, __probe_cases_start[i].id, "not run after an error");
 	ktap_subtest_end(&ktap);
 	ktap_result(&ktap, KTAP_FAIL, probe_name, NULL);
 	power_off();
@@ -163,12 +158,12 @@ void exception_report(uint64_t kind, uint64_t esr, uint64_t far, uint64_t elr, u
 	probe_fatal("unexpected exception (ESR/FAR/ELR above)");
 }
 
-static void run_case(int index)
+static void run_case(int index, bool runs)
 {
 	const struct probe_case *c = &__probe_cases_start[index];
 
 	current_case = index;
-	if (!case_filter_selects(c->id)) {
+	if (!runs) {
 		ktap_result(&ktap, KTAP_SKIP, c->id, CASE_FILTER_SKIP_REASON);
 		return;
 	}
@@ -206,10 +201,7 @@ void probe_runtime_main(const void *fdt, uint64_t entry_count, uint64_t entry_el
 	smccc_init_from_dt();
 	int chosen = fdt_path_offset(dt_blob(), "/chosen"), args_len = 0;
 	const char *args = chosen >= 0 ? fdt_getprop(dt_blob(), chosen, "bootargs", &args_len) : NULL;
-	bool filtered = case_filter_init(args, args ? (size_t)args_len : 0);
-	bool stand_alone = &probe_cases_stand_alone != NULL && probe_cases_stand_alone;
-	if (filtered && !stand_alone)
-		case_filter_init(NULL, 0); /* said below, once the console document has begun */
+	case_filter_init(args, args ? (size_t)args_len : 0);
 
 	case_count = (int)(__probe_cases_end - __probe_cases_start);
 	ktap_header(&ktap);
@@ -222,18 +214,17 @@ void probe_runtime_main(const void *fdt, uint64_t entry_count, uint64_t entry_el
 		  smccc_conduit_name(), (unsigned long long)boot_mpidr);
 	ktap_diag(&ktap, "probe %s: image at %p, DTB at %p, console at 0x%llx", probe_name,
 		  (const void *)_start, fdt, (unsigned long long)uart);
-	if (filtered && !stand_alone)
-		ktap_diag(&ktap, "probe %s: avps.cases ignored: its cases build on each other's set-up, every case runs",
-			  probe_name);
-	if (filtered && stand_alone && &probe_prepare != NULL)
-		probe_prepare(); /* what the left-out cases would have set up for the selected ones */
-	int selected = 0;
+	/* A case may build on what the cases before it set up (a started secondary, a device past its
+	 * handshake): every case up to the last selected one runs, whatever the filter says. */
+	int last_selected = -1;
 	for (int i = 0; i < case_count; i++)
-		selected += case_filter_selects(__probe_cases_start[i].id);
-	if (selected != case_count)
-		ktap_diag(&ktap, "probe %s: avps.cases selects %d of %d cases", probe_name, selected, case_count);
+		if (case_filter_selects(__probe_cases_start[i].id))
+			last_selected = i;
+	if (last_selected != case_count - 1)
+		ktap_diag(&ktap, "probe %s: avps.cases: runs cases 1-%d (the last selected and all before it), "
+			  "not the %d after", probe_name, last_selected + 1, case_count - 1 - last_selected);
 	for (int i = 0; i < case_count; i++)
-		run_case(i);
+		run_case(i, i <= last_selected);
 	current_case = case_count;
 	int failed = ktap_subtest_end(&ktap);
 	ktap_result(&ktap, failed ? KTAP_FAIL : KTAP_PASS, probe_name, NULL);

@@ -3,13 +3,6 @@
 
 const char probe_name[] = "psci";
 
-/* Each case finds the secondaries itself or after probe_prepare did: avps.cases may pick any of them. */
-PROBE_CASES_STAND_ALONE
-void probe_prepare(void)
-{
-	find_secondaries();
-}
-
 /* The probe's final SYSTEM_OFF is a case too: the host sees the VM stop (not reset). */
 const char *const probe_system_off_case = "psci.system_off";
 AVPS_CASE_RECORD(psci_system_off_manifest, "psci.system_off", "psci.system_off",
