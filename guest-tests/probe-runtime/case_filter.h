@@ -1,11 +1,11 @@
-/* Probe case filter: 'avps.cases=<id>[,<id>...]' in /chosen/bootargs names the cases one boot runs. */
+/* Probe case filter: 'avps.cases=<id>[,<id>...]' in /chosen/bootargs names the cases one boot must run (runtime.c runs every case up to the last of them). */
 #ifndef PROBE_CASE_FILTER_H
 #define PROBE_CASE_FILTER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The reason a case left out by the filter is reported with ("ok N id # SKIP <this>"): the
+/* The reason a case after the last selected one is reported with ("ok N id # SKIP <this>"): the
  * harness reads it as "selected out", never as a result. */
 #define CASE_FILTER_SKIP_REASON "not selected (avps.cases)"
 
