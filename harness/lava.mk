@@ -85,6 +85,8 @@ lava-check: lava-install all lava-validate
 # down at the end (LAVA_LAB_KEEP=1 leaves it up for 'make lava-lab-stop'). Not part of 'make test'.
 .PHONY: lava-lab-install lava-lab-start lava-lab-stop lava-lab-check
 LAVA_LAB_KEEP ?=
+# Which jobs lava-lab-check submits (make test's pytest submits only the probe job: the round trip at its smallest).
+LAVA_LAB_JOBS ?= shell,linux,probe
 
 lava-lab-install: lava-install
 	@harness/bootstrap.sh install lava-server lavacli postgresql gunicorn
@@ -98,4 +100,4 @@ lava-lab-stop:
 	@$(AVPS) lava-lab stop --build $(BUILD)
 
 lava-lab-check: lava-lab-install all kernel
-	@$(AVPS) lava-lab check --build $(BUILD) --probe $(LAVA_PROBE) $(if $(LAVA_LAB_KEEP),--keep)
+	@$(AVPS) lava-lab check --build $(BUILD) --probe $(LAVA_PROBE) --jobs $(LAVA_LAB_JOBS) $(if $(LAVA_LAB_KEEP),--keep)

@@ -28,6 +28,10 @@ struct probe_case {
 	__attribute__((section(".probe_cases"), used, aligned(8)))                  \
 	static const struct probe_case fn##_case = { case_id, fn };
 
+/* Case filter (avps.cases=<id>,... on the command line, case_filter.h): a boot runs every case up
+ * to the last selected one, in order, so each selected case sees the set-up of the cases before it
+ * exactly as in a full run; the cases after it are reported "SKIP not selected (avps.cases)". */
+
 /* Name printed as the parent KTAP test (e.g. "psci"); each probe defines it. */
 extern const char probe_name[];
 

@@ -4,6 +4,7 @@
 #include <libfdt.h>
 
 #include "cpu.h"
+#include "case_filter.h"
 #include "case_outcome.h"
 #include "ktap.h"
 #include "probe.h"
@@ -157,11 +158,15 @@ void exception_report(uint64_t kind, uint64_t esr, uint64_t far, uint64_t elr, u
 	probe_fatal("unexpected exception (ESR/FAR/ELR above)");
 }
 
-static void run_case(int index)
+static void run_case(int index, bool runs)
 {
 	const struct probe_case *c = &__probe_cases_start[index];
 
 	current_case = index;
+	if (!runs) {
+		ktap_result(&ktap, KTAP_SKIP, c->id, CASE_FILTER_SKIP_REASON);
+		return;
+	}
 	case_outcome_start(&outcome);
 	c->run();
 	case_outcome_report(&outcome, &ktap, c->id);
@@ -194,6 +199,9 @@ void probe_runtime_main(const void *fdt, uint64_t entry_count, uint64_t entry_el
 		dt_reg(uart_node, 0, &uart, NULL);
 	console_init((uintptr_t)uart);
 	smccc_init_from_dt();
+	int chosen = fdt_path_offset(dt_blob(), "/chosen"), args_len = 0;
+	const char *args = chosen >= 0 ? fdt_getprop(dt_blob(), chosen, "bootargs", &args_len) : NULL;
+	case_filter_init(args, args ? (size_t)args_len : 0);
 
 	case_count = (int)(__probe_cases_end - __probe_cases_start);
 	ktap_header(&ktap);
@@ -206,8 +214,17 @@ void probe_runtime_main(const void *fdt, uint64_t entry_count, uint64_t entry_el
 		  smccc_conduit_name(), (unsigned long long)boot_mpidr);
 	ktap_diag(&ktap, "probe %s: image at %p, DTB at %p, console at 0x%llx", probe_name,
 		  (const void *)_start, fdt, (unsigned long long)uart);
+	/* A case may build on what the cases before it set up (a started secondary, a device past its
+	 * handshake): every case up to the last selected one runs, whatever the filter says. */
+	int last_selected = -1;
 	for (int i = 0; i < case_count; i++)
-		run_case(i);
+		if (case_filter_selects(__probe_cases_start[i].id))
+			last_selected = i;
+	if (last_selected != case_count - 1)
+		ktap_diag(&ktap, "probe %s: avps.cases: runs cases 1-%d (the last selected and all before it), "
+			  "not the %d after", probe_name, last_selected + 1, case_count - 1 - last_selected);
+	for (int i = 0; i < case_count; i++)
+		run_case(i, i <= last_selected);
 	current_case = case_count;
 	int failed = ktap_subtest_end(&ktap);
 	ktap_result(&ktap, failed ? KTAP_FAIL : KTAP_PASS, probe_name, NULL);

@@ -54,12 +54,21 @@ static int read_test_list(const char *dir, struct test_entry *tests, int max)
 	return n;
 }
 
-/* Only runs tests whose "collection.name" starts with the filter (avps.only=virtio.blk). */
+/* Only runs tests whose "collection.name" starts with one of the filter's comma-separated
+ * prefixes (avps.only=virtio.blk or avps.only=virtio.blk,psci.firmware); empty: every test. */
 static bool selected(const struct test_entry *t, const char *filter)
 {
 	char full[160];
 	snprintf(full, sizeof(full), "%s.%s", t->collection, t->name);
-	return !filter[0] || strncmp(full, filter, strlen(filter)) == 0;
+	if (!filter[0])
+		return true;
+	for (const char *entry = filter; *entry;) {
+		size_t len = strcspn(entry, ",");
+		if (len > 0 && strncmp(full, entry, len) == 0)
+			return true;
+		entry += len + (entry[len] == ',');
+	}
+	return false;
 }
 
 static void report_outcome(struct ktap_writer *w, const char *name, const struct child_outcome *o,
@@ -88,7 +97,7 @@ int main(int argc, char **argv)
 	struct test_entry tests[MAX_TESTS];
 	struct ktap_writer w;
 	unsigned long long timeout = 120;
-	char filter[128] = "";
+	char filter[1024] = "";
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);

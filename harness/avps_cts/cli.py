@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import importlib
 import json
@@ -21,7 +22,7 @@ from .profiles import ProfileError
 from .reports import summary, writer
 from .results import EXIT_BAD_INPUT, CaseResult, RunResult, Status
 from .run import Progress, attach_checks, linux_image, probe_images, report_folder, run_images, run_scratch
-from .selection import Selection, SelectionError
+from .selection import Selection, SelectionError, mark_selected_out
 from .targets import DRIVERS, driver_module
 from .waivers import WaiverError
 from .platform_decl import DeclarationError
@@ -158,6 +159,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     images += [i for i in probe_images(build, manifest) if i.name in wanted_images]
     if not images:
         raise UsageError(f"the selection '{sel.describe()}' names no image that is built: run 'make' first")
+    # Each boot runs only what the selection wants (the runner's programs, a probe's cases).
+    images = [dataclasses.replace(i, params={**i.params, **sel.boot_params(manifest, i.name)}) for i in images]
     folder = report_folder(Path(args.reports), label)
     run = RunResult(target=args.target, started=datetime.datetime.now().isoformat(timespec="seconds"))
     run.platform = target.platform_facts()
@@ -209,6 +212,7 @@ def results_from_log(lines: list[str], manifest: Manifest) -> tuple[list[CaseRes
         names = {t.name for t in doc.tests}
         if names & linux or (not names and not doc.unfinished and doc.plan and doc.plan > 1):
             got, more = collect_nested(doc, manifest, manifest.linux_programs())
+            mark_selected_out(got)
             host_disk_content.apply(got, doc_lines, None, more)  # a log holds no reading of the disk images
             seen_programs |= linux
             image = "linux"
@@ -221,6 +225,7 @@ def results_from_log(lines: list[str], manifest: Manifest) -> tuple[list[CaseRes
                 problems.append("a KTAP document in the log matches no built program or probe")
                 continue
             got, more = collect_flat(doc, manifest, probe)
+            mark_selected_out(got)
             host_checks.apply(got, doc_lines, None, more, probe)
             seen_programs.add(probe)
             image = probe

@@ -19,6 +19,7 @@ from .initramfs import build_initramfs
 from .kernel import GuestKernel
 from .manifest import Manifest
 from .results import CaseResult, RunResult, Status
+from .selection import mark_selected_out
 from .targets.base import BootImage, BootOutput
 
 
@@ -135,6 +136,7 @@ def results_from_boot(image: BootImage, out: BootOutput, manifest: Manifest) -> 
         cases, problems = collect_nested(doc, manifest, manifest.linux_programs(), out.times)
     else:
         cases, problems = collect_flat(doc, manifest, image.name, out.times)
+    mark_selected_out(cases)
     observed = out.host_evidence.get("shutdown_reason")
     host_checks.apply(cases, out.lines, observed if isinstance(observed, str) else None, problems, image.name)
     disk_content = out.host_evidence.get("disk_content")

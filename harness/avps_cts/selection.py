@@ -6,6 +6,16 @@ import fnmatch
 from typing import Iterable
 
 from .manifest import Manifest, ManifestCase
+from .results import CaseResult, Status
+
+# The reason a probe case or a Linux case its avps.cases filter left out is reported with
+# (guest-tests/probe-runtime/case_filter.h, guest-tests/lib/case_selection.h): selected out, never a result.
+PROBE_NOT_SELECTED = "not selected (avps.cases)"
+# Longest filter the harness puts on a command line (refhv's bootargs hold 1023 characters, Linux's
+# 2047 with the avps.* facts): a longer one is left off, the image runs everything and the harness
+# drops what was not selected.
+MAX_FILTER_CHARS = 700
+LINUX_FILTER_CHARS = 400
 
 
 class SelectionError(Exception):
@@ -60,6 +70,12 @@ class Selection:
     def selected(self, manifest: Manifest) -> list[ManifestCase]:
         return [c for c in manifest.cases if self.wants(c)]
 
+    def boot_params(self, manifest: Manifest, image: str) -> dict[str, str]:
+        """What one boot of image is told to run: avps.only=<programs> for the Linux runner,
+        avps.cases=<ids> for a probe; empty when it runs everything it carries."""
+        wanted = {c.case_id for c in self.selected(manifest)}
+        return linux_filter(manifest, wanted) if image == "linux" else probe_filter(manifest, image, wanted)
+
     def images(self, manifest: Manifest) -> list[str]:
         """Names of the boot images that carry a selected case, in manifest order."""
         seen: dict[str, None] = {}
@@ -92,3 +108,50 @@ def from_options(manifest: Manifest, known_requirements: Iterable[str], *, only:
     if not sel.selected(manifest):
         raise SelectionError(f"the selection '{sel.describe()}' leaves no case to run")
     return sel
+
+
+def linux_filter(manifest: Manifest, wanted: set[str]) -> dict[str, str]:
+    """avps.only=<programs> for the runner, plus avps.cases=<ids> (guest-tests/lib/case_selection.h)
+    where a program runs only some of its cases; a whole program is 'program.*'. The Linux command
+    line is short (2047 characters, refhv's 1023, most of it avps.* facts): a filter that does not
+    fit in LINUX_FILTER_CHARS is left at the program list, or off."""
+    programs = manifest.linux_programs()
+    chosen = [p for p in programs if any(c.case_id in wanted for c in manifest.for_program(p))]
+    params = boot_filter("only", programs, chosen)
+    entries: list[str] = []
+    for program in chosen:
+        ids = [c.case_id for c in manifest.for_program(program)]
+        picked = [i for i in ids if i in wanted]
+        entries += [f"{program}.*"] if len(picked) == len(ids) else picked
+    if any(not e.endswith("*") for e in entries):  # some program runs only some of its cases
+        params["cases"] = ",".join(entries)
+
+    def length() -> int:
+        return sum(len(f" avps.{k}={v}") for k, v in params.items())
+    if length() > LINUX_FILTER_CHARS:
+        params.pop("cases", None)
+    return params if length() <= LINUX_FILTER_CHARS else {}
+
+
+def probe_filter(manifest: Manifest, probe: str, wanted: set[str]) -> dict[str, str]:
+    """avps.cases=<ids> for a probe (guest-tests/probe-runtime/case_filter.h)."""
+    ids = [c.case_id for c in manifest.for_program(probe)]
+    return boot_filter("cases", ids, [i for i in ids if i in wanted])
+
+
+def boot_filter(key: str, everything: list[str], chosen: list[str]) -> dict[str, str]:
+    """{key: 'a,b,...'} naming the chosen entries, or {} when they are all of them (or the list is
+    too long for a command line: then the boot runs everything and the harness drops the rest)."""
+    if not chosen or len(chosen) == len(everything):
+        return {}
+    text = ",".join(chosen)
+    return {key: text} if len(text) <= MAX_FILTER_CHARS else {}
+
+
+def mark_selected_out(cases: list[CaseResult]) -> None:
+    """A case its avps.cases filter left out reports 'SKIP not selected': no result, so it is
+    not-run (a run drops it with the rest of what it selected out; a wanted case stays not-run)."""
+    for case in cases:
+        if case.status is Status.SKIP and case.detail == PROBE_NOT_SELECTED:
+            case.status = Status.NOT_RUN
+            case.detail = "not run: this boot's avps.cases filter left it out"

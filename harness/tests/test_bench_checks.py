@@ -33,3 +33,13 @@ def test_stability_names_the_case_that_flipped() -> None:
     assert stability([a, a]) == (True, [])
     same, diffs = stability([a, b, a])
     assert not same and diffs == ["psci/psci.version: not ok x1, ok x2"]
+
+
+def test_a_probes_floor_leaves_out_its_own_case_time() -> None:
+    from avps_cts.commands.bench import floor_ratio, time_split
+    from avps_cts.targets.base import BootOutput
+    out = BootOutput(lines=["KTAP version 1", "# probe: boot-to-verdict 2500 ms (counter 2600 ms)"],
+                     times=[0.3, 2.9], duration_s=3.1)
+    assert abs(floor_ratio(out, 0.4) - 1.5) < 1e-9  # (3.1 s - 2.5 s of cases) / 0.4 s of bare QEMU
+    assert floor_ratio(BootOutput(duration_s=1.0), 0.4) != floor_ratio(BootOutput(duration_s=1.0), 0.4)  # nan
+    assert "psci 2.5 s cases + 0.6 s boot/host" in time_split({"psci": out}, 2.0)

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from avps_cts import case_review, profiles
-from avps_cts.commands.control import check_profile, runner_filter
+from avps_cts.commands.control import check_profile, control_params
+from avps_cts.manifest import Manifest, ManifestCase
 from avps_cts.profiles import ProfileError
 from avps_cts.results import CaseResult, Status
 
@@ -44,11 +45,24 @@ def test_a_case_the_run_never_reported_is_not_run() -> None:
     assert row.verdict == "NOT RUN" and not row.ok
 
 
-def test_the_runner_filter_keeps_one_boot_short() -> None:
-    assert runner_filter(["virtio.console"]) == "virtio.console"
-    assert runner_filter(["virtio.blk", "virtio.rng"]) == "virtio."
-    assert runner_filter(["psci.firmware", "psci.hotplug"]) == "psci."
-    assert runner_filter(["boot.dt", "virtio.net"]) == ""
+def _manifest() -> Manifest:
+    rows = [("virtio.blk.flush", "virtio.blk", "linux"), ("virtio.blk.size", "virtio.blk", "linux"),
+            ("virtio.rng.request", "virtio.rng", "linux"), ("boot.dt.cpus", "boot.dt", "linux"),
+            ("psci.version", "psci", "psci"), ("psci.cpu_on.smc32", "psci", "psci"), ("psci.cpu_off", "psci", "psci")]
+    return Manifest([ManifestCase(c, "global." + c.rsplit(".", 1)[1], (), p, i) for c, p, i in rows])
+
+
+def test_a_control_boots_only_the_programs_and_probe_cases_it_names() -> None:
+    manifest = _manifest()
+    assert control_params(manifest, "linux", {"virtio.blk.flush": "why"}) == \
+        {"only": "virtio.blk", "cases": "virtio.blk.flush"}
+    assert control_params(manifest, "linux", {"virtio.rng.request": "x", "boot.dt.cpus": "y"}) == \
+        {"only": "virtio.rng,boot.dt"}  # whole programs: no case list
+    assert control_params(manifest, "linux", {"virtio.blk.flush": "x", "virtio.blk.size": "y",
+                                              "virtio.rng.request": "z", "boot.dt.cpus": "w"}) == {}
+    assert control_params(manifest, "psci", {"psci.cpu_on.smc32": "why"}) == {"cases": "psci.cpu_on.smc32"}
+    everything = {"psci.version": "a", "psci.cpu_on.smc32": "b", "psci.cpu_off": "c"}
+    assert control_params(manifest, "psci", everything) == {}  # all of them: no filter at all
 
 
 def test_the_old_list_form_is_refused_with_file_and_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import sys
 from pathlib import Path
 from typing import Callable
@@ -12,6 +11,7 @@ from .. import case_review, profiles
 from ..reports import writer
 from ..results import CaseResult, RunResult, Status
 from ..run import linux_image, probe_images, report_folder, run_images, run_scratch
+from ..selection import linux_filter, probe_filter
 
 # A control flips a case when the case reports a failure of its own, not when it never ran.
 FLIPPED = (Status.FAIL, Status.ERROR)
@@ -65,12 +65,11 @@ def print_rows(rows: list[ControlRow], cases: dict[tuple[str, str], CaseResult])
     print(f"negative controls: {len(rows) - bad} passed, {bad} failed")
 
 
-def runner_filter(programs: list[str]) -> str:
-    """The avps.only prefix that runs just these Linux programs (and few others): one boot stays short."""
-    prefix = os.path.commonprefix(programs)
-    if prefix in programs:
-        return prefix
-    return prefix[:prefix.rfind(".") + 1]
+def control_params(manifest, image: str, expect_fail: dict[str, str]) -> dict[str, str]:
+    """What one boot of a control runs: the Linux programs and cases (avps.only, avps.cases) or the
+    probe cases (avps.cases) it names, so a control that names one case runs one case."""
+    named = set(expect_fail)
+    return linux_filter(manifest, named) if image == "linux" else probe_filter(manifest, image, named)
 
 
 def run_control(args: argparse.Namespace, target_name: str, name: str,
@@ -84,10 +83,10 @@ def run_control(args: argparse.Namespace, target_name: str, name: str,
     images = []
     linux_wanted = sorted(wanted & set(manifest.linux_programs()))
     if linux_wanted:
-        image = linux_image(build, kernel(args, config))
-        only = runner_filter(linux_wanted)
-        images.append(dataclasses.replace(image, params={**image.params, "only": only}) if only else image)
+        images.append(linux_image(build, kernel(args, config)))
     images += [i for i in probe_images(build, manifest) if i.name in wanted]
+    images = [dataclasses.replace(i, params={**i.params, **control_params(manifest, i.name, config.expect_fail)})
+              for i in images]
     folder = report_folder(Path(args.reports), f"{target_name}-{name}")
     run = RunResult(target=f"{target_name}/{name}")
     run.platform = target.platform_facts()

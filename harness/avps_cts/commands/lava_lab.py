@@ -37,7 +37,8 @@ def cmd_lab(args: argparse.Namespace) -> int:
                 print(f"{name}: pid {pid} {'running' if alive(pid) else 'not running'}")
         elif args.action == "check":
             limits = jobs_client.WaitLimits(queue=args.queue_timeout, total=args.timeout)
-            return check.check(Path(args.build), lab, args.probe, limits, args.keep, args.start_timeout)
+            return check.check(Path(args.build), lab, args.probe, limits, args.keep, args.start_timeout,
+                               tuple(args.jobs.split(",")))
         else:
             return _submit(lab, args)
     except LabError as exc:
@@ -79,8 +80,18 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
     p.add_argument("--timeout", type=float, default=1500, metavar="S",
                    help="submit: longest from submission to finished (default 1500 s)")
     p.add_argument("--probe", default="virtio-mmio", help="check: the probe image the third job boots")
+    p.add_argument("--jobs", default=",".join(check.JOB_KINDS), type=_job_kinds,
+                   help="check: which of the jobs to run, comma-separated (default: shell,linux,probe)")
     p.add_argument("--keep", action="store_true", help="check: leave the lab running (lava-lab stop ends it)")
     p.set_defaults(func=lambda a: cmd_lab(_check_submit(a, p)))
+
+
+def _job_kinds(text: str) -> str:
+    kinds = [k for k in text.split(",") if k]
+    unknown = [k for k in kinds if k not in check.JOB_KINDS]
+    if unknown or not kinds:
+        raise argparse.ArgumentTypeError(f"{text!r}: give some of {', '.join(check.JOB_KINDS)}, comma-separated")
+    return ",".join(kinds)
 
 
 def _check_submit(args: argparse.Namespace, parser: argparse.ArgumentParser) -> argparse.Namespace:

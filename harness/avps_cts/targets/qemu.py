@@ -71,6 +71,9 @@ class QemuTarget:
             declared_digest = params.pop("cmdline_digest", None)
             append = c.append + "".join(f" avps.{k}={self.host.substitute_param(v)}" for k, v in params.items())
             cmd += ["-append", close_command_line(append, self.boot_nonce, declared_digest)]
+        elif image.params.get("cases"):
+            # A probe reads its case filter from /chosen/bootargs (guest-tests/probe-runtime/case_filter.h).
+            cmd += ["-append", f"avps.cases={image.params['cases']}"]
         for dev in c.devices:
             cmd += [self.host.substitute(a) for a in dev.args]
         return cmd

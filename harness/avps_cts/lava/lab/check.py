@@ -23,9 +23,14 @@ class LabJob:
     boots: str  # the image, for lava-compare: linux or the probe's name
 
 
-def lab_jobs(probe: str) -> list[LabJob]:
-    return [LabJob("shell", "shell", "shell", "linux"), LabJob("linux", "linux", "monitor", "linux"),
-            LabJob(f"probe-{probe}", f"probe:{probe}", "monitor", probe)]
+JOB_KINDS = ("shell", "linux", "probe")
+
+
+def lab_jobs(probe: str, kinds: tuple[str, ...] = JOB_KINDS) -> list[LabJob]:
+    """The suite's three LAVA jobs (test shell, Linux monitor, probe monitor), or those of kinds."""
+    every = {"shell": LabJob("shell", "shell", "shell", "linux"), "linux": LabJob("linux", "linux", "monitor", "linux"),
+             "probe": LabJob(f"probe-{probe}", f"probe:{probe}", "monitor", probe)}
+    return [every[k] for k in JOB_KINDS if k in kinds]
 
 
 def _run(args: list[str], log: Path | None = None) -> int:
@@ -41,7 +46,8 @@ def _latest_results(folder: Path) -> Path | None:
     return found[-1] if found else None
 
 
-def check(build: Path, lab: Lab, probe: str, limits: WaitLimits, keep: bool, start_timeout: float) -> int:
+def check(build: Path, lab: Lab, probe: str, limits: WaitLimits, keep: bool, start_timeout: float,
+          kinds: tuple[str, ...] = JOB_KINDS) -> int:
     """0: every LAVA result equals the direct one or differs as documented. 1: an unexplained
     difference. 3: the lab or a job broke (server not up, job stuck or Incomplete): every result
     fetched so far stays in build/lava-lab-check/."""
@@ -62,7 +68,7 @@ def check(build: Path, lab: Lab, probe: str, limits: WaitLimits, keep: bool, sta
         # The direct run boots exactly the images the jobs boot, one run each: an image no job
         # boots cannot break the comparison.
         direct: dict[str, Path] = {}
-        for image in dict.fromkeys(job.boots for job in lab_jobs(probe)):
+        for image in dict.fromkeys(job.boots for job in lab_jobs(probe, kinds)):
             folder, log = out / f"direct-{image}", out / f"direct-{image}.txt"
             rc = _run(AVPS + ["run", *b, "--only", image, "--reports", str(folder)], log)
             found = _latest_results(folder)
@@ -73,7 +79,7 @@ def check(build: Path, lab: Lab, probe: str, limits: WaitLimits, keep: bool, sta
         state = lab.start(timeout=start_timeout)
         print(f"LAVA lab up: {state.url}, worker {state.worker}", flush=True)
         columns: dict[str, list[str]] = {}
-        for job in lab_jobs(probe):
+        for job in lab_jobs(probe, kinds):
             print(f"== LAVA lab job {job.label}", flush=True)
             job_file = out / "jobs" / f"{job.label}.yaml"
             result_dir = out / job.label

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from . import processes
-from .postgres import Cluster
+from ...cache import cache_dir
+from .postgres import Cluster, MigratedTemplate
 from .processes import PLAIN_PATH, LabError
 
 SERVER_USER = "lavaserver"  # Debian's lava-server account (its postinst creates it); the units run as it
@@ -215,12 +216,17 @@ class Lab:
         self._refresh_ports(Cluster(self.paths.postgres, state.pg_port).initialised()
                             and Cluster(self.paths.postgres, state.pg_port).running())
         cluster = Cluster(self.paths.postgres, state.pg_port)
+        template = MigratedTemplate(cache_dir())
+        migrated = not state.configured and template.copy_into(cluster)
         cluster.init()
         cluster.start()
         if not state.configured:
-            self._configure_database(cluster)
+            self._configure_database(cluster, template, migrated)
         self._start_daemon("gunicorn", ["gunicorn", "lava_server.wsgi", "--log-level", "INFO",
                                         "--worker-class", "eventlet", "--workers", "2", "--timeout", "60",
+                                        # 'lava-lab stop' waits 10 s before SIGKILL; gunicorn's own 30 s default
+                                        # for idle workers made every stop wait all of it.
+                                        "--graceful-timeout", "3",
                                         "--bind", f"127.0.0.1:{state.http_port}",
                                         "-u", SERVER_USER, "-g", SERVER_USER])
         self._start_daemon("publisher", ["lava-server", "manage", "lava-publisher", "--level", "INFO",
@@ -263,14 +269,18 @@ class Lab:
         self.state = LabState.fresh(self.paths.root)
         self.state.save(self.paths.state)
 
-    def _configure_database(self, cluster: Cluster) -> None:
-        """What lava-server's postinst does for a database (role, database, migrations), then the
-        lab's own account and token."""
+    def _configure_database(self, cluster: Cluster, template: MigratedTemplate, migrated: bool) -> None:
+        """What lava-server's postinst does for a database (role, database, migrations: or a copy of
+        the cached cluster where that was done), then the lab's own account and token."""
         assert self.state is not None
-        cluster.create_database(SERVER_USER, "lavaserver")
-        manage(self.paths, self.state, "migrate", "--noinput", "--fake-initial")
-        manage(self.paths, self.state, "drop_materialized_views")
-        manage(self.paths, self.state, "refresh_queries", "--all")
+        if not migrated:
+            cluster.create_database(SERVER_USER, "lavaserver")
+            manage(self.paths, self.state, "migrate", "--noinput", "--fake-initial")
+            manage(self.paths, self.state, "drop_materialized_views")
+            manage(self.paths, self.state, "refresh_queries", "--all")
+            cluster.stop()
+            template.save_from(cluster)
+            cluster.start()
         manage(self.paths, self.state, "users", "add", ADMIN, "--staff", "--superuser",
                "--passwd", secrets.token_urlsafe(16))
         manage(self.paths, self.state, "tokens", "add", "--user", ADMIN, "--secret", self.state.token,

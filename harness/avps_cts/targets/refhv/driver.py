@@ -90,6 +90,8 @@ class RefhvTarget:
         added = [f"budget {self.budget_s}   # added by the harness (run timeout)\n",
                  "resets 1   # added by the harness: a second SYSTEM_RESET ends the VM (as QEMU's -no-reboot)\n"]
         added += [f"fault {f}   # added by profile {self.config.profile}\n" for f in self.faults]
+        if image.kind != "linux" and image.params.get("cases"):
+            added.append(f"bootargs avps.cases={image.params['cases']}\n")  # the probe's case filter
         lines[starts[0] + 1:starts[0] + 1] = added
         self._add_device_faults(lines, starts[0], source)
         text = "".join(lines)
