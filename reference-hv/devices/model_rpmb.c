@@ -1,5 +1,6 @@
 /* RPMB device model (VIRTIO 1.2 Device Types / RPMB Device): one-time key, monotonic write counter, HMAC-SHA256-authenticated data. */
 #include "hmac_sha256.h"
+#include "rpmb_frame.h"
 #include "virtio_device.h"
 
 #include <stdio.h>
@@ -9,40 +10,11 @@
 #define VIRTIO_ID_RPMB 28
 #define REQUESTQ 0
 
-#define REQ_PROGRAM_KEY 0x0001
-#define REQ_GET_WRITE_COUNTER 0x0002
-#define REQ_DATA_WRITE 0x0003
-#define REQ_DATA_READ 0x0004
-#define REQ_RESULT_READ 0x0005
-#define RESP_PROGRAM_KEY 0x0100
-#define RESP_GET_COUNTER 0x0200
-#define RESP_DATA_WRITE 0x0300
-#define RESP_DATA_READ 0x0400
-
-#define RES_OK 0x0000
-#define RES_GENERAL_FAILURE 0x0001
-#define RES_AUTH_FAILURE 0x0002
-#define RES_COUNT_FAILURE 0x0003
-#define RES_ADDR_FAILURE 0x0004
-#define RES_WRITE_FAILURE 0x0005
-#define RES_NO_AUTH_KEY 0x0007
-#define RES_WRITE_COUNTER_EXPIRED 0x0080
-
-#define FRAME_BYTES 512
 #define HALF_SECTOR 256
 #define UNIT_HALF_SECTORS 512 /* capacity is counted in 128 KiB units */
 #define MAX_CAPACITY_UNITS 0x80
 #define MAX_BLOCKS 16         /* frames one request may carry (max_wr_cnt / max_rd_cnt up to this) */
 
-/* struct virtio_rpmb_frame: big-endian fields after 196 stuff bytes; the MAC covers bytes 228..511. */
-#define OFF_KEY_MAC 196
-#define OFF_DATA 228
-#define OFF_NONCE 484
-#define OFF_COUNTER 500
-#define OFF_ADDRESS 504
-#define OFF_BLOCK_COUNT 506
-#define OFF_RESULT 508
-#define OFF_REQ_RESP 510
 
 enum rpmb_fault {
 	RPMB_FAULT_COUNTER_NOT_INCREMENTED,
@@ -98,8 +70,8 @@ struct rpmb_state {
 	uint8_t max_wr, max_rd;
 	uint32_t half_sectors;
 	uint8_t *data;
-	uint8_t result_frame[FRAME_BYTES]; /* answer of the last program-key / data-write, for RESULT_READ */
-	uint8_t frames[MAX_BLOCKS + 1][FRAME_BYTES];
+	uint8_t result_frame[RPMB_FRAME_BYTES]; /* answer of the last program-key / data-write, for RESULT_READ */
+	uint8_t frames[MAX_BLOCKS + 1][RPMB_FRAME_BYTES];
 };
 
 static uint16_t get_be16(const uint8_t *p)
@@ -125,13 +97,13 @@ static void put_be32(uint8_t *p, uint32_t v)
 }
 
 /* The MAC of `count` frames: HMAC-SHA256 with the key over bytes 228..511 of each (data_only: the data fields). */
-static void frames_mac(const struct rpmb_state *st, uint8_t (*frames)[FRAME_BYTES], unsigned count, bool data_only,
+static void frames_mac(const struct rpmb_state *st, uint8_t (*frames)[RPMB_FRAME_BYTES], unsigned count, bool data_only,
 		       uint8_t mac[SHA256_BYTES])
 {
 	struct hmac_sha256 m;
 	hmac_sha256_init(&m, st->key, sizeof(st->key));
 	for (unsigned i = 0; i < count; i++)
-		hmac_sha256_update(&m, frames[i] + OFF_DATA, data_only ? HALF_SECTOR : FRAME_BYTES - OFF_DATA);
+		hmac_sha256_update(&m, frames[i] + RPMB_OFF_DATA, data_only ? HALF_SECTOR : RPMB_FRAME_BYTES - RPMB_OFF_DATA);
 	hmac_sha256_final(&m, mac);
 }
 
@@ -216,42 +188,42 @@ static void rpmb_reset(struct vdev *dev)
 static void answer(struct vdev *dev, uint8_t *frame, uint16_t resp, uint16_t result)
 {
 	struct rpmb_state *st = dev->state;
-	if (result == RES_NO_AUTH_KEY && vdev_fault(dev, RPMB_FAULT_NO_KEY_WRONG_CODE))
-		result = RES_GENERAL_FAILURE;
-	put_be16(frame + OFF_RESULT, result);
-	put_be16(frame + OFF_REQ_RESP, resp);
+	if (result == RPMB_RES_NO_AUTH_KEY && vdev_fault(dev, RPMB_FAULT_NO_KEY_WRONG_CODE))
+		result = RPMB_RES_GENERAL_FAILURE;
+	put_be16(frame + RPMB_OFF_RESULT, result);
+	put_be16(frame + RPMB_OFF_REQ_RESP, resp);
 	if (st->key_programmed)
-		frames_mac(st, (uint8_t(*)[FRAME_BYTES])frame, 1, false, frame + OFF_KEY_MAC);
+		frames_mac(st, (uint8_t(*)[RPMB_FRAME_BYTES])frame, 1, false, frame + RPMB_OFF_KEY_MAC);
 }
 
 /* Program Key #1..#5 and Device Operation #2: the key is written once; a second attempt fails to program. */
 static void program_key(struct vdev *dev, const uint8_t *req, uint8_t *resp)
 {
 	struct rpmb_state *st = dev->state;
-	uint16_t result = RES_OK;
-	if (get_be16(req + OFF_BLOCK_COUNT) != 1 && !vdev_fault(dev, RPMB_FAULT_KEY_BLOCK_COUNT_UNCHECKED))
-		result = RES_GENERAL_FAILURE;
+	uint16_t result = RPMB_RES_OK;
+	if (get_be16(req + RPMB_OFF_BLOCK_COUNT) != 1 && !vdev_fault(dev, RPMB_FAULT_KEY_BLOCK_COUNT_UNCHECKED))
+		result = RPMB_RES_GENERAL_FAILURE;
 	else if (st->key_programmed && !vdev_fault(dev, RPMB_FAULT_KEY_PROGRAMMABLE_TWICE))
-		result = RES_WRITE_FAILURE;
+		result = RPMB_RES_WRITE_FAILURE;
 	else {
-		memcpy(st->key, req + OFF_KEY_MAC, sizeof(st->key));
+		memcpy(st->key, req + RPMB_OFF_KEY_MAC, sizeof(st->key));
 		st->key_programmed = true;
 	}
-	answer(dev, resp, RESP_PROGRAM_KEY, result);
+	answer(dev, resp, RPMB_RESP_PROGRAM_KEY, result);
 }
 
 static void get_write_counter(struct vdev *dev, const uint8_t *req, uint8_t *resp)
 {
 	struct rpmb_state *st = dev->state;
-	uint16_t result = RES_OK;
+	uint16_t result = RPMB_RES_OK;
 	if (!st->key_programmed)
-		result = RES_NO_AUTH_KEY;
-	else if (get_be16(req + OFF_BLOCK_COUNT) != 1)
-		result = RES_GENERAL_FAILURE;
-	memcpy(resp + OFF_NONCE, req + OFF_NONCE, 16);
-	put_be32(resp + OFF_COUNTER, st->write_counter);
-	/* Get Write Counter #3: answered as RESP_GET_COUNTER (the fault echoes the request type). */
-	answer(dev, resp, vdev_fault(dev, RPMB_FAULT_COUNTER_ANSWER_TYPE_WRONG) ? REQ_GET_WRITE_COUNTER : RESP_GET_COUNTER,
+		result = RPMB_RES_NO_AUTH_KEY;
+	else if (get_be16(req + RPMB_OFF_BLOCK_COUNT) != 1)
+		result = RPMB_RES_GENERAL_FAILURE;
+	memcpy(resp + RPMB_OFF_NONCE, req + RPMB_OFF_NONCE, 16);
+	put_be32(resp + RPMB_OFF_COUNTER, st->write_counter);
+	/* Get Write Counter #3: answered as RPMB_RESP_GET_COUNTER (the fault echoes the request type). */
+	answer(dev, resp, vdev_fault(dev, RPMB_FAULT_COUNTER_ANSWER_TYPE_WRONG) ? RPMB_REQ_GET_WRITE_COUNTER : RPMB_RESP_GET_COUNTER,
 	       result);
 }
 
@@ -260,120 +232,120 @@ static void data_write(struct vdev *dev, unsigned count, uint8_t *resp)
 {
 	struct rpmb_state *st = dev->state;
 	const uint8_t *first = st->frames[0];
-	uint16_t blocks = get_be16(first + OFF_BLOCK_COUNT), address = get_be16(first + OFF_ADDRESS);
-	uint16_t result = RES_OK;
+	uint16_t blocks = get_be16(first + RPMB_OFF_BLOCK_COUNT), address = get_be16(first + RPMB_OFF_ADDRESS);
+	uint16_t result = RPMB_RES_OK;
 	uint8_t mac[SHA256_BYTES];
 	if (!st->key_programmed)
-		result = RES_NO_AUTH_KEY;
+		result = RPMB_RES_NO_AUTH_KEY;
 	else if (blocks == 0 || blocks > st->max_wr)
-		result = RES_GENERAL_FAILURE;
+		result = RPMB_RES_GENERAL_FAILURE;
 	else if (st->write_counter == 0xffffffffu)
-		result = RES_WRITE_COUNTER_EXPIRED;
+		result = RPMB_RES_WRITE_COUNTER_EXPIRED;
 	else if (!address_ok(dev, st, address, blocks))
-		result = RES_ADDR_FAILURE;
+		result = RPMB_RES_ADDR_FAILURE;
 	else if (count < blocks)
-		result = RES_GENERAL_FAILURE; /* fewer data frames than block_count: "some other error" */
+		result = RPMB_RES_GENERAL_FAILURE; /* fewer data frames than block_count: "some other error" */
 	else {
 		/* #7: the MAC over every frame's bytes 228..511; the fault checks the data fields only. */
 		frames_mac(st, st->frames, blocks, vdev_fault(dev, RPMB_FAULT_MAC_WRONG_DATA), mac);
-		if (memcmp(mac, st->frames[blocks - 1] + OFF_KEY_MAC, sizeof(mac)))
-			result = vdev_fault(dev, RPMB_FAULT_AUTH_FAILURE_WRONG_CODE) ? RES_COUNT_FAILURE : RES_AUTH_FAILURE;
-		else if (get_be32(first + OFF_COUNTER) != st->write_counter && !vdev_fault(dev, RPMB_FAULT_COUNTER_NOT_CHECKED))
-			result = RES_COUNT_FAILURE;
+		if (memcmp(mac, st->frames[blocks - 1] + RPMB_OFF_KEY_MAC, sizeof(mac)))
+			result = vdev_fault(dev, RPMB_FAULT_AUTH_FAILURE_WRONG_CODE) ? RPMB_RES_COUNT_FAILURE : RPMB_RES_AUTH_FAILURE;
+		else if (get_be32(first + RPMB_OFF_COUNTER) != st->write_counter && !vdev_fault(dev, RPMB_FAULT_COUNTER_NOT_CHECKED))
+			result = RPMB_RES_COUNT_FAILURE;
 	}
-	if (result == RES_OK) {
+	if (result == RPMB_RES_OK) {
 		for (unsigned i = 0; i < blocks; i++)
-			memcpy(half_sector(st, (uint32_t)address + i), st->frames[i] + OFF_DATA, HALF_SECTOR);
+			memcpy(half_sector(st, (uint32_t)address + i), st->frames[i] + RPMB_OFF_DATA, HALF_SECTOR);
 		if (!vdev_fault(dev, RPMB_FAULT_COUNTER_NOT_INCREMENTED))
 			st->write_counter++;
 	}
-	put_be32(resp + OFF_COUNTER, st->write_counter);
-	put_be16(resp + OFF_ADDRESS, address);
-	answer(dev, resp, RESP_DATA_WRITE, result);
+	put_be32(resp + RPMB_OFF_COUNTER, st->write_counter);
+	put_be16(resp + RPMB_OFF_ADDRESS, address);
+	answer(dev, resp, RPMB_RESP_DATA_WRITE, result);
 }
 
 /* Data Read #1..#6: block_count frames with data, nonce, address, result; the MAC in the last one covers all. */
 static uint32_t data_read(struct vdev *dev, const uint8_t *req, uint64_t room, struct virtq_chain *chain)
 {
 	struct rpmb_state *st = dev->state;
-	uint16_t blocks = get_be16(req + OFF_BLOCK_COUNT), address = get_be16(req + OFF_ADDRESS);
-	uint16_t result = RES_OK;
+	uint16_t blocks = get_be16(req + RPMB_OFF_BLOCK_COUNT), address = get_be16(req + RPMB_OFF_ADDRESS);
+	uint16_t result = RPMB_RES_OK;
 	if (!st->key_programmed)
-		result = RES_NO_AUTH_KEY;
+		result = RPMB_RES_NO_AUTH_KEY;
 	else if (blocks == 0 || blocks > st->max_rd)
-		result = RES_GENERAL_FAILURE;
+		result = RPMB_RES_GENERAL_FAILURE;
 	else if (!address_ok(dev, st, address, blocks))
-		result = RES_ADDR_FAILURE;
-	else if (room < (uint64_t)blocks * FRAME_BYTES)
-		result = RES_GENERAL_FAILURE; /* no room for the answer: "some other error" */
-	unsigned count = result == RES_OK ? blocks : 1;
-	uint8_t(*out)[FRAME_BYTES] = st->frames;
-	memset(out, 0, (size_t)count * FRAME_BYTES);
+		result = RPMB_RES_ADDR_FAILURE;
+	else if (room < (uint64_t)blocks * RPMB_FRAME_BYTES)
+		result = RPMB_RES_GENERAL_FAILURE; /* no room for the answer: "some other error" */
+	unsigned count = result == RPMB_RES_OK ? blocks : 1;
+	uint8_t(*out)[RPMB_FRAME_BYTES] = st->frames;
+	memset(out, 0, (size_t)count * RPMB_FRAME_BYTES);
 	for (unsigned i = 0; i < count; i++) {
-		if (result == RES_OK)
-			memcpy(out[i] + OFF_DATA, half_sector(st, (uint32_t)address + i), HALF_SECTOR);
-		memcpy(out[i] + OFF_NONCE, req + OFF_NONCE, 16);
-		put_be16(out[i] + OFF_ADDRESS, address);
-		put_be16(out[i] + OFF_BLOCK_COUNT, blocks);
-		put_be16(out[i] + OFF_RESULT, result == RES_NO_AUTH_KEY && vdev_fault(dev, RPMB_FAULT_NO_KEY_WRONG_CODE)
-						      ? RES_GENERAL_FAILURE : result);
-		put_be16(out[i] + OFF_REQ_RESP, RESP_DATA_READ);
+		if (result == RPMB_RES_OK)
+			memcpy(out[i] + RPMB_OFF_DATA, half_sector(st, (uint32_t)address + i), HALF_SECTOR);
+		memcpy(out[i] + RPMB_OFF_NONCE, req + RPMB_OFF_NONCE, 16);
+		put_be16(out[i] + RPMB_OFF_ADDRESS, address);
+		put_be16(out[i] + RPMB_OFF_BLOCK_COUNT, blocks);
+		put_be16(out[i] + RPMB_OFF_RESULT, result == RPMB_RES_NO_AUTH_KEY && vdev_fault(dev, RPMB_FAULT_NO_KEY_WRONG_CODE)
+						      ? RPMB_RES_GENERAL_FAILURE : result);
+		put_be16(out[i] + RPMB_OFF_REQ_RESP, RPMB_RESP_DATA_READ);
 	}
 	if (st->key_programmed)
-		frames_mac(st, out, count, false, out[count - 1] + OFF_KEY_MAC);
-	return (uint32_t)virtq_chain_write(chain, &dev->mem, 0, out, (size_t)count * FRAME_BYTES);
+		frames_mac(st, out, count, false, out[count - 1] + RPMB_OFF_KEY_MAC);
+	return (uint32_t)virtq_chain_write(chain, &dev->mem, 0, out, (size_t)count * RPMB_FRAME_BYTES);
 }
 
 static void handle_request(struct vdev *dev, struct virtq_chain *chain)
 {
 	struct rpmb_state *st = dev->state;
-	uint64_t in_frames = chain->readable_bytes / FRAME_BYTES;
-	if (!in_frames || chain->readable_bytes % FRAME_BYTES || in_frames > MAX_BLOCKS + 1) {
+	uint64_t in_frames = chain->readable_bytes / RPMB_FRAME_BYTES;
+	if (!in_frames || chain->readable_bytes % RPMB_FRAME_BYTES || in_frames > MAX_BLOCKS + 1) {
 		vdev_needs_reset(dev, "rpmb request is not 1..17 whole 512-byte frames");
 		return;
 	}
 	for (unsigned i = 0; i < in_frames; i++)
-		virtq_chain_read(chain, &dev->mem, (uint64_t)i * FRAME_BYTES, st->frames[i], FRAME_BYTES);
-	uint16_t type = get_be16(st->frames[0] + OFF_REQ_RESP);
+		virtq_chain_read(chain, &dev->mem, (uint64_t)i * RPMB_FRAME_BYTES, st->frames[i], RPMB_FRAME_BYTES);
+	uint16_t type = get_be16(st->frames[0] + RPMB_OFF_REQ_RESP);
 	/* A RESULT_READ frame last asks for the answer of the program-key / data-write in front of it. */
-	bool result_read = in_frames > 1 && get_be16(st->frames[in_frames - 1] + OFF_REQ_RESP) == REQ_RESULT_READ;
-	uint8_t resp[FRAME_BYTES] = { 0 };
+	bool result_read = in_frames > 1 && get_be16(st->frames[in_frames - 1] + RPMB_OFF_REQ_RESP) == RPMB_REQ_RESULT_READ;
+	uint8_t resp[RPMB_FRAME_BYTES] = { 0 };
 	uint32_t written = 0;
 	switch (type) {
-	case REQ_PROGRAM_KEY:
-	case REQ_DATA_WRITE:
-		if (type == REQ_PROGRAM_KEY)
+	case RPMB_REQ_PROGRAM_KEY:
+	case RPMB_REQ_DATA_WRITE:
+		if (type == RPMB_REQ_PROGRAM_KEY)
 			program_key(dev, st->frames[0], resp);
 		else
 			data_write(dev, (unsigned)in_frames - result_read, resp);
-		memcpy(st->result_frame, resp, FRAME_BYTES);
-		if (result_read && chain->writable_bytes >= FRAME_BYTES) {
+		memcpy(st->result_frame, resp, RPMB_FRAME_BYTES);
+		if (result_read && chain->writable_bytes >= RPMB_FRAME_BYTES) {
 			/* Result Read #1 */
-			if (get_be16(st->frames[in_frames - 1] + OFF_BLOCK_COUNT) != 1)
-				answer(dev, resp, get_be16(resp + OFF_REQ_RESP), RES_GENERAL_FAILURE);
-			written = (uint32_t)virtq_chain_write(chain, &dev->mem, 0, resp, FRAME_BYTES);
+			if (get_be16(st->frames[in_frames - 1] + RPMB_OFF_BLOCK_COUNT) != 1)
+				answer(dev, resp, get_be16(resp + RPMB_OFF_REQ_RESP), RPMB_RES_GENERAL_FAILURE);
+			written = (uint32_t)virtq_chain_write(chain, &dev->mem, 0, resp, RPMB_FRAME_BYTES);
 		}
 		break;
-	case REQ_GET_WRITE_COUNTER:
+	case RPMB_REQ_GET_WRITE_COUNTER:
 		get_write_counter(dev, st->frames[0], resp);
-		written = (uint32_t)virtq_chain_write(chain, &dev->mem, 0, resp, FRAME_BYTES);
+		written = (uint32_t)virtq_chain_write(chain, &dev->mem, 0, resp, RPMB_FRAME_BYTES);
 		break;
-	case REQ_DATA_READ: {
-		uint8_t req[FRAME_BYTES];
-		memcpy(req, st->frames[0], FRAME_BYTES);
+	case RPMB_REQ_DATA_READ: {
+		uint8_t req[RPMB_FRAME_BYTES];
+		memcpy(req, st->frames[0], RPMB_FRAME_BYTES);
 		written = data_read(dev, req, chain->writable_bytes, chain);
 		break;
 	}
-	case REQ_RESULT_READ:
+	case RPMB_REQ_RESULT_READ:
 		/* A result read of its own returns the last program-key / data-write answer. */
-		memcpy(resp, st->result_frame, FRAME_BYTES);
-		if (get_be16(st->frames[0] + OFF_BLOCK_COUNT) != 1 && !vdev_fault(dev, RPMB_FAULT_RESULT_READ_COUNT_UNCHECKED))
-			answer(dev, resp, get_be16(resp + OFF_REQ_RESP), RES_GENERAL_FAILURE);
-		written = (uint32_t)virtq_chain_write(chain, &dev->mem, 0, resp, FRAME_BYTES);
+		memcpy(resp, st->result_frame, RPMB_FRAME_BYTES);
+		if (get_be16(st->frames[0] + RPMB_OFF_BLOCK_COUNT) != 1 && !vdev_fault(dev, RPMB_FAULT_RESULT_READ_COUNT_UNCHECKED))
+			answer(dev, resp, get_be16(resp + RPMB_OFF_REQ_RESP), RPMB_RES_GENERAL_FAILURE);
+		written = (uint32_t)virtq_chain_write(chain, &dev->mem, 0, resp, RPMB_FRAME_BYTES);
 		break;
 	default:
-		answer(dev, resp, 0, RES_GENERAL_FAILURE);
-		written = (uint32_t)virtq_chain_write(chain, &dev->mem, 0, resp, FRAME_BYTES);
+		answer(dev, resp, 0, RPMB_RES_GENERAL_FAILURE);
+		written = (uint32_t)virtq_chain_write(chain, &dev->mem, 0, resp, RPMB_FRAME_BYTES);
 		break;
 	}
 	vdev_complete(dev, REQUESTQ, chain, written);

@@ -8,14 +8,12 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
-from typing import Any
 
-import yaml
+from .layer_file import layer_entries
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_SUITE = REPO_ROOT / "requirements" / "suite-platform.yaml"
 SUITE_ID_RE = re.compile(r"^CTS\.[A-Z0-9]+\.[0-9]+$")
-SUITE_TOP = {"schema", "layer", "spec", "requirements"}
 SUITE_KEYS = {"id": True, "title": True, "summary": True, "rationale": True, "related_avps": True, "verify": True}
 
 
@@ -54,35 +52,9 @@ class SuiteRequirement:
 def load_suite(path: Path | str | None, avps_ids: set[str], errors: list[str]) -> dict[str, SuiteRequirement]:
     """Requirements by ID; problems are appended to errors as ``file:line: message``."""
     p = Path(path) if path else DEFAULT_SUITE
-    try:
-        text = p.read_text(encoding="utf-8")
-        root = yaml.compose(text)
-        data: Any = yaml.safe_load(text)
-    except (OSError, yaml.YAMLError) as exc:
-        errors.append(f"{p}:0: cannot read the suite layer: {exc}")
-        return {}
-    if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
-        errors.append(f"{p}:1: the suite layer must be a mapping")
-        return {}
-    extra = set(data) - SUITE_TOP
-    if extra or data.get("layer") != "suite" or data.get("schema") != 1:
-        errors.append(f"{p}:1: top level needs schema: 1, layer: suite, requirements (unknown keys {sorted(extra)})")
-        return {}
-    seq = next((v for k, v in root.value if k.value == "requirements"), None)
-    if not isinstance(seq, yaml.SequenceNode) or not isinstance(data.get("requirements"), list):
-        errors.append(f"{p}:1: requirements must be a list")
-        return {}
     out: dict[str, SuiteRequirement] = {}
-    for node, d in zip(seq.value, data["requirements"]):
-        where = f"{p}:{node.start_mark.line + 1}"
-        if not isinstance(d, dict):
-            errors.append(f"{where}: a requirement must be a mapping")
-            continue
-        missing = [k for k, req in SUITE_KEYS.items() if req and k not in d]
-        unknown = sorted(set(d) - set(SUITE_KEYS))
-        if missing or unknown:
-            errors.append(f"{where}: requirement {d.get('id')!r}: missing keys {missing}, unknown keys {unknown}")
-            continue
+    for line, d in layer_entries(p, "suite", "the suite layer", SUITE_KEYS, "requirement", errors):
+        where = f"{p}:{line}"
         rid = d["id"]
         problems = []
         if not isinstance(rid, str) or not SUITE_ID_RE.match(rid):
@@ -103,5 +75,5 @@ def load_suite(path: Path | str | None, avps_ids: set[str], errors: list[str]) -
             errors += [f"{where}: {m}" for m in problems]
             continue
         out[rid] = SuiteRequirement(id=rid, title=d["title"], summary=d["summary"], rationale=d["rationale"],
-                                    related_avps=tuple(related), verify=d["verify"], line=node.start_mark.line + 1)
+                                    related_avps=tuple(related), verify=d["verify"], line=line)
     return out

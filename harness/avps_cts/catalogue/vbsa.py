@@ -8,15 +8,13 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
-from typing import Any
 
-import yaml
+from .layer_file import layer_entries
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_VBSA = REPO_ROOT / "requirements" / "vbsa-1.0.yaml"
 RULE_ID_RE = re.compile(r"^V_L[12][A-Z]{2}_[0-9]{2}$")
 ACS_STATUSES = ("covered", "covered through sub-rules", "not covered by ACS")
-VBSA_TOP = {"schema", "layer", "spec", "requirements"}
 VBSA_KEYS = {"id": True, "level": True, "title": True, "avps": True, "acs": True, "verify": True,
              "summary": True, "rationale": False}
 
@@ -59,35 +57,9 @@ class VbsaRule:
 def load_vbsa(path: Path | str | None, avps_ids: set[str], errors: list[str]) -> dict[str, VbsaRule]:
     """Rules by ID; problems are appended to errors as ``file:line: message``."""
     p = Path(path) if path else DEFAULT_VBSA
-    try:
-        root = yaml.compose(p.read_text(encoding="utf-8"))
-        data: Any = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        errors.append(f"{p}:0: cannot read the VBSA layer: {exc}")
-        return {}
-    if not isinstance(data, dict) or root is None or not isinstance(root, yaml.MappingNode):
-        errors.append(f"{p}:1: the VBSA layer must be a mapping")
-        return {}
-    extra = set(data) - VBSA_TOP
-    if extra or data.get("layer") != "vbsa" or data.get("schema") != 1:
-        errors.append(f"{p}:1: top level needs schema: 1, layer: vbsa, requirements (unknown keys {sorted(extra)})")
-        return {}
-    seq = next((v for k, v in root.value if k.value == "requirements"), None)
-    if not isinstance(seq, yaml.SequenceNode) or not isinstance(data.get("requirements"), list):
-        errors.append(f"{p}:1: requirements must be a list")
-        return {}
     out: dict[str, VbsaRule] = {}
-    for node, d in zip(seq.value, data["requirements"]):
-        line = node.start_mark.line + 1
+    for line, d in layer_entries(p, "vbsa", "the VBSA layer", VBSA_KEYS, "rule", errors):
         where = f"{p}:{line}"
-        if not isinstance(d, dict):
-            errors.append(f"{where}: a rule must be a mapping")
-            continue
-        missing = [k for k, req in VBSA_KEYS.items() if req and k not in d]
-        unknown = sorted(set(d) - set(VBSA_KEYS))
-        if missing or unknown:
-            errors.append(f"{where}: rule {d.get('id')!r}: missing keys {missing}, unknown keys {unknown}")
-            continue
         rid = d["id"]
         problems = []
         if not isinstance(rid, str) or not RULE_ID_RE.match(rid):
