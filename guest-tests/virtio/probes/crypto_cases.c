@@ -3,6 +3,8 @@
 #include "session.h"
 #include "statements.h"
 
+#include <string.h>
+
 #define CRYPTO_CIPHER_CREATE_SESSION  0x02   /* VIRTIO_CRYPTO_OPCODE(CIPHER, 0x02) */
 #define CRYPTO_CIPHER_DESTROY_SESSION 0x03
 #define CRYPTO_CIPHER_ENCRYPT         0x00
@@ -63,28 +65,8 @@ static const uint8_t kat_plain[16] = { 0x6b, 0xc1, 0xbe, 0xe2, 0x2e, 0x40, 0x9f,
 static const uint8_t kat_cipher[16] = { 0x76, 0x49, 0xab, 0xac, 0x81, 0x19, 0xb2, 0x46,
 					0xce, 0xe9, 0x8e, 0x9b, 0x12, 0xe9, 0x19, 0x7d };
 
-static void zero(void *p, size_t n)
-{
-	uint8_t *b = p;
-	while (n--)
-		*b++ = 0;
-}
 
-static void copy(void *dst_p, const void *src_p, size_t n)
-{
-	uint8_t *d = dst_p;
-	const uint8_t *s = src_p;
-	while (n--)
-		*d++ = *s++;
-}
 
-static bool same(const uint8_t *a, const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (a[i] != b[i])
-			return false;
-	return true;
-}
 
 /* Opens the crypto device with its data queues and control queue (the last one). */
 static struct vdev *crypto_open(struct vsession *s, int *controlq)
@@ -106,14 +88,14 @@ static struct vdev *crypto_open(struct vsession *s, int *controlq)
 static bool create_session(struct vsession *s, int controlq, uint32_t algo, uint32_t op)
 {
 	struct virtq_used u;
-	zero(&ctrl, sizeof(ctrl));
+	memset(&ctrl, 0, sizeof(ctrl));
 	ctrl.opcode = CRYPTO_CIPHER_CREATE_SESSION;
 	ctrl.algo = algo;
 	ctrl.u.cipher.algo = algo;
 	ctrl.u.cipher.keylen = sizeof(key);
 	ctrl.u.cipher.op = op;
 	ctrl.u.cipher.op_type = CRYPTO_SYM_OP_CIPHER;
-	copy(key, kat_key, sizeof(key));
+	memcpy(key, kat_key, sizeof(key));
 	input.session_id = 0x5e55105e55105e55ULL;
 	input.status = 0xffffffffu;
 	struct vbuf e[3] = { { &ctrl, sizeof(ctrl), false }, { key, sizeof(key), false },
@@ -124,7 +106,7 @@ static bool create_session(struct vsession *s, int controlq, uint32_t algo, uint
 static int destroy_session(struct vsession *s, int controlq, uint64_t id)
 {
 	struct virtq_used u;
-	zero(&ctrl, sizeof(ctrl));
+	memset(&ctrl, 0, sizeof(ctrl));
 	ctrl.opcode = CRYPTO_CIPHER_DESTROY_SESSION;
 	ctrl.u.destroy.session_id = id;
 	status_byte = 0xff;
@@ -172,7 +154,7 @@ out:
 static int cipher_request(struct vsession *s, uint32_t opcode, uint64_t session, const uint8_t *in)
 {
 	struct virtq_used u;
-	zero(&data, sizeof(data));
+	memset(&data, 0, sizeof(data));
 	data.opcode = opcode;
 	data.algo = CRYPTO_CIPHER_AES_CBC;
 	data.session_id = session;
@@ -180,10 +162,10 @@ static int cipher_request(struct vsession *s, uint32_t opcode, uint64_t session,
 	data.src_len = sizeof(src);
 	data.dst_len = sizeof(dst);
 	data.op_type = CRYPTO_SYM_OP_CIPHER;
-	zero(iv, sizeof(iv));
+	memset(iv, 0, sizeof(iv));
 	for (int i = 0; i < 16; i++)
 		iv[i] = (uint8_t)i;   /* SP 800-38A IV 000102...0f */
-	copy(src, in, sizeof(src));
+	memcpy(src, in, sizeof(src));
 	for (int i = 0; i < 16; i++)
 		dst[i] = 0xa5;
 	status_byte = 0xff;
@@ -219,7 +201,7 @@ static void crypto_aes_cbc(void)
 		int st = cipher_request(&s, steps[i].opcode, id, steps[i].in);
 		if (st < 0)
 			break;
-		probe_check(st == CRYPTO_OK && same(dst, steps[i].out, 16), "%s: AES-128-CBC %s: status %d, output "
+		probe_check(st == CRYPTO_OK && !memcmp(dst, steps[i].out, 16), "%s: AES-128-CBC %s: status %d, output "
 			    "%02x%02x%02x%02x.. expected %02x%02x%02x%02x..", vdev_name(d), steps[i].name, st, dst[0],
 			    dst[1], dst[2], dst[3], steps[i].out[0], steps[i].out[1], steps[i].out[2], steps[i].out[3]);
 		destroy_session(&s, cq, id);
@@ -243,7 +225,7 @@ static int lowest_algorithm(uint32_t mask_lo, uint32_t mask_hi)
 static bool create_digest_session(struct vsession *s, int controlq, uint32_t opcode, uint32_t algo)
 {
 	struct virtq_used u;
-	zero(&ctrl, sizeof(ctrl));
+	memset(&ctrl, 0, sizeof(ctrl));
 	ctrl.opcode = opcode;
 	ctrl.algo = algo;
 	/* hash / mac session parameters share the cipher parameter slots: algo, result length, key length */
@@ -251,7 +233,7 @@ static bool create_digest_session(struct vsession *s, int controlq, uint32_t opc
 	ctrl.u.cipher.keylen = 20;                        /* hash_result_len */
 	if (opcode == CRYPTO_MAC_CREATE_SESSION)
 		ctrl.u.cipher.op = sizeof(key);           /* auth_key_len */
-	copy(key, kat_key, sizeof(key));
+	memcpy(key, kat_key, sizeof(key));
 	input.session_id = 0;
 	input.status = 0xffffffffu;
 	struct vbuf e[3];

@@ -3,6 +3,8 @@
 #include "session.h"
 #include "statements.h"
 
+#include <string.h>
+
 #define CRYPTO_CIPHER_CREATE_SESSION  0x02
 #define CRYPTO_CIPHER_DESTROY_SESSION 0x03
 #define CRYPTO_CIPHER_ENCRYPT         0x00
@@ -58,26 +60,13 @@ static const uint8_t hmac_plain[HMAC_LEN] = { 0xbd, 0x2e, 0x0f, 0x96, 0x0c, 0x57
 static const uint8_t hmac_cipher[HMAC_LEN] = { 0x54, 0xba, 0x40, 0x82, 0x55, 0x6e, 0x76, 0xb2, 0x48, 0x10,
 					       0xee, 0xe3, 0xb3, 0x82, 0xa7, 0xb2, 0xd3, 0xac, 0x57, 0x04 };
 
-static void set(void *p, uint8_t v, size_t n)
-{
-	uint8_t *b = p;
-	while (n--)
-		*b++ = v;
-}
 
-static bool same(const uint8_t *a, const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (a[i] != b[i])
-			return false;
-	return true;
-}
 
 /* CIPHER_CREATE_SESSION with op_type ALGORITHM_CHAINING: AES-128-CBC encrypt, then HMAC-SHA1. */
 static bool create_chain_session(struct vsession *s, int cq)
 {
 	struct virtq_used u;
-	set(&session_req, 0, sizeof(session_req));
+	memset(&session_req, 0, sizeof(session_req));
 	session_req.opcode = CRYPTO_CIPHER_CREATE_SESSION;
 	session_req.algo = CRYPTO_CIPHER_AES_CBC;
 	session_req.chain_order = CHAIN_CIPHER_THEN_HASH;
@@ -91,7 +80,7 @@ static bool create_chain_session(struct vsession *s, int cq)
 	session_req.op_type = CRYPTO_SYM_OP_CHAIN;
 	for (int i = 0; i < 16; i++)
 		keys[i] = kat_key[i];
-	set(keys + 16, 0x0b, HMAC_LEN);
+	memset(keys + 16, 0x0b, HMAC_LEN);
 	session_in.session_id = 0x5e55105e55105e55ULL;
 	session_in.status = 0xffffffffu;
 	struct vbuf e[3] = { { &session_req, sizeof(session_req), false }, { keys, sizeof(keys), false },
@@ -103,7 +92,7 @@ static bool create_chain_session(struct vsession *s, int cq)
 static int chain_request(struct vsession *s, uint64_t session)
 {
 	struct virtq_used u;
-	set(&data_req, 0, sizeof(data_req));
+	memset(&data_req, 0, sizeof(data_req));
 	data_req.opcode = CRYPTO_CIPHER_ENCRYPT;
 	data_req.algo = CRYPTO_CIPHER_AES_CBC;
 	data_req.session_id = session;
@@ -118,8 +107,8 @@ static int chain_request(struct vsession *s, uint64_t session)
 		iv[i] = (uint8_t)i;
 		src[i] = kat_plain[i];
 	}
-	set(dst, 0xa5, sizeof(dst));
-	set(hash_result, 0xa5, sizeof(hash_result));
+	memset(dst, 0xa5, sizeof(dst));
+	memset(hash_result, 0xa5, sizeof(hash_result));
 	status_byte = 0xff;
 	struct vbuf e[6] = { { &data_req, sizeof(data_req), false }, { iv, sizeof(iv), false },
 			     { src, sizeof(src), false }, { dst, sizeof(dst), true },
@@ -162,12 +151,12 @@ static void crypto_chain(void)
 	uint64_t id = session_in.session_id;
 	int st = chain_request(&s, id);
 	if (st >= 0)
-		probe_check(st == CRYPTO_OK && same(dst, kat_cipher, 16) &&
-			    (same(hash_result, hmac_plain, HMAC_LEN) || same(hash_result, hmac_cipher, HMAC_LEN)),
+		probe_check(st == CRYPTO_OK && !memcmp(dst, kat_cipher, 16) &&
+			    (!memcmp(hash_result, hmac_plain, HMAC_LEN) || !memcmp(hash_result, hmac_cipher, HMAC_LEN)),
 			    "%s: chained encrypt: status %d, dst_data %02x%02x%02x%02x.. (expected 7649abac..), hash_result "
 			    "%02x%02x%02x%02x.. (expected bd2e0f96.. or 54ba4082..)", vdev_name(d), st, dst[0], dst[1],
 			    dst[2], dst[3], hash_result[0], hash_result[1], hash_result[2], hash_result[3]);
-	set(&destroy_req, 0, sizeof(destroy_req));
+	memset(&destroy_req, 0, sizeof(destroy_req));
 	destroy_req.opcode = CRYPTO_CIPHER_DESTROY_SESSION;
 	destroy_req.session_id = id;
 	struct virtq_used u;
