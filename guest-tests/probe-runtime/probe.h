@@ -20,17 +20,26 @@
 struct probe_case {
 	const char *id;
 	void (*run)(void);
+	bool stands_alone;   /* see PROBE_CASE_STANDALONE */
 };
 
-#define PROBE_CASE(fn, case_id, ...)                                                \
+#define PROBE_CASE_ENTRY_(fn, case_id, alone, ...)                                  \
 	static void fn(void);                                                      \
 	AVPS_CASE_RECORD(fn##_manifest, case_id, case_id, __VA_ARGS__)             \
 	__attribute__((section(".probe_cases"), used, aligned(8)))                  \
-	static const struct probe_case fn##_case = { case_id, fn };
+	static const struct probe_case fn##_case = { case_id, fn, alone };
+
+#define PROBE_CASE(fn, case_id, ...) PROBE_CASE_ENTRY_(fn, case_id, false, __VA_ARGS__)
+
+/* A case that leaves the CPUs and devices as it found them and no later case builds on: under a case
+ * filter it runs only when selected itself, not because a later case is (a long stress round such as
+ * psci.cpu_on.after_off would otherwise run in every control of a case after it). */
+#define PROBE_CASE_STANDALONE(fn, case_id, ...) PROBE_CASE_ENTRY_(fn, case_id, true, __VA_ARGS__)
 
 /* Case filter (avps.cases=<id>,... on the command line, case_filter.h): a boot runs every case up
  * to the last selected one, in order, so each selected case sees the set-up of the cases before it
- * exactly as in a full run; the cases after it are reported "SKIP not selected (avps.cases)". */
+ * exactly as in a full run; the cases after it, and stand-alone cases not selected themselves, are
+ * reported "SKIP not selected (avps.cases)". */
 
 /* Name printed as the parent KTAP test (e.g. "psci"); each probe defines it. */
 extern const char probe_name[];

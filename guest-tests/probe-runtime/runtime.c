@@ -201,7 +201,7 @@ void probe_runtime_main(const void *fdt, uint64_t entry_count, uint64_t entry_el
 	smccc_init_from_dt();
 	int chosen = fdt_path_offset(dt_blob(), "/chosen"), args_len = 0;
 	const char *args = chosen >= 0 ? fdt_getprop(dt_blob(), chosen, "bootargs", &args_len) : NULL;
-	case_filter_init(args, args ? (size_t)args_len : 0);
+	bool filtered = case_filter_init(args, args ? (size_t)args_len : 0);
 
 	case_count = (int)(__probe_cases_end - __probe_cases_start);
 	ktap_header(&ktap);
@@ -215,16 +215,20 @@ void probe_runtime_main(const void *fdt, uint64_t entry_count, uint64_t entry_el
 	ktap_diag(&ktap, "probe %s: image at %p, DTB at %p, console at 0x%llx", probe_name,
 		  (const void *)_start, fdt, (unsigned long long)uart);
 	/* A case may build on what the cases before it set up (a started secondary, a device past its
-	 * handshake): every case up to the last selected one runs, whatever the filter says. */
+	 * handshake): every case up to the last selected one runs, whatever the filter says, except the
+	 * stand-alone ones (PROBE_CASE_STANDALONE), which run only when selected. */
 	int last_selected = -1;
 	for (int i = 0; i < case_count; i++)
 		if (case_filter_selects(__probe_cases_start[i].id))
 			last_selected = i;
 	if (last_selected != case_count - 1)
-		ktap_diag(&ktap, "probe %s: avps.cases: runs cases 1-%d (the last selected and all before it), "
-			  "not the %d after", probe_name, last_selected + 1, case_count - 1 - last_selected);
-	for (int i = 0; i < case_count; i++)
-		run_case(i, i <= last_selected);
+		ktap_diag(&ktap, "probe %s: avps.cases: runs cases 1-%d (the last selected and all before it but the "
+			  "stand-alone ones not selected), not the %d after", probe_name, last_selected + 1,
+			  case_count - 1 - last_selected);
+	for (int i = 0; i < case_count; i++) {
+		const struct probe_case *c = &__probe_cases_start[i];
+		run_case(i, i <= last_selected && (!filtered || !c->stands_alone || case_filter_selects(c->id)));
+	}
 	current_case = case_count;
 	int failed = ktap_subtest_end(&ktap);
 	ktap_result(&ktap, failed ? KTAP_FAIL : KTAP_PASS, probe_name, NULL);

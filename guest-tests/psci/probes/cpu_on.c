@@ -247,7 +247,7 @@ static void cpu_off(void)
  */
 #define AFTER_OFF_ROUNDS 16384
 
-PROBE_CASE(cpu_on_after_off, "psci.cpu_on.after_off",
+PROBE_CASE_STANDALONE(cpu_on_after_off, "psci.cpu_on.after_off",
 	   AVPS_CHECKS("CPU_ON (DEN0022D CPU_ON) restarts a CPU that called CPU_OFF, with the new context_id, as soon as AFFINITY_INFO says OFF, in every one of 16384 rounds"),
 	   "AVPS.POWER.1")
 static void cpu_on_after_off(void)
