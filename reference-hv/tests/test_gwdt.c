@@ -41,6 +41,7 @@ int main(void)
 	      "wcs_write_enables_refreshes_and_ws_bits_are_read_only");
 	events = 0;
 	CHECK(rd(&w, GWDT_CONTROL_FRAME, GWDT_WCS, 4, 1200) == GWDT_WCS_EN && events == 0, "no_timeout_at_wcv");
+	CHECK(gwdt_next_due(&w) == 1201, "next_due_is_first_count_past_wcv");
 	CHECK(rd(&w, GWDT_CONTROL_FRAME, GWDT_WCS, 4, 1201) == (GWDT_WCS_EN | GWDT_WCS_WS0) && events == GWDT_EVENT_WS0 &&
 	      rd(&w, GWDT_CONTROL_FRAME, GWDT_WCV, 8, 1201) == 2200, "first_timeout_sets_ws0_and_timeout_refresh");
 	events = 0;
@@ -52,6 +53,7 @@ int main(void)
 	CHECK(gwdt_advance(&w, 2501) == GWDT_EVENT_WS0 && gwdt_advance(&w, 3501) == GWDT_EVENT_WS1 &&
 	      w.wcs == (GWDT_WCS_EN | GWDT_WCS_WS0 | GWDT_WCS_WS1), "second_timeout_sets_ws1");
 	CHECK(gwdt_advance(&w, 9000) == 0, "ws1_is_signalled_once");
+	CHECK(gwdt_next_due(&w) == UINT64_MAX, "nothing_due_after_ws1");
 	gwdt_reset(&w);
 	w.wor = 100;
 	w.wcs = GWDT_WCS_EN;
@@ -65,7 +67,7 @@ int main(void)
 	CHECK(rd(&w, GWDT_CONTROL_FRAME, GWDT_WCV, 8, 10) == (1ULL << 32 | 1000) && w.wcs == GWDT_WCS_EN,
 	      "wcv_write_sets_compare_value_without_refresh");
 	wr(&w, GWDT_CONTROL_FRAME, GWDT_WCS, 4, 0, 20);
-	CHECK(gwdt_advance(&w, 1ULL << 40) == 0 && w.wcs == 0, "wcs_en_clear_stops_it");
+	CHECK(gwdt_advance(&w, 1ULL << 40) == 0 && w.wcs == 0 && gwdt_next_due(&w) == UINT64_MAX, "wcs_en_clear_stops_it");
 
 	/* Fault watchdog-refresh-ignored: WRR writes do not move WCV; WOR and WCS writes still refresh. */
 	struct gwdt f = { .refresh_ignored = true };

@@ -32,6 +32,13 @@ unsigned gwdt_advance(struct gwdt *w, uint64_t now)
 	return events;
 }
 
+uint64_t gwdt_next_due(const struct gwdt *w)
+{
+	if (!(w->wcs & GWDT_WCS_EN) || (w->wcs & GWDT_WCS_WS1) || w->wcv == UINT64_MAX)
+		return UINT64_MAX;
+	return w->wcv + 1;
+}
+
 /* The 32-bit half (offset bit 2) or the whole of a 64-bit register. */
 static uint64_t part(uint64_t reg, uint64_t offset, unsigned size)
 {

@@ -39,6 +39,9 @@ void gwdt_reset(struct gwdt *w);
 /* Time passed up to system count `now`: timeouts that came due (WS0, then WS1). Returns enum gwdt_event bits. */
 unsigned gwdt_advance(struct gwdt *w, uint64_t now);
 
+/* The count at which the next timeout comes due (the first count past WCV), or UINT64_MAX: disabled, or WS1 already. */
+uint64_t gwdt_next_due(const struct gwdt *w);
+
 /* A 32- or 64-bit read at offset of a frame (other sizes read 0); time is advanced to now first. */
 uint64_t gwdt_read(struct gwdt *w, enum gwdt_frame frame, uint64_t offset, unsigned size, uint64_t now,
 		   unsigned *events);

@@ -34,6 +34,23 @@ bool watchdog_vm_claim(const struct vm *vm, uint64_t ipa)
 					 (ipa >= VM_WATCHDOG_REFRESH_IPA && ipa < VM_WATCHDOG_REFRESH_IPA + VM_WATCHDOG_FRAME_SIZE));
 }
 
+/* Arms this physical CPU's EL2 timer (CNTHP) for the VM's next timeout or budget end, whichever comes first, so a
+ * guest that hangs with its own timers off is still reset; a timer left stale on another physical CPU fires
+ * early, traps, and is armed again from the current state (exceptions/trap.c). */
+static void arm_hyp_timer(struct vcpu *v, uint64_t due)
+{
+	uint64_t budget = v->vm->deadline;
+	if (budget && budget < due)
+		due = budget;
+	if (due == UINT64_MAX) {
+		write_sysreg(S3_4_C14_C2_1, 0);                       /* CNTHP_CTL_EL2: off */
+	} else {
+		write_sysreg(S3_4_C14_C2_2, due);                     /* CNTHP_CVAL_EL2 */
+		write_sysreg(S3_4_C14_C2_1, 1);                       /* CNTHP_CTL_EL2: enabled, not masked */
+	}
+	isb();
+}
+
 /* Acts on what the watchdog signalled: WS0 raises its SPI; WS1 resets the VM (never returns). */
 static void signal(struct vcpu *v, unsigned events)
 {
@@ -59,7 +76,9 @@ void watchdog_vm_access(struct vcpu *v, uint64_t ipa, unsigned size, bool write,
 		gwdt_write(&vm->watchdog, frame, offset, size, *value, read_sysreg(cntpct_el0), &events);
 	else
 		*value = gwdt_read(&vm->watchdog, frame, offset, size, read_sysreg(cntpct_el0), &events);
+	uint64_t due = gwdt_next_due(&vm->watchdog);
 	unlock(vm);
+	arm_hyp_timer(v, due);
 	signal(v, events);
 }
 
@@ -70,7 +89,9 @@ void watchdog_vm_tick(struct vcpu *v)
 		return;
 	lock(vm);
 	unsigned events = gwdt_advance(&vm->watchdog, read_sysreg(cntpct_el0));
+	uint64_t due = gwdt_next_due(&vm->watchdog);
 	unlock(vm);
+	arm_hyp_timer(v, due);
 	signal(v, events);
 }
 

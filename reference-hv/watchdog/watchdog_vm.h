@@ -17,7 +17,8 @@ bool watchdog_vm_claim(const struct vm *vm, uint64_t ipa);
 /* A guest access to a frame (reads fill *value); a WS1 it causes resets the VM and does not return. */
 void watchdog_vm_access(struct vcpu *v, uint64_t ipa, unsigned size, bool write, uint64_t *value);
 
-/* Time passed (a physical interrupt while the VM ran): timeouts that came due; WS1 resets the VM (no return). */
+/* Time passed (a physical interrupt while the VM ran, among them refhv's EL2 timer, which every access and tick
+ * arms for the next timeout): timeouts that came due; WS1 resets the VM (no return). */
 void watchdog_vm_tick(struct vcpu *v);
 
 /* Back to power-on state (SYSTEM_RESET, or the watchdog's own reset). */
