@@ -1,7 +1,7 @@
 # Reference hypervisor: the EL2 image (build/refhv/refhv.bin), its host config tool, its host unit tests.
 REFHV_DIR := reference-hv
 REFHV_OUT := $(BUILD)/refhv
-REFHV_PARTS := boot exceptions stage2 psci vgic console config faults vm virtio-mmio
+REFHV_PARTS := boot exceptions stage2 psci vgic console config faults vm virtio-mmio watchdog
 # The reference device models (reference-hv/devices), shared with the vhost-user back end; refhv links
 # their freestanding C library subset (devices/freestanding) where the other hosts link libc.
 REFHV_DEVICES_SRC := $(wildcard $(REFHV_DIR)/devices/*.c)
@@ -51,7 +51,7 @@ $(REFHV_OUT)/refhv-config: $(REFHV_TOOL_SRC) $(REFHV_HEADERS)
 REFHV_TEST_LOGIC := $(REFHV_DIR)/config/config.c $(REFHV_DIR)/faults/faults.c $(REFHV_DIR)/psci/psci.c $(REFHV_DIR)/psci/unimplemented.c \
 	$(REFHV_DIR)/vm/vm_lookup.c $(REFHV_DIR)/stage2/stage2.c $(REFHV_DIR)/exceptions/esr.c \
 	$(REFHV_DIR)/console/vuart.c $(REFHV_DIR)/vgic/vgic_mmio.c guest-tests/lib/text_format.c \
-	$(REFHV_DIR)/virtio-mmio/mmio_transport.c $(REFHV_DEVICES_SRC)
+	$(REFHV_DIR)/virtio-mmio/mmio_transport.c $(REFHV_DIR)/watchdog/gwdt.c $(REFHV_DEVICES_SRC)
 REFHV_HOST_TESTS := $(patsubst $(REFHV_DIR)/tests/%.c,$(REFHV_OUT)/host-tests/%,$(wildcard $(REFHV_DIR)/tests/*.c))
 $(REFHV_OUT)/host-tests/%: $(REFHV_DIR)/tests/%.c $(REFHV_TEST_LOGIC) $(REFHV_HEADERS) | $(BOOTSTRAP_STAMP)
 	@mkdir -p $(@D)

@@ -364,3 +364,6 @@ def test_linux_virtio_cases_pass_on_the_reference_devices(refhv_tools: tuple[Pat
     assert len(offered) >= 17
     assert {c: by_id[c] for c in offered if c not in host_judged} == {c: "pass" for c in offered if c not in host_judged}
     assert {by_id[c] for c in host_judged} == {"not-run"}
+    # The platform watchdog (configs/linux-virtio.conf `watchdog spi=8`, an SBSA generic watchdog) counts down
+    # and a keepalive restores it.
+    assert by_id["virtio.watchdog.countdown_and_keepalive"] == "pass"

@@ -1,4 +1,4 @@
-/* Config parser: one statement per line (vm, cpus, ram, image, initrd, bootargs, budget, fault, device), errors name the line. */
+/* Config parser: one statement per line (vm, cpus, ram, image, initrd, bootargs, budget, fault, device, watchdog), errors name the line. */
 #include <stddef.h>
 #include <string.h>
 
@@ -238,6 +238,26 @@ static int parse_device(struct cursor *c, struct vm_config *vm)
 	return 0;
 }
 
+/* `watchdog spi=N`: one SBSA generic watchdog; its SPI is free of the UART's (1) and the transports' (16..23). */
+static int parse_watchdog(struct cursor *c, struct vm_config *vm)
+{
+	const char *w;
+	unsigned len;
+	uint64_t spi;
+	if (vm->has_watchdog)
+		return fail(c, c->line, "a second `watchdog` (one per VM)", NULL);
+	if (!next_word(c, &w, &len) || len < 5 || memcmp(w, "spi=", 4) != 0)
+		return fail(c, c->line, "watchdog needs spi=N", NULL);
+	if (!parse_number(w + 4, len - 4, &spi))
+		return fail(c, c->line, "not a number (decimal, 0x hex, K/M/G suffix)", "watchdog spi");
+	if (spi > 31 || spi == 1 || (spi >= VM_VIRTIO_MMIO_FIRST_SPI && spi < VM_VIRTIO_MMIO_FIRST_SPI + CONFIG_MAX_DEVICES))
+		return fail(c, c->line, "watchdog spi must be 0..31, not 1 (UART) nor 16..23 (virtio-mmio)", NULL);
+	vm->has_watchdog = true;
+	vm->watchdog_spi = (unsigned)spi;
+	vm->watchdog_line = c->line;
+	return expect_end(c);
+}
+
 static int parse_statement(struct cursor *c, struct hv_config *cfg)
 {
 	const char *w;
@@ -287,6 +307,8 @@ static int parse_statement(struct cursor *c, struct hv_config *cfg)
 	}
 	if (word_is(w, len, "device"))
 		return parse_device(c, vm);
+	if (word_is(w, len, "watchdog"))
+		return parse_watchdog(c, vm);
 	if (word_is(w, len, "resets")) {
 		uint64_t limit;
 		if (expect_number(c, "count", &limit) || expect_end(c))

@@ -32,6 +32,11 @@ struct device_config {
 #define VM_VIRTIO_MMIO_IPA 0x0a000000ULL
 #define VM_VIRTIO_MMIO_SIZE 0x200ULL
 #define VM_VIRTIO_MMIO_FIRST_SPI 16
+/* `watchdog spi=N`: an Arm SBSA Generic Watchdog, control frame then refresh frame (4 KiB each), WS0 on SPI N
+ * (level-high), in a gap of the QEMU virt map. */
+#define VM_WATCHDOG_CONTROL_IPA 0x09100000ULL
+#define VM_WATCHDOG_REFRESH_IPA 0x09101000ULL
+#define VM_WATCHDOG_FRAME_SIZE 0x1000ULL
 /* The guest DT sits in the last 2 MiB of the VM's RAM. */
 #define VM_DTB_SPACE 0x200000ULL
 
@@ -53,6 +58,9 @@ struct vm_config {
 	uint64_t budget_s;              /* `budget <seconds>`: the VM is stopped after this long (0: no limit) */
 	unsigned reset_limit;           /* `resets <n>`: the (n+1)th SYSTEM_RESET ends the VM (0: no limit) */
 	struct fault_set faults;        /* the `fault` statements */
+	bool has_watchdog;              /* `watchdog spi=N` */
+	unsigned watchdog_spi;
+	int watchdog_line;
 	int n_devices;
 	struct device_config devices[CONFIG_MAX_DEVICES];
 };

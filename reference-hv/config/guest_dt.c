@@ -1,4 +1,4 @@
-/* Guest DT with libfdt's sequential writer: memory, cpus, psci (hvc), timer, uart, virtio-mmio transports, the SCMI agent node, chosen. */
+/* Guest DT with libfdt's sequential writer: memory, cpus, psci (hvc), timer, uart, virtio-mmio transports, the SCMI agent node, the SBSA watchdog, chosen. */
 #include <libfdt.h>
 #include <string.h>
 
@@ -123,6 +123,25 @@ static int virtio_nodes(void *fdt, const struct vm *vm)
 	return 0;
 }
 
+/* The SBSA generic watchdog (`watchdog` line): control frame, refresh frame, WS0 as a level-high SPI. */
+static int watchdog_node(void *fdt, const struct vm *vm)
+{
+	if (!vm->cfg->has_watchdog)
+		return 0;
+	fdt64_t reg[4] = { cpu_to_fdt64(VM_WATCHDOG_CONTROL_IPA), cpu_to_fdt64(VM_WATCHDOG_FRAME_SIZE),
+			   cpu_to_fdt64(VM_WATCHDOG_REFRESH_IPA), cpu_to_fdt64(VM_WATCHDOG_FRAME_SIZE) };
+	char name[32];
+	text_format(name, sizeof(name), "watchdog@%llx", (unsigned long long)VM_WATCHDOG_CONTROL_IPA);
+	CHECK(fdt_begin_node(fdt, name));
+	CHECK(fdt_property_string(fdt, "compatible", "arm,sbsa-gwdt"));
+	CHECK(fdt_property(fdt, "reg", reg, sizeof(reg)));
+	if (vm->has_vgic) {
+		fdt32_t interrupts[3] = { cpu_to_fdt32(0), cpu_to_fdt32(vm->cfg->watchdog_spi), cpu_to_fdt32(4) };
+		CHECK(fdt_property(fdt, "interrupts", interrupts, sizeof(interrupts)));
+	}
+	return fdt_end_node(fdt);
+}
+
 /* The SCMI device's agent node (arm,scmi-virtio) with one subnode per protocol its model implements. */
 static int scmi_node(void *fdt, const struct vm *vm)
 {
@@ -196,6 +215,7 @@ int guest_dt_build(void *buf, unsigned size, const struct vm *vm)
 	CHECK(uart_nodes(fdt, vm));
 	CHECK(virtio_nodes(fdt, vm));
 	CHECK(scmi_node(fdt, vm));
+	CHECK(watchdog_node(fdt, vm));
 	CHECK(fdt_end_node(fdt));
 	return fdt_finish(fdt);
 }

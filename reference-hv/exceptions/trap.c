@@ -1,4 +1,4 @@
-/* Guest traps: SMCCC calls, MMIO data aborts (UART, GIC, virtio-mmio), aborts outside the VM, and everything unexpected (reported, VM stopped). */
+/* Guest traps: SMCCC calls, MMIO data aborts (UART, GIC, virtio-mmio, watchdog), aborts outside the VM, and everything unexpected (reported, VM stopped). */
 #include "arch.h"
 #include "esr.h"
 #include "gic_phys.h"
@@ -11,6 +11,7 @@
 #include "vgic_inject.h"
 #include "vm_create.h"
 #include "vm_reset.h"
+#include "watchdog_vm.h"
 
 void vcpu_restart(uint64_t entry, uint64_t context_id) __attribute__((noreturn));
 
@@ -82,7 +83,7 @@ static void inject_abort(struct vcpu *v, struct guest_regs *regs, bool instructi
 }
 
 /* Which emulated device an IPA falls in. */
-enum mmio_device { MMIO_NONE, MMIO_UART, MMIO_GICD, MMIO_GICR, MMIO_VIRTIO };
+enum mmio_device { MMIO_NONE, MMIO_UART, MMIO_GICD, MMIO_GICR, MMIO_VIRTIO, MMIO_WATCHDOG };
 
 static enum mmio_device mmio_device_at(const struct vm *vm, uint64_t ipa)
 {
@@ -94,6 +95,8 @@ static enum mmio_device mmio_device_at(const struct vm *vm, uint64_t ipa)
 		return MMIO_GICR;
 	if (mmio_devices_claim(vm, ipa))
 		return MMIO_VIRTIO;
+	if (watchdog_vm_claim(vm, ipa))
+		return MMIO_WATCHDOG;
 	return MMIO_NONE;
 }
 
@@ -123,6 +126,9 @@ static bool mmio_emulate(struct vcpu *v, enum mmio_device device, uint64_t ipa, 
 	}
 	case MMIO_VIRTIO:
 		mmio_devices_access(vm, ipa, access->size, access->write, value);
+		return true;
+	case MMIO_WATCHDOG:
+		watchdog_vm_access(v, ipa, access->size, access->write, value);   /* WS1: the VM resets, no return */
 		return true;
 	case MMIO_NONE:
 		break;
@@ -168,6 +174,7 @@ void trap_from_guest(struct guest_regs *regs, uint64_t kind)
 	if (kind == 9) {
 		uint32_t intid = vgic_physical_irq(v);
 		mmio_devices_tick(v->vm);     /* time-driven device models (sound) do what came due */
+		watchdog_vm_tick(v);          /* watchdog timeouts that came due (WS1: the VM resets, no return) */
 		if (v->vm->has_vgic) {
 			vgic_flush_sgis(v);   /* a kick: SGIs another vCPU sent, SPIs a device raised */
 			vgic_flush_spis(v);

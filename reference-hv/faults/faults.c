@@ -153,6 +153,8 @@ const struct fault_switch fault_switches[FAULT_COUNT] = {
 	[FAULT_CONCURRENT_CPU_OFF_LOST] = { "concurrent-cpu-off-lost",
 		"CPU_OFF updates the VM's power states read-wait-write: a CPU_OFF begun inside another vCPU's window is lost, "
 		"its vCPU parked yet ON for AFFINITY_INFO and CPU_ON" },
+	[FAULT_WATCHDOG_REFRESH_IGNORED] = { "watchdog-refresh-ignored",
+		"a write to the SBSA generic watchdog's refresh register (WRR) does not refresh it: WCV stays where it was" },
 };
 
 int fault_by_name(const char *name, unsigned len)

@@ -48,6 +48,13 @@ int main(void)
 	CHECK(cfg.vms[0].reset_limit == 1 && cfg.vms[1].reset_limit == 0, "reset_limit_per_vm");
 	CHECK(rejects("vm a\nbudget 0\n", "line 2: budget must be 1..86400 seconds"), "budget_range");
 	CHECK(rejects("vm a\nresets 0\n", "line 2: resets must be 1..1000000"), "resets_range");
+	CHECK(rejects("vm a\nwatchdog spi=17\n", "line 2: watchdog spi must be 0..31"), "watchdog_spi_not_a_transport_spi");
+	CHECK(rejects("vm a\nwatchdog spi=8\nwatchdog spi=9\n", "line 3: a second `watchdog`"), "watchdog_once_per_vm");
+	CHECK(rejects("vm a\nwatchdog\n", "line 2: watchdog needs spi=N"), "watchdog_needs_spi");
+	CHECK(config_parse("vm a\ncpus 0\nram 0x40000000 128M 0x48000000\nimage x 0\nwatchdog spi=8\n"
+			   "fault watchdog-refresh-ignored\n", &cfg, err, sizeof(err)) == 0 &&
+	      cfg.vms[0].has_watchdog && cfg.vms[0].watchdog_spi == 8 &&
+	      fault_on(cfg.vms[0].faults, FAULT_WATCHDOG_REFRESH_IGNORED), "watchdog_line_and_fault_parsed");
 
 	CHECK(rejects("vm a\ncpus 0\nram 0x40000000 128M 0x48000000\nimage x 0\n"
 		      "vm b\ncpus 1\nram 0x40000000 128M 0x4c000000\nimage y 0\n",

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "gwdt.h"
 #include "stage2.h"
 #include "vgic.h"
 #include "vuart.h"
@@ -69,6 +70,8 @@ struct vm {
 	int cpu_offs_in_progress;  /* FAULT_CONCURRENT_CPU_OFF_LOST: CPU_OFFs inside their update window (atomic) */
 	int n_saved;               /* ranges kept for SYSTEM_RESET; -1: no room, a reset ends the VM */
 	struct vm_saved_range saved[VM_SAVED_RANGES];
+	struct gwdt watchdog;      /* its SBSA generic watchdog, when the config has a `watchdog` line (watchdog/) */
+	int watchdog_lock;
 };
 
 /* The vCPU of vm with this MPIDR (affinity fields), or NULL. */

@@ -12,6 +12,7 @@
 #include "text_format.h"
 #include "vm_create.h"
 #include "vm_reset.h"
+#include "watchdog_vm.h"
 
 #define STAGE2_POOL_PAGES 128
 
@@ -70,6 +71,7 @@ int vm_create(int index, const struct vm_config *cfg, char *err, unsigned err_si
 	}
 	if (mmio_devices_create(vm, err, err_size))
 		return -1;
+	watchdog_vm_create(vm);
 	vm_save_for_reset(vm, cfg->ram_size - VM_DTB_SPACE, VM_DTB_SPACE);
 	vm->boot_requested = 1;
 	hv_log("vm %s: %d vCPU(s), RAM 0x%llx+0x%llx at physical 0x%llx, entry 0x%llx, DT at 0x%llx%s",

@@ -8,6 +8,7 @@
 #include "text_format.h"
 #include "vm_create.h"
 #include "vm_reset.h"
+#include "watchdog_vm.h"
 
 #define ARM64_IMAGE_SIZE_OFFSET 16          /* image_size (incl. BSS) in the arm64 Image header */
 #define IMAGE_SIZE_FALLBACK 0x200000ULL     /* an Image whose header gives no size: its first 2 MiB */
@@ -100,6 +101,7 @@ void vm_reset(struct vcpu *caller)
 	for (int i = 0; i < vm->n_saved; i++)
 		copy_words(vm->cfg->ram_pa + vm->saved[i].offset, vm->saved[i].saved_pa, vm->saved[i].size);
 	memset(&vm->vgic, 0, sizeof(vm->vgic));
+	watchdog_vm_reset(vm);
 	vm->vgic.pidr2_says_gicv2 = fault_on(vm->faults, FAULT_GICD_PIDR2_GICV2);
 	for (int i = 0; i < vm->n_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
