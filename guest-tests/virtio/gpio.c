@@ -9,11 +9,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <linux/gpio.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -22,15 +24,19 @@
  * (line count) and avps.gpio_loopback_pairs ("0-1,2-3": each pair wired together, so a level
  * driven on one is sensed on the other). The reference GPIO model over vhost-user serves it
  * (profile vhost-user-gpio-i2c); Debian 6.1 arm64 has no CONFIG_GPIO_VIRTIO.
- * Line interrupts (edge events) have no case yet: QEMU 7.2's vhost-user-gpio front end never
- * offers VIRTIO_GPIO_F_IRQ (hw/virtio/vhost-user-gpio.c vu_gpio_get_features only clears bits of
- * its host features, which lack bit 0), so no platform here delivers one.
+ * Line interrupts (edge_events_in_order) need VIRTIO_GPIO_F_IRQ: refhv's reference GPIO model offers
+ * it (profile virtio-devices); QEMU 7.2's vhost-user-gpio front end never does (hw/virtio/vhost-user-gpio.c
+ * vu_gpio_get_features only clears bits of its host features, which lack bit 0), so there it SKIPs.
  * Absent device: SKIP, unless the platform declares avps.offers_gpio=1, then not ok.
  */
 #define DEVICE_ID 41
 #define DRIVER "gpio_virtio" /* CONFIG_GPIO_VIRTIO: in the suite kernel, not in Debian's 6.1 */
 #define DEVICE_WHAT "virtio-gpio device (ID 41)"
 #define MAX_PAIRS 32
+#define VIRTIO_GPIO_F_IRQ 0 /* the device can deliver line interrupts on its eventq */
+#define EDGE_TOGGLES 16	    /* output level changes per edge-event run: 8 rising, 8 falling */
+#define EDGE_TIMEOUT_MS 3000 /* per toggle; TCG guests deliver within milliseconds */
+#define EDGE_QUIET_MS 300    /* after the last toggle: no further event may arrive */
 
 /* Finds the device, needs the driver, and opens the gpio chip the driver registered for it. */
 #define REQUIRE_GPIO_CHIP(dev, fd, info)                                                               \
@@ -197,6 +203,97 @@ AVPS_TEST(output_seen_on_partner,
 			close(drive);
 		}
 	}
+	close(fd);
+}
+
+static unsigned long long monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+/* Waits up to timeout_ms for the line fd to be readable, then reads every queued event; returns how many, or -errno. */
+static int read_events(int line, struct gpio_v2_line_event *ev, int max, int timeout_ms)
+{
+	struct pollfd p = { .fd = line, .events = POLLIN };
+	int ready = poll(&p, 1, timeout_ms);
+	if (ready <= 0)
+		return ready < 0 ? -errno : 0;
+	ssize_t got = read(line, ev, sizeof(*ev) * (size_t)max);
+	if (got < 0)
+		return -errno;
+	return (int)(got / (ssize_t)sizeof(*ev));
+}
+
+AVPS_TEST(edge_events_in_order,
+	  AVPS_CHECKS("with VIRTIO_GPIO_F_IRQ offered, a line of the first declared loopback pair requested for both "
+		      "edges reports each of 16 level changes driven on its partner as exactly one event of that edge, "
+		      "sequence numbers consecutive, timestamps non-decreasing and inside their toggle's window"),
+	  "AVPS.GPIO.1")
+{
+	struct virtio_sysfs_device dev;
+	struct gpiochip_info chip;
+	struct line_pair pairs[MAX_PAIRS];
+	char text[256];
+	int fd;
+	REQUIRE_GPIO_CHIP(&dev, fd, &chip);
+	/* sysfs shows the negotiated bits; gpio_virtio accepts F_IRQ whenever offered, so absent = not offered. */
+	if (!virtio_sysfs_has_feature(&dev, VIRTIO_GPIO_F_IRQ))
+		SKIP(return, "the device does not offer VIRTIO_GPIO_F_IRQ (features=%s): no line interrupts to observe",
+		     dev.features);
+	if (declared_pairs(pairs, MAX_PAIRS, text, sizeof(text)) < 1)
+		SKIP(return, "the platform declares no GPIO loopback wiring (avps.gpio_loopback_pairs)");
+	unsigned out = pairs[0].a, in = pairs[0].b;
+	ASSERT_LT(out > in ? out : in, chip.lines) TH_LOG("pair %u-%u is outside the %u lines", out, in, chip.lines);
+	int drive = request_line(fd, out, GPIO_V2_LINE_FLAG_OUTPUT);
+	ASSERT_GE(drive, 0) TH_LOG("line %u as output: %s", out, strerror(-drive));
+	ASSERT_EQ(0, set_level(drive, 0)) TH_LOG("drive line %u low before watching edges", out);
+	int sense = request_line(fd, in, GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_EDGE_RISING |
+						 GPIO_V2_LINE_FLAG_EDGE_FALLING);
+	ASSERT_GE(sense, 0) TH_LOG("line %u as input with rising and falling edge detection: %s (the device offers "
+				   "VIRTIO_GPIO_F_IRQ, so its interrupt must be usable)", in, strerror(-sense));
+	struct gpio_v2_line_event ev[8];
+	int stale = read_events(sense, ev, 8, 100);
+	ASSERT_EQ(0, stale) TH_LOG("line %u reported %d edge event(s) before its partner changed level", in, stale);
+	unsigned long long last_ts = 0;
+	unsigned last_seqno = 0;
+	for (int t = 1; t <= EDGE_TOGGLES; t++) {
+		int level = t % 2;
+		const char *edge = level ? "rising" : "falling";
+		unsigned long long before = monotonic_ns();
+		int err = set_level(drive, level);
+		ASSERT_EQ(0, err) TH_LOG("drive line %u to %d: %s", out, level, strerror(-err));
+		int n = read_events(sense, ev, 8, EDGE_TIMEOUT_MS);
+		unsigned long long after = monotonic_ns();
+		ASSERT_GE(n, 0) TH_LOG("read edge events of line %u: %s", in, strerror(-n));
+		ASSERT_NE(0, n) TH_LOG("toggle %d (%s edge, line %u driven to %d): no event on line %u within %d ms",
+				       t, edge, out, level, in, EDGE_TIMEOUT_MS);
+		ASSERT_EQ(1, n) TH_LOG("toggle %d (%s edge): %d events on line %u, expected exactly one", t, edge, n, in);
+		ASSERT_EQ(level ? GPIO_V2_LINE_EVENT_RISING_EDGE : GPIO_V2_LINE_EVENT_FALLING_EDGE, ev[0].id)
+			TH_LOG("toggle %d (%s edge): the event on line %u is a %s edge", t, edge, in,
+			       ev[0].id == GPIO_V2_LINE_EVENT_RISING_EDGE ? "rising" : "falling");
+		ASSERT_EQ(in, ev[0].offset) TH_LOG("toggle %d: event names line %u, not %u", t, ev[0].offset, in);
+		if (t > 1) {
+			ASSERT_EQ(last_seqno + 1, ev[0].line_seqno)
+				TH_LOG("toggle %d: line sequence number %u follows %u (an edge was lost or doubled)", t,
+				       ev[0].line_seqno, last_seqno);
+		}
+		ASSERT_LE(last_ts, (unsigned long long)ev[0].timestamp_ns)
+			TH_LOG("toggle %d: timestamp %llu ns is before the previous event's %llu ns", t,
+			       (unsigned long long)ev[0].timestamp_ns, last_ts);
+		ASSERT_TRUE(ev[0].timestamp_ns >= before && ev[0].timestamp_ns <= after)
+			TH_LOG("toggle %d: timestamp %llu ns is outside the toggle's window %llu..%llu ns", t,
+			       (unsigned long long)ev[0].timestamp_ns, before, after);
+		last_seqno = ev[0].line_seqno;
+		last_ts = ev[0].timestamp_ns;
+	}
+	int extra = read_events(sense, ev, 8, EDGE_QUIET_MS);
+	ASSERT_EQ(0, extra) TH_LOG("%d event(s) on line %u after the last of %d toggles", extra, in, EDGE_TOGGLES);
+	ksft_print_msg("line %u: %d toggles of line %u, %d events in order (seqno %u..%u)\n", in, EDGE_TOGGLES, out,
+		       EDGE_TOGGLES, last_seqno - EDGE_TOGGLES + 1, last_seqno);
+	close(sense);
+	close(drive);
 	close(fd);
 }
 

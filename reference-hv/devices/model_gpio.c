@@ -44,6 +44,7 @@ enum gpio_fault {
 	GPIO_FAULT_DISABLE_KEEPS_BUFFER,
 	GPIO_FAULT_DIRECTION_NONE_KEEPS_STATE,
 	GPIO_FAULT_ANSWERS_REVERSED,
+	GPIO_FAULT_FALLING_EDGE_LOST,
 	GPIO_FAULT_COUNT,
 };
 
@@ -71,6 +72,9 @@ static const struct vdev_fault gpio_faults[GPIO_FAULT_COUNT] = {
 		"VIRTIO-1.2: Device Types / GPIO Device / requestq Operation #9" },
 	[GPIO_FAULT_ANSWERS_REVERSED] = { "answers-reversed",
 		"VIRTIO-1.2: Device Types / GPIO Device / requestq Operation #6" },
+	/* Breaks the area, not a normative sentence: the IRQ type table only describes EDGE_BOTH. */
+	[GPIO_FAULT_FALLING_EDGE_LOST] = { "falling-edge-lost",
+		"AVPS.GPIO.1 (requestq Operation / Set IRQ Type: EDGE_FALLING and EDGE_BOTH fire on falling edges)" },
 };
 
 /* An eventq buffer the device holds until its line's interrupt fires (the line is then unmasked). */
@@ -201,6 +205,9 @@ static void line_changed(struct vdev *dev, unsigned n)
 	}
 	bool edge = level != before && (((line->irq_type & GPIO_IRQ_EDGE_RISING) && level) ||
 					 ((line->irq_type & GPIO_IRQ_EDGE_FALLING) && !level));
+	/* The fault detects rising edges only. */
+	if (edge && !level && vdev_fault(dev, GPIO_FAULT_FALLING_EDGE_LOST))
+		edge = false;
 	if (edge && (line->irq_type & GPIO_IRQ_EDGE_BOTH)) {
 		/* requestq Operation #10: an edge while masked is latched. */
 		if (!line->held.present && vdev_fault(dev, GPIO_FAULT_EDGE_NOT_LATCHED))

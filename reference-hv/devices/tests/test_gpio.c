@@ -157,6 +157,17 @@ static void faults(void)
 	msg(&td, SET_VAL, 0, 1, NULL);
 	CHECK(events(&td) == 1, "fault_irq_while_disabled");
 	td_stop(&td);
+	td_start(&td, "gpio", "fault=falling-edge-lost", ~0ULL, false);
+	msg(&td, SET_DIR, 0, 1, NULL);
+	msg(&td, SET_DIR, 1, 2, NULL);
+	msg(&td, SET_IRQ, 1, 3, NULL);
+	arm_event(&td, 1);
+	msg(&td, SET_VAL, 0, 1, NULL);
+	int rising = events(&td);
+	arm_event(&td, 1);
+	msg(&td, SET_VAL, 0, 0, NULL);
+	CHECK(rising == 1 && events(&td) == 0, "fault_falling_edge_lost");
+	td_stop(&td);
 	td_start(&td, "gpio", "fault=value-not-sensed", ~0ULL, false);
 	uint8_t v = 0xcc;
 	msg(&td, SET_DIR, 0, 1, NULL);
