@@ -266,7 +266,7 @@ out:
 }
 
 PROBE_CASE(rpmb_program_key_once, "virtio.rpmb.key_programmed_once",
-	   AVPS_CHECKS("PROGRAM_KEY answers OK with req_resp RPMB_RESP_PROGRAM_KEY; a second PROGRAM_KEY with another key "
+	   AVPS_CHECKS("PROGRAM_KEY answers OK with req_resp RESP_PROGRAM_KEY; a second PROGRAM_KEY with another key "
 		       "answers WRITE_FAILURE and the first key still authenticates the write counter"),
 	   "AVPS.RPMB.1", DEVICE_OP(2), PROGRAM_KEY(3), PROGRAM_KEY(5))
 static void rpmb_program_key_once(void)
@@ -288,7 +288,7 @@ static void rpmb_program_key_once(void)
 		if (r < 0 || !probe_check(r == RPMB_RES_OK, "%s: PROGRAM_KEY on a device without a key answered 0x%x", c.n, r))
 			goto out;
 		probe_check(be16(resp[0] + RPMB_OFF_REQ_RESP) == RPMB_RESP_PROGRAM_KEY, "%s: PROGRAM_KEY answered req_resp 0x%x, expected "
-			    "RPMB_RESP_PROGRAM_KEY (0x0100)", c.n, be16(resp[0] + RPMB_OFF_REQ_RESP));
+			    "RESP_PROGRAM_KEY (0x0100)", c.n, be16(resp[0] + RPMB_OFF_REQ_RESP));
 	}
 	key_state = 1;
 	r = program(&c, other_key, 1);
@@ -296,14 +296,14 @@ static void rpmb_program_key_once(void)
 		goto out;
 	probe_check(r == RPMB_RES_WRITE_FAILURE, "%s: a second PROGRAM_KEY answered 0x%x, expected WRITE_FAILURE", c.n, r);
 	probe_check(be16(resp[0] + RPMB_OFF_REQ_RESP) == RPMB_RESP_PROGRAM_KEY, "%s: the second PROGRAM_KEY answered req_resp 0x%x, "
-		    "expected RPMB_RESP_PROGRAM_KEY (0x0100)", c.n, be16(resp[0] + RPMB_OFF_REQ_RESP));
+		    "expected RESP_PROGRAM_KEY (0x0100)", c.n, be16(resp[0] + RPMB_OFF_REQ_RESP));
 	counter_of(&c, &counter);
 out:
 	rpmb_close(&c);
 }
 
 PROBE_CASE(rpmb_write_counter, "virtio.rpmb.get_write_counter_answer",
-	   AVPS_CHECKS("GET_WRITE_COUNTER answers req_resp RPMB_RESP_GET_COUNTER with the request's nonce and a MAC that "
+	   AVPS_CHECKS("GET_WRITE_COUNTER answers req_resp RESP_GET_COUNTER with the request's nonce and a MAC that "
 		       "verifies; with block_count 2 it answers GENERAL_FAILURE"),
 	   "AVPS.RPMB.1", GET_COUNTER(2), GET_COUNTER(3))
 static void rpmb_write_counter(void)
@@ -312,7 +312,7 @@ static void rpmb_write_counter(void)
 	uint32_t counter;
 	if (!open_keyed(&c) || !counter_of(&c, &counter))
 		goto out;
-	probe_check(be16(resp[0] + RPMB_OFF_REQ_RESP) == RPMB_RESP_GET_COUNTER, "%s: req_resp 0x%x, expected RPMB_RESP_GET_COUNTER (0x0200)",
+	probe_check(be16(resp[0] + RPMB_OFF_REQ_RESP) == RPMB_RESP_GET_COUNTER, "%s: req_resp 0x%x, expected RESP_GET_COUNTER (0x0200)",
 		    c.n, be16(resp[0] + RPMB_OFF_REQ_RESP));
 	probe_check(!memcmp(resp[0] + RPMB_OFF_NONCE, req[0] + RPMB_OFF_NONCE, 16), "%s: the answer's nonce is not the request's",
 		    c.n);
@@ -325,9 +325,9 @@ out:
 }
 
 PROBE_CASE(rpmb_write_read, "virtio.rpmb.authenticated_write_and_read_back",
-	   AVPS_CHECKS("an authenticated DATA_WRITE answers OK, RPMB_RESP_DATA_WRITE, counter+1, its address and a valid MAC; "
+	   AVPS_CHECKS("an authenticated DATA_WRITE answers OK, RESP_DATA_WRITE, counter+1, its address and a valid MAC; "
 		       "the counter reads one higher (0 before the first write); DATA_READ returns the data in frames "
-		       "with RPMB_RESP_DATA_READ, the nonce and a valid MAC"),
+		       "with RESP_DATA_READ, the nonce and a valid MAC"),
 	   "AVPS.RPMB.1", DEVICE_OP(5), DEVICE_OP(7), DATA_WRITE(1), DATA_WRITE(10), DATA_WRITE(11), DATA_WRITE(14),
 	   DATA_READ(6))
 static void rpmb_write_read(void)
