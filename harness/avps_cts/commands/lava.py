@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
@@ -12,6 +13,7 @@ import yaml
 from .. import profiles
 from ..kernel import GuestKernel, select_kernel
 from ..lava import compare, images, jobs
+from ..lava.artifacts import ArtifactError, ArtifactServer, artifact_roots, artifact_url
 from ..lava.host_services import PORT_ENV, SEED_ENV, run_with_services, socket_dir
 from ..lava.qemu_platform import platform_args
 from ..manifest import load as load_manifest
@@ -47,20 +49,38 @@ def _testdef_action(args: argparse.Namespace, t: jobs.Timeouts) -> dict[str, Any
     return jobs.shell_test(t, testdef=testdef)
 
 
+def _local_url(build: Path, base: str | None) -> Callable[[Path], str]:
+    """How a job names a file of the local build: file:// (a worker on this machine), or its URL
+    under an artifact server (avps-cts lava-artifacts) at 'base'."""
+    if base is None:
+        return jobs.file_url
+    roots = artifact_roots(build)
+    return lambda path: artifact_url(path, base, roots)
+
+
 def cmd_job(args: argparse.Namespace) -> int:
+    try:
+        return _write_job(args)
+    except ArtifactError as exc:
+        print(f"avps-cts lava-job: {exc}", file=sys.stderr)
+        return 2
+
+
+def _write_job(args: argparse.Namespace) -> int:
     build = Path(args.build)
     paths = _image_paths(build)
+    local_url = _local_url(build, args.artifact_base)
     t = jobs.Timeouts(job=args.job_timeout, deploy=args.deploy_timeout, boot=args.boot_timeout,
                       test=args.test_timeout, connection=args.connection_timeout)
     probe = args.image.removeprefix("probe:") if args.image.startswith("probe:") else None
     shell = args.image == "shell"
     if probe:
-        kernel_url = args.kernel_url or jobs.file_url(build / "probes" / f"{probe}.img")
+        kernel_url = args.kernel_url or local_url(build / "probes" / f"{probe}.img")
         ramdisk_url = None
         test = jobs.monitor_test(t, jobs.PROBE_END)
     else:
-        kernel_url = args.kernel_url or jobs.file_url(_kernel(args).image)
-        ramdisk_url = args.ramdisk_url or jobs.file_url(paths["shell" if shell else "linux"])
+        kernel_url = args.kernel_url or local_url(_kernel(args).image)
+        ramdisk_url = args.ramdisk_url or local_url(paths["shell" if shell else "linux"])
         test = _testdef_action(args, t) if shell else jobs.monitor_test(t, jobs.LINUX_END)
     prompt = args.prompt if shell else None
     name = args.name or f"avps-cts-{args.device_type}-{args.image.replace(':', '-')}"
@@ -72,7 +92,7 @@ def cmd_job(args: argparse.Namespace) -> int:
         # LAVA appends its overlay to the shell image, and a remote URL is not ours to measure.
         initrd = paths["linux"] if args.image == "linux" and not args.ramdisk_url and paths["linux"].exists() else None
         platform = platform_args(config, Path(args.host_dir or socket_dir(build)), port, seeds, initrd)
-        disk_urls = {label: jobs.file_url(paths["disks"] / f"{label}.img") for label in platform.disks}
+        disk_urls = {label: local_url(paths["disks"] / f"{label}.img") for label in platform.disks}
         disk_urls.update(dict(u.split("=", 1) for u in args.disk_url or []))
         job = jobs.qemu_job(name, kernel_url, platform, disk_urls, test, t, ramdisk_url, prompt)
         job["device_type"] = args.device_type
@@ -96,6 +116,20 @@ def cmd_services(args: argparse.Namespace) -> int:
         return 2
     config = profiles.load(args.target, args.profile)
     return run_with_services(config, Path(args.host_dir or socket_dir(Path(args.build))), command)
+
+
+def cmd_artifacts(args: argparse.Namespace) -> int:
+    """Serve the build and cache folders read-only until interrupted (a lab's artifact host)."""
+    server = ArtifactServer(artifact_roots(Path(args.build)), port=args.port, host=args.host)
+    print(f"serving job artifacts at {server.base}/ (build/ and cache/ prefixes): render jobs with "
+          f"avps-cts lava-job --artifact-base {server.base}; Ctrl-C ends it", flush=True)
+    with server:
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+    print(f"served {len(server.served.fetched)} downloads, refused {len(server.served.refused)} requests")
+    return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -130,8 +164,11 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
                         "type qemu, else u-boot")
     j.add_argument("--image", default="shell",
                    help="shell (test definition), linux (runs at boot, KTAP monitor), probe:NAME (monitor)")
-    j.add_argument("--kernel-url", help="kernel or probe image URL (default: file:// of the local build)")
-    j.add_argument("--ramdisk-url", help="initramfs URL (default: file:// of the local build)")
+    j.add_argument("--kernel-url", help="kernel or probe image URL (default: the local build's file)")
+    j.add_argument("--ramdisk-url", help="initramfs URL (default: the local build's file)")
+    j.add_argument("--artifact-base", metavar="URL",
+                   help="name the local build's files by their URL under 'avps-cts lava-artifacts' at URL "
+                        "(default: file:// paths, for a worker on this machine)")
     j.add_argument("--dtb-url", help="board device tree URL (boards)")
     j.add_argument("--disk-url", action="append", help="LABEL=URL of a disk image (QEMU; default: blank local disks)")
     j.add_argument("--testdef", choices=["inline", "git"], default="inline")
@@ -159,6 +196,12 @@ def register(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
     s.add_argument("--host-dir")
     s.add_argument("command", nargs=argparse.REMAINDER)
     s.set_defaults(func=cmd_services)
+
+    a = sub.add_parser("lava-artifacts", help="serve the build and cache folders over HTTP for LAVA jobs")
+    common(a)
+    a.add_argument("--port", type=int, default=0, help="TCP port (default: any free one, printed)")
+    a.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    a.set_defaults(func=cmd_artifacts)
 
     c = sub.add_parser("lava-compare", help="compare a direct run with LAVA runs case by case")
     common(c)

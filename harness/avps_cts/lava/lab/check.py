@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ..artifacts import ArtifactServer, artifact_roots
 from .jobs_client import Timing, WaitLimits
 from .processes import LabError
 from .server import Lab
@@ -62,6 +63,9 @@ def check(build: Path, lab: Lab, probe: str, limits: WaitLimits, keep: bool, sta
     host = ["--host-dir", str(out / "host")]
     broken: list[str] = []
     different = False
+    # The worker fetches every image over HTTP, as from a lab's artifact host: a job naming a
+    # file:// path would pass here and break on any worker that is not this machine.
+    artifacts = ArtifactServer(artifact_roots(build)).start()
     try:
         if _run(AVPS + ["lava-image", *b], out / "lava-image.txt") != 0:
             raise LabError(f"avps-cts lava-image failed: see {out / 'lava-image.txt'}")
@@ -84,7 +88,9 @@ def check(build: Path, lab: Lab, probe: str, limits: WaitLimits, keep: bool, sta
             job_file = out / "jobs" / f"{job.label}.yaml"
             result_dir = out / job.label
             render = AVPS + ["lava-job", *b, *host, "--device-type", "qemu", "--image", job.image, "--boot-timeout",
-                             "3", "--name", f"avps-cts-lava-lab-{job.label}", "-o", str(job_file)]
+                             "3", "--name", f"avps-cts-lava-lab-{job.label}", "--artifact-base", artifacts.base,
+                             "-o", str(job_file)]
+            fetched_before = len(artifacts.served.fetched)
             submit = AVPS + ["lava-lab", "submit", *b, "--lab", str(lab.paths.root), "--job", str(job_file),
                              "--out", str(result_dir), "--label", job.label, "--queue-timeout", str(limits.queue),
                              "--timeout", str(limits.total)]
@@ -101,6 +107,10 @@ def check(build: Path, lab: Lab, probe: str, limits: WaitLimits, keep: bool, sta
             if not tests.exists():
                 broken.append(f"job {job.label}: no results fetched")
                 continue
+            fetched = [f"{path} ({size} bytes)" for path, size in artifacts.served.fetched[fetched_before:]]
+            print(f"job {job.label}: the worker fetched over HTTP: " + (", ".join(fetched) or "nothing"), flush=True)
+            if not fetched:
+                broken.append(f"job {job.label}: the worker fetched no image from {artifacts.base}")
             report = out / f"report-{job.label}"
             rc = _run(AVPS + ["report", *b, "--lava-results", str(tests), "--target", f"lava-lab-{job.label}",
                               "--out", str(report)], out / f"report-{job.label}.txt")
@@ -118,6 +128,9 @@ def check(build: Path, lab: Lab, probe: str, limits: WaitLimits, keep: bool, sta
     except LabError as exc:
         broken.append(str(exc))
     finally:
+        artifacts.close()
+        if artifacts.served.refused:
+            broken.append("the artifact server refused: " + ", ".join(artifacts.served.refused))
         if keep:
             print(f"lab left running (make lava-lab-stop ends it): {lab.paths.root}")
         else:
