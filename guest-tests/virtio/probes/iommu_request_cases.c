@@ -10,7 +10,9 @@
 #define IOMMU_F_MAP_UNMAP 2
 #define IOMMU_F_PROBE 4
 #define IOMMU_T_MAP 3
+#define IOMMU_T_UNMAP 4
 #define IOMMU_MAP_F_READ 1u
+#define IOMMU_MAP_F_WRITE 2u
 #define IOMMU_T_ATTACH 1
 #define IOMMU_T_DETACH 2
 #define IOMMU_T_PROBE 5
@@ -351,6 +353,147 @@ static void iommu_probe_layout(void)
 			    "%s: PROBE of endpoint 0x%x with reserved[64] set to 5a: status %d, properties %s the plain "
 			    "PROBE's (status %d)", vdev_name(m.d), ep, filled,
 			    __builtin_memcmp(probe_props[0], probe_props[1], size) ? "differ from" : "equal to", plain);
+out:
+	vs_close(&m.s);
+}
+
+/* The DMA case: an entropy device behind the IOMMU, driven on its own ring (the IOMMU session keeps
+ * the session storage), writing into one granule whose mapping the case chooses. */
+#define DMA_PAGE 4096u
+#define DMA_FILL 0xc5
+#define DMA_QUIET_US 50000      /* a blocked request stays unused this long */
+extern char _start[], _end[];
+static struct virtq_storage dma_ring_mem __attribute__((aligned(4096)));
+static uint8_t dma_page[DMA_PAGE] __attribute__((aligned(DMA_PAGE)));
+static struct { uint64_t start, end; } image;
+
+static int iommu_range(struct iommu *m, uint8_t type, uint64_t start, uint64_t end, uint32_t flags)
+{
+	struct virtq_used u;
+	__builtin_memset(&map_req, 0, sizeof(map_req));
+	map_req.type = type;
+	map_req.domain = m->domain;
+	map_req.virt_start = start;
+	map_req.virt_end = end;
+	map_req.phys_start = type == IOMMU_T_MAP ? start : 0;   /* MAP: identity; UNMAP: its reserved[4] stay 0 */
+	map_req.flags = flags;
+	tail.status = 0xff;
+	/* UNMAP is head, domain, virt_start, virt_end, reserved[4]: the first 28 bytes of the MAP layout */
+	struct vbuf e[2] = { { &map_req, type == IOMMU_T_MAP ? sizeof(map_req) : 28u, false }, { &tail, sizeof(tail), true } };
+	return vs_call(&m->s, 0, e, 2, VIRTQ_CHAIN_DIRECT, &u, type == IOMMU_T_MAP ? "MAP" : "UNMAP") ? tail.status : -1;
+}
+
+/* Identity MAP of the probe image with dma_page READ-only (read_only) or all READ|WRITE. */
+static bool map_image(struct iommu *m, bool read_only)
+{
+	uint64_t page = (uint64_t)(uintptr_t)dma_page, rw = IOMMU_MAP_F_READ | IOMMU_MAP_F_WRITE;
+	int a = read_only && page > image.start ? iommu_range(m, IOMMU_T_MAP, image.start, page - 1, (uint32_t)rw) : 0;
+	int b = a ? a : iommu_range(m, IOMMU_T_MAP, read_only ? page : image.start, read_only ? page + DMA_PAGE - 1 : image.end,
+				    read_only ? IOMMU_MAP_F_READ : (uint32_t)rw);
+	int c = (a || b || !read_only || page + DMA_PAGE > image.end) ? 0
+		: iommu_range(m, IOMMU_T_MAP, page + DMA_PAGE, image.end, (uint32_t)rw);
+	int st = a ? a : b ? b : c;
+	return st >= 0 && probe_check(st == IOMMU_S_OK, "%s: identity MAP of the probe image 0x%llx..0x%llx%s into domain "
+				      "%u: status %d", vdev_name(m->d), (unsigned long long)image.start,
+				      (unsigned long long)image.end, read_only ? " (one granule READ only)" : "", m->domain, st);
+}
+
+/* One entropy request of the whole dma_page on a fresh ring: 1 used within `wait_us`, 0 not used, -1 broken. */
+static int rng_request(struct vdev *rng, uint32_t wait_us)
+{
+	struct virtq q;
+	struct virtq_used u;
+	uint16_t id;
+	const char *why = "";
+	uint32_t want = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK;
+	__builtin_memset(dma_page, DMA_FILL, sizeof(dma_page));
+	__builtin_memset(&dma_ring_mem, 0, sizeof(dma_ring_mem));
+	uint32_t st = vmmio_negotiate(&rng->t, VIRTIO_BIT(VIRTIO_F_VERSION_1));
+	if (!probe_check(st == want && virtq_init(&q, &dma_ring_mem, VIRTQ_SPLIT, 8, 0, false) &&
+			 vmmio_queue_enable(&rng->t, &q, &why), "%s: entropy device set-up: status 0x%x %s", vdev_name(rng),
+			 st, why))
+		return -1;
+	vmmio_set_status(&rng->t, want | VIRTIO_STATUS_DRIVER_OK);
+	struct vbuf b = { dma_page, sizeof(dma_page), true };
+	if (vmmio_post(&rng->t, &q, &b, 1, VIRTQ_CHAIN_DIRECT, &id) != VIRTQ_OK)
+		return -1;
+	enum virtq_result r = vmmio_wait_used(&rng->t, &q, wait_us, &u);
+	uint32_t reset_st = 0;
+	vmmio_reset(&rng->t, 100000, &reset_st);
+	if (r == VIRTQ_EMPTY)
+		return 0;
+	return vdev_used_ok(rng, r, &u, "entropy request through the IOMMU") ? 1 : -1;
+}
+
+static int page_changed(void)
+{
+	int n = 0;
+	for (unsigned i = 0; i < sizeof(dma_page); i++)
+		n += dma_page[i] != DMA_FILL;
+	return n;
+}
+
+PROBE_CASE(iommu_dma_translated, "virtio.iommu.attached_endpoint_dma_translated",
+	   AVPS_CHECKS("an entropy device the DT places behind the IOMMU, attached to a domain with no mapping, completes "
+		       "no request; with the probe image mapped identity READ|WRITE it fills the buffer; with the buffer's "
+		       "granule mapped READ only it leaves the buffer unwritten (SKIP without MAP_UNMAP, an entropy "
+		       "endpoint or a 4 KiB granule)"),
+	   IOMMU_OP(" / ATTACH request #12"), IOMMU_OP(" / MAP request #6"))
+static void iommu_dma_translated(void)
+{
+	struct iommu m;
+	uint32_t ph = 0, ep = 0;
+	struct vdev *rng = NULL;
+	if (!iommu_open(&m, 0))
+		return;
+	dt_prop_u32(m.d->dt_node, "phandle", 0, &ph);
+	for (int i = 0; i < vdev_count && !rng; i++)
+		if (vdevs[i].device_id == VIRTIO_ID_ENTROPY && vdevs[i].version == 2 && dt_endpoint(vdevs[i].dt_node, ph, &ep))
+			rng = &vdevs[i];
+	uint64_t mask = vmmio_config(m.s.t, 0, 8), granule = mask & (~mask + 1);
+	if (!rng || !(m.s.features & VIRTIO_BIT(IOMMU_F_MAP_UNMAP)) || granule > DMA_PAGE) {
+		probe_skip("%s: %s, MAP_UNMAP %s, smallest granule 0x%llx", vdev_name(m.d),
+			   rng ? "an entropy endpoint" : "no entropy device behind it in the DT",
+			   (m.s.features & VIRTIO_BIT(IOMMU_F_MAP_UNMAP)) ? "negotiated" : "not offered",
+			   (unsigned long long)granule);
+		goto out;
+	}
+	image.start = (uint64_t)(uintptr_t)_start & ~(uint64_t)(DMA_PAGE - 1);
+	image.end = (((uint64_t)(uintptr_t)_end + DMA_PAGE - 1) & ~(uint64_t)(DMA_PAGE - 1)) - 1;
+	if ((m.s.features & VIRTIO_BIT(IOMMU_F_INPUT_RANGE)) &&
+	    (image.start < vmmio_config(m.s.t, 8, 8) || image.end > vmmio_config(m.s.t, 16, 8))) {
+		probe_skip("%s: the probe image 0x%llx..0x%llx lies outside input_range: no identity mapping of it",
+			   vdev_name(m.d), (unsigned long long)image.start, (unsigned long long)image.end);
+		goto out;
+	}
+	int st = iommu_call(&m, IOMMU_T_ATTACH, ep, 0, 0, 0);
+	if (st < 0 || !probe_check(st == IOMMU_S_OK, "%s: ATTACH of entropy endpoint 0x%x to domain %u: status %d",
+				   vdev_name(m.d), ep, m.domain, st))
+		goto out;
+	int used = rng_request(rng, DMA_QUIET_US);
+	if (used < 0 || !probe_check(used == 0 && page_changed() == 0, "%s: endpoint 0x%x attached to domain %u (no mapping): "
+				     "the entropy request was %s and %d buffer bytes changed", vdev_name(m.d), ep, m.domain,
+				     used ? "used" : "not used", page_changed()))
+		goto detach;
+	if (!map_image(&m, false))
+		goto detach;
+	used = rng_request(rng, VS_WAIT_US);
+	if (used < 0 || !probe_check(used == 1 && page_changed() > 0, "%s: with the image mapped identity READ|WRITE the "
+				     "entropy request was %s, %d buffer bytes written", vdev_name(m.d),
+				     used ? "used" : "not used", page_changed()))
+		goto unmap;
+	st = iommu_range(&m, IOMMU_T_UNMAP, image.start, image.end, 0);
+	if (st < 0 || !probe_check(st == IOMMU_S_OK, "%s: UNMAP of the image: status %d", vdev_name(m.d), st) ||
+	    !map_image(&m, true))
+		goto unmap;
+	used = rng_request(rng, DMA_QUIET_US);
+	if (used >= 0)
+		probe_check(page_changed() == 0, "%s: the buffer's granule mapped READ only, yet %d of its bytes were written "
+			    "(request %s)", vdev_name(m.d), page_changed(), used ? "used" : "not used");
+unmap:
+	iommu_range(&m, IOMMU_T_UNMAP, image.start, image.end, 0);
+detach:
+	iommu_call(&m, IOMMU_T_DETACH, ep, 0, 0, 0);
 out:
 	vs_close(&m.s);
 }
