@@ -362,12 +362,13 @@ out:
 #define DMA_PAGE 4096u
 #define DMA_FILL 0xc5
 #define DMA_QUIET_US 50000      /* a blocked request stays unused this long */
+#define DMA_IOVA 0x7f0000000000ull /* far from any RAM: in bypass it reaches no memory */
 extern char _start[], _end[];
 static struct virtq_storage dma_ring_mem __attribute__((aligned(4096)));
 static uint8_t dma_page[DMA_PAGE] __attribute__((aligned(DMA_PAGE)));
 static struct { uint64_t start, end; } image;
 
-static int iommu_range(struct iommu *m, uint8_t type, uint64_t start, uint64_t end, uint32_t flags)
+static int iommu_range(struct iommu *m, uint8_t type, uint64_t start, uint64_t end, uint64_t phys, uint32_t flags)
 {
 	struct virtq_used u;
 	__builtin_memset(&map_req, 0, sizeof(map_req));
@@ -375,7 +376,7 @@ static int iommu_range(struct iommu *m, uint8_t type, uint64_t start, uint64_t e
 	map_req.domain = m->domain;
 	map_req.virt_start = start;
 	map_req.virt_end = end;
-	map_req.phys_start = type == IOMMU_T_MAP ? start : 0;   /* MAP: identity; UNMAP: its reserved[4] stay 0 */
+	map_req.phys_start = type == IOMMU_T_MAP ? phys : 0;   /* UNMAP: its reserved[4] stay 0 */
 	map_req.flags = flags;
 	tail.status = 0xff;
 	/* UNMAP is head, domain, virt_start, virt_end, reserved[4]: the first 28 bytes of the MAP layout */
@@ -387,19 +388,21 @@ static int iommu_range(struct iommu *m, uint8_t type, uint64_t start, uint64_t e
 static bool map_image(struct iommu *m, bool read_only)
 {
 	uint64_t page = (uint64_t)(uintptr_t)dma_page, rw = IOMMU_MAP_F_READ | IOMMU_MAP_F_WRITE;
-	int a = read_only && page > image.start ? iommu_range(m, IOMMU_T_MAP, image.start, page - 1, (uint32_t)rw) : 0;
-	int b = a ? a : iommu_range(m, IOMMU_T_MAP, read_only ? page : image.start, read_only ? page + DMA_PAGE - 1 : image.end,
+	int a = read_only && page > image.start ? iommu_range(m, IOMMU_T_MAP, image.start, page - 1, image.start, (uint32_t)rw) : 0;
+	uint64_t b_start = read_only ? page : image.start;
+	int b = a ? a : iommu_range(m, IOMMU_T_MAP, b_start, read_only ? page + DMA_PAGE - 1 : image.end, b_start,
 				    read_only ? IOMMU_MAP_F_READ : (uint32_t)rw);
 	int c = (a || b || !read_only || page + DMA_PAGE > image.end) ? 0
-		: iommu_range(m, IOMMU_T_MAP, page + DMA_PAGE, image.end, (uint32_t)rw);
+		: iommu_range(m, IOMMU_T_MAP, page + DMA_PAGE, image.end, page + DMA_PAGE, (uint32_t)rw);
 	int st = a ? a : b ? b : c;
 	return st >= 0 && probe_check(st == IOMMU_S_OK, "%s: identity MAP of the probe image 0x%llx..0x%llx%s into domain "
 				      "%u: status %d", vdev_name(m->d), (unsigned long long)image.start,
 				      (unsigned long long)image.end, read_only ? " (one granule READ only)" : "", m->domain, st);
 }
 
-/* One entropy request of the whole dma_page on a fresh ring: 1 used within `wait_us`, 0 not used, -1 broken. */
-static int rng_request(struct vdev *rng, uint32_t wait_us)
+/* One entropy request of DMA_PAGE bytes at `buffer` (dma_page's address or an IOVA of it) on a fresh ring,
+ * dma_page filled first: 1 used within `wait_us`, 0 not used, -1 broken. */
+static int rng_request(struct vdev *rng, uint64_t buffer, uint32_t wait_us)
 {
 	struct virtq q;
 	struct virtq_used u;
@@ -414,7 +417,7 @@ static int rng_request(struct vdev *rng, uint32_t wait_us)
 			 st, why))
 		return -1;
 	vmmio_set_status(&rng->t, want | VIRTIO_STATUS_DRIVER_OK);
-	struct vbuf b = { dma_page, sizeof(dma_page), true };
+	struct vbuf b = { (void *)(uintptr_t)buffer, sizeof(dma_page), true };   /* dma_page or its IOVA */
 	if (vmmio_post(&rng->t, &q, &b, 1, VIRTQ_CHAIN_DIRECT, &id) != VIRTQ_OK)
 		return -1;
 	enum virtq_result r = vmmio_wait_used(&rng->t, &q, wait_us, &u);
@@ -436,9 +439,9 @@ static int page_changed(void)
 PROBE_CASE(iommu_dma_translated, "virtio.iommu.attached_endpoint_dma_translated",
 	   AVPS_CHECKS("an entropy device the DT places behind the IOMMU, attached to a domain with no mapping, completes "
 		       "no request; with the probe image mapped identity READ|WRITE it fills the buffer; with the buffer's "
-		       "granule mapped READ only it leaves the buffer unwritten (SKIP without MAP_UNMAP, an entropy "
-		       "endpoint or a 4 KiB granule)"),
-	   IOMMU_OP(" / ATTACH request #12"), IOMMU_OP(" / MAP request #6"))
+		       "granule mapped READ only it leaves the buffer unwritten; a buffer at an IOVA mapped to it is "
+		       "filled, and after DETACH no longer (SKIP without MAP_UNMAP, an entropy endpoint or a 4 KiB granule)"),
+	   IOMMU_OP(" / ATTACH request #12"), IOMMU_OP(" / MAP request #6"), IOMMU_OP(" / DETACH request #4"))
 static void iommu_dma_translated(void)
 {
 	struct iommu m;
@@ -470,28 +473,56 @@ static void iommu_dma_translated(void)
 	if (st < 0 || !probe_check(st == IOMMU_S_OK, "%s: ATTACH of entropy endpoint 0x%x to domain %u: status %d",
 				   vdev_name(m.d), ep, m.domain, st))
 		goto out;
-	int used = rng_request(rng, DMA_QUIET_US);
+	int used = rng_request(rng, (uintptr_t)dma_page, DMA_QUIET_US);
 	if (used < 0 || !probe_check(used == 0 && page_changed() == 0, "%s: endpoint 0x%x attached to domain %u (no mapping): "
 				     "the entropy request was %s and %d buffer bytes changed", vdev_name(m.d), ep, m.domain,
 				     used ? "used" : "not used", page_changed()))
 		goto detach;
 	if (!map_image(&m, false))
 		goto detach;
-	used = rng_request(rng, VS_WAIT_US);
+	used = rng_request(rng, (uintptr_t)dma_page, VS_WAIT_US);
 	if (used < 0 || !probe_check(used == 1 && page_changed() > 0, "%s: with the image mapped identity READ|WRITE the "
 				     "entropy request was %s, %d buffer bytes written", vdev_name(m.d),
 				     used ? "used" : "not used", page_changed()))
 		goto unmap;
-	st = iommu_range(&m, IOMMU_T_UNMAP, image.start, image.end, 0);
+	st = iommu_range(&m, IOMMU_T_UNMAP, image.start, image.end, 0, 0);
 	if (st < 0 || !probe_check(st == IOMMU_S_OK, "%s: UNMAP of the image: status %d", vdev_name(m.d), st) ||
 	    !map_image(&m, true))
 		goto unmap;
-	used = rng_request(rng, DMA_QUIET_US);
+	used = rng_request(rng, (uintptr_t)dma_page, DMA_QUIET_US);
+	if (used < 0 || !probe_check(page_changed() == 0, "%s: the buffer's granule mapped READ only, yet %d of its bytes "
+				     "were written (request %s)", vdev_name(m.d), page_changed(), used ? "used" : "not used"))
+		goto unmap;
+	/* The buffer at an IOVA far from RAM: written through the domain's mapping, never after DETACH. */
+	if ((m.s.features & VIRTIO_BIT(IOMMU_F_INPUT_RANGE)) && DMA_IOVA + DMA_PAGE - 1 > vmmio_config(m.s.t, 16, 8)) {
+		probe_diag("%s: IOVA 0x%llx outside input_range: the DETACH step is left out", vdev_name(m.d), DMA_IOVA);
+		goto unmap;
+	}
+	st = iommu_range(&m, IOMMU_T_UNMAP, image.start, image.end, 0, 0);
+	if (st < 0 || !probe_check(st == IOMMU_S_OK, "%s: UNMAP of the image: status %d", vdev_name(m.d), st) ||
+	    !map_image(&m, false))
+		goto unmap;
+	st = iommu_range(&m, IOMMU_T_MAP, DMA_IOVA, DMA_IOVA + DMA_PAGE - 1, (uintptr_t)dma_page,
+			 IOMMU_MAP_F_READ | IOMMU_MAP_F_WRITE);
+	if (st < 0 || !probe_check(st == IOMMU_S_OK, "%s: MAP of IOVA 0x%llx to the buffer: status %d", vdev_name(m.d),
+				   DMA_IOVA, st))
+		goto unmap;
+	used = rng_request(rng, DMA_IOVA, VS_WAIT_US);
+	if (used < 0 || !probe_check(used == 1 && page_changed() > 0, "%s: buffer at IOVA 0x%llx (mapped to it): request %s, "
+				     "%d buffer bytes written", vdev_name(m.d), DMA_IOVA, used ? "used" : "not used",
+				     page_changed()))
+		goto unmap;
+	st = iommu_call(&m, IOMMU_T_DETACH, ep, 0, 0, 0);
+	if (st < 0 || !probe_check(st == IOMMU_S_OK, "%s: DETACH of endpoint 0x%x: status %d", vdev_name(m.d), ep, st))
+		goto unmap;
+	used = rng_request(rng, DMA_IOVA, DMA_QUIET_US);
 	if (used >= 0)
-		probe_check(page_changed() == 0, "%s: the buffer's granule mapped READ only, yet %d of its bytes were written "
-			    "(request %s)", vdev_name(m.d), page_changed(), used ? "used" : "not used");
+		probe_check(page_changed() == 0, "%s: after DETACH from domain %u, a request at IOVA 0x%llx still wrote %d "
+			    "buffer bytes through the old domain's mapping (request %s)", vdev_name(m.d), m.domain, DMA_IOVA,
+			    page_changed(), used ? "used" : "not used");
+	goto out;
 unmap:
-	iommu_range(&m, IOMMU_T_UNMAP, image.start, image.end, 0);
+	iommu_range(&m, IOMMU_T_UNMAP, image.start, image.end, 0, 0);
 detach:
 	iommu_call(&m, IOMMU_T_DETACH, ep, 0, 0, 0);
 out:
