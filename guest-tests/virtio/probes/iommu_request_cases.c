@@ -437,8 +437,8 @@ static int page_changed(void)
 }
 
 PROBE_CASE(iommu_dma_translated, "virtio.iommu.attached_endpoint_dma_translated",
-	   AVPS_CHECKS("an entropy device the DT places behind the IOMMU, attached to a domain with no mapping, completes "
-		       "no request; with the probe image mapped identity READ|WRITE it fills the buffer; with the buffer's "
+	   AVPS_CHECKS("an entropy device the DT places behind the IOMMU, attached to a domain with no mapping, writes "
+		       "none of a request's buffer; with the probe image mapped identity READ|WRITE it fills the buffer; with the buffer's "
 		       "granule mapped READ only it leaves the buffer unwritten; a buffer at an IOVA mapped to it is "
 		       "filled, and after DETACH no longer (SKIP without MAP_UNMAP, an entropy endpoint or a 4 KiB granule)"),
 	   IOMMU_OP(" / ATTACH request #12"), IOMMU_OP(" / MAP request #6"), IOMMU_OP(" / DETACH request #4"))
@@ -474,8 +474,8 @@ static void iommu_dma_translated(void)
 				   vdev_name(m.d), ep, m.domain, st))
 		goto out;
 	int used = rng_request(rng, (uintptr_t)dma_page, DMA_QUIET_US);
-	if (used < 0 || !probe_check(used == 0 && page_changed() == 0, "%s: endpoint 0x%x attached to domain %u (no mapping): "
-				     "the entropy request was %s and %d buffer bytes changed", vdev_name(m.d), ep, m.domain,
+	if (used < 0 || !probe_check(page_changed() == 0, "%s: endpoint 0x%x attached to domain %u (no mapping): the "
+				     "entropy request was %s and %d buffer bytes changed", vdev_name(m.d), ep, m.domain,
 				     used ? "used" : "not used", page_changed()))
 		goto detach;
 	if (!map_image(&m, false))
