@@ -8,6 +8,7 @@
 #define GICD_CTLR           0x0000
 #define GICD_ISENABLER0     0x0100
 #define GICD_ICENABLER0     0x0180
+#define GICD_ICPENDR0       0x0280
 #define GICD_ITARGETSR      0x0800
 #define GICD_IROUTER        0x6000
 #define GICD_IGROUPR0       0x0080
@@ -146,6 +147,12 @@ void gic_disable_spi(unsigned intid)
 {
 	if (gic_dist && intid >= 32 && intid <= 1019)
 		mmio_write32(gic_dist + GICD_ICENABLER0 + (intid / 32) * 4, 1u << (intid % 32));
+}
+
+void gic_clear_pending_spi(unsigned intid)
+{
+	if (gic_dist && intid >= 32 && intid <= 1019)
+		mmio_write32(gic_dist + GICD_ICPENDR0 + (intid / 32) * 4, 1u << (intid % 32));
 }
 
 unsigned gic_version(void)

@@ -13,6 +13,8 @@ const char *gic_enable_ppi(unsigned intid);
  * GICv3 IROUTER), with the CPU interface set up as for a PPI; NULL when no GIC is found. */
 const char *gic_enable_spi(unsigned intid);
 void gic_disable_spi(unsigned intid);
+/* Clears an SPI's pending latch (GICD_ICPENDR): an edge that arrived while the SPI was disabled. */
+void gic_clear_pending_spi(unsigned intid);
 /* After an enable: the architecture version the DT named (2 or 3; 0 before), its distributor. */
 unsigned gic_version(void);
 uintptr_t gic_distributor(void);

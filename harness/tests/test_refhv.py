@@ -311,6 +311,7 @@ VIRTIO_CASES = ["virtio.mmio.magic", "virtio.mmio.version", "virtio.mmio.ids", "
                 "virtio.mmio.status_handshake", "virtio.mmio.queue_setup", "virtio.rng.request",
                 "virtio.blk.read_sector0", "virtio.blk.write_readback", "virtio.blk.readonly_write_rejected",
                 "virtio.mmio.interrupt_status", "virtio.mmio.reset", "virtio.mmio.used_buffer_asserts_interrupt",
+                "virtio.mmio.used_buffer_interrupt_taken",
                 "virtio.scmi.cmdq_burst_answered", "virtio.scmi.failed_response_status_only",
                 "virtio.scmi.async_refused_without_eventq", "virtio.scmi.notifications_not_advertised_without_eventq",
                 "virtio.scmi.delayed_response_waits_for_buffer", "virtio.scmi.failed_delayed_response_status_only",
@@ -324,6 +325,19 @@ def test_virtio_mmio_probe_passes_on_the_reference_devices(refhv_tools: tuple[Pa
     assert out.host_evidence["shutdown_reason"] == "guest-shutdown", out.problems
     results = {m.group(2): m.group(1) for m in (re.match(r"\s*(ok|not ok) \d+ (\S+)", line) for line in out.lines) if m}
     assert {case: results.get(case) for case in VIRTIO_CASES} == {case: "ok" for case in VIRTIO_CASES}
+    # The reference platform is known-good: no case of the probe fails on it (an absent class skips).
+    assert [case for case, verdict in results.items() if verdict != "ok"] == []
+    # Classes this scenario does not offer: their statement cases SKIP "device absent", never fail (whether a
+    # platform must offer a class is judged once per platform, not by each statement case).
+    absent = {m.group(1) for m in (re.match(r"\s*ok \d+ (\S+) # SKIP device absent", line) for line in out.lines) if m}
+    assert set(ABSENT_CLASS_CASES) - absent == set()
+
+
+# One case per device class scenario virtio-devices does not offer (network, console, input, GPU, crypto, SCSI, balloon).
+ABSENT_CLASS_CASES = ["virtio.net.mtu_in_range", "virtio.console.device_add_ports_valid",
+                      "virtio.input.unsupported_query_size_zero", "virtio.gpu.fenced_command_completed",
+                      "virtio.crypto.config_limits", "virtio.scsi.response_and_status_codes",
+                      "virtio.balloon.stats_any_order_unknown_ignored"]
 
 
 # The console, input and network probe cases, on profile virtio-console-input (the console's port 0 is the host end).

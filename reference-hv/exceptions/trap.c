@@ -113,6 +113,10 @@ static bool mmio_emulate(struct vcpu *v, enum mmio_device device, uint64_t ipa, 
 	case MMIO_GICD:
 		a.offset = ipa - VGIC_DIST_IPA;
 		vgic_dist_access(&vm->vgic, &a);
+		if (a.write && a.size == 4 && a.offset >= 0x180 + 4 && a.offset < 0x200)         /* GICD_ICENABLERn */
+			vgic_withdraw_spis(v, (uint32_t)(a.offset - 0x180) * 8, (uint32_t)a.value, true);
+		else if (a.write && a.size == 4 && a.offset >= 0x280 + 4 && a.offset < 0x300)    /* GICD_ICPENDRn */
+			vgic_withdraw_spis(v, (uint32_t)(a.offset - 0x280) * 8, (uint32_t)a.value, false);
 		vgic_flush_spis(v);           /* an SPI the guest just enabled may be pending */
 		break;
 	case MMIO_GICR: {

@@ -175,6 +175,23 @@ void vgic_flush_spis(struct vcpu *v)
 	}
 }
 
+void vgic_withdraw_spis(struct vcpu *v, uint32_t first_intid, uint32_t mask, bool keep_pending)
+{
+	if (!v->vm->has_vgic || !mask || !gic_phys_present())
+		return;
+	for (unsigned n = 0; n < usable_lrs(); n++) {
+		uint64_t lr = lr_read(n);
+		uint32_t intid = (uint32_t)lr;
+		if ((lr & LR_HW) || !((lr >> LR_STATE_SHIFT) & 1) || intid < first_intid || intid >= first_intid + 32 ||
+		    !(mask & (1u << (intid - first_intid))))
+			continue;
+		uint64_t rest = lr & ~(1ULL << LR_STATE_SHIFT);         /* drop the pending state, keep active */
+		lr_write(n, (rest >> LR_STATE_SHIFT) ? rest : 0);
+		if (keep_pending)
+			__atomic_fetch_or(&v->vm->vgic.pending[(intid - 32) / 32], 1u << (intid % 32), __ATOMIC_ACQ_REL);
+	}
+}
+
 void vgic_raise_spi(struct vm *vm, uint32_t intid)
 {
 	if (!vm->has_vgic || intid < 32 || intid >= 32 + 32 * VGIC_SPI_WORDS)

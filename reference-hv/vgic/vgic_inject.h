@@ -2,6 +2,7 @@
 #ifndef REFHV_VGIC_INJECT_H
 #define REFHV_VGIC_INJECT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct vcpu;
@@ -27,6 +28,13 @@ void vgic_raise_spi(struct vm *vm, uint32_t intid);
 
 /* Moves the pending, enabled SPIs routed to this vCPU into list registers (on the vCPU's own CPU). */
 void vgic_flush_spis(struct vcpu *v);
+
+/* The guest cleared the pending state (GICD_ICPENDR, keep_pending false) or the enable (GICD_ICENABLER,
+ * keep_pending true) of the SPIs first_intid + bit for each bit of mask: an SPI already moved into one
+ * of this vCPU's list registers as pending is taken back out, so it is not delivered after all (a
+ * disabled one stays pending at the distributor, as on a GIC). SPIs held by another vCPU's list
+ * registers are not reached. */
+void vgic_withdraw_spis(struct vcpu *v, uint32_t first_intid, uint32_t mask, bool keep_pending);
 
 /* Empties the list registers (deactivating HW-linked ones) before a vCPU starts afresh. */
 void vgic_reset_lrs(struct vcpu *v);

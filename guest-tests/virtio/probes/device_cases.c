@@ -74,7 +74,8 @@ static void input_unsupported(void)
 		}
 		vs_close(&s);
 	}
-	probe_check(seen > 0, "no input device (DeviceID 18) on a version-2 virtio-mmio transport");
+	if (!seen && !vdev_find(VIRTIO_ID_INPUT))
+		probe_skip("device absent: no input device (DeviceID 18) on a version-2 virtio-mmio transport");
 }
 
 #define GPU_SHM_HOST_VISIBLE 1
@@ -369,4 +370,60 @@ static void scsi_reset_completes(void)
 	probe_check(st == 0 && used == 1 && (resp.response == 0 || resp.response == 2 || resp.response == 9),
 		    "%s: after reset (Status 0x%x) the INQUIRY notified before it has used idx %u, response %u (expected "
 		    "1 and OK, ABORTED or FAILURE)", vdev_name(d), st, used, resp.response);
+}
+
+#define GPU_F_RESOURCE_BLOB 3
+#define GPU_CMD_RESOURCE_MAP_BLOB 0x0208
+#define GPU_CMD_RESOURCE_UNMAP_BLOB 0x0209
+#define GPU_RESP_ERR_UNSPEC 0x1200
+#define GPU_RESP_ERR_INVALID_RESOURCE_ID 0x1203
+#define GPU_UNKNOWN_RESOURCE 0x7e57a11u
+
+/* struct virtio_gpu_resource_map_blob (UNMAP_BLOB is its first 32 bytes) */
+static struct {
+	struct gpu_hdr hdr;
+	uint32_t resource_id, padding;
+	uint64_t offset;
+} gpu_map_req __attribute__((aligned(16)));
+static struct { struct gpu_hdr hdr; uint32_t map_info, padding; } gpu_map_resp __attribute__((aligned(16)));
+
+PROBE_CASE(gpu_map_blob, "virtio.gpu.map_blob_supported_with_host_visible_region",
+	   AVPS_CHECKS("where the host visible region (shmid 1) exists and RESOURCE_BLOB is offered: RESOURCE_MAP_BLOB "
+		       "and RESOURCE_UNMAP_BLOB of a resource ID never created are each answered "
+		       "ERR_INVALID_RESOURCE_ID, the answer of a device that knows the command, not ERR_UNSPEC"),
+	   GPU_INIT(6))
+static void gpu_map_blob(void)
+{
+	struct vdev *d = vs_device(VIRTIO_ID_GPU, "GPU device");
+	struct vsession s;
+	struct virtq_used u;
+	if (!d)
+		return;
+	vmmio_write(&d->t, VMMIO_SHM_SEL, GPU_SHM_HOST_VISIBLE);
+	uint64_t len = (uint64_t)vmmio_read(&d->t, VMMIO_SHM_LEN_HIGH) << 32 | vmmio_read(&d->t, VMMIO_SHM_LEN_LOW);
+	if (len == ~0ULL || len == 0 || !(d->t.offered & VIRTIO_BIT(GPU_F_RESOURCE_BLOB))) {
+		probe_skip("%s: host visible region %s, RESOURCE_BLOB %s: the statement binds only a device with both",
+			   vdev_name(d), len == ~0ULL || len == 0 ? "absent" : "present",
+			   (d->t.offered & VIRTIO_BIT(GPU_F_RESOURCE_BLOB)) ? "offered" : "not offered");
+		return;
+	}
+	if (!vs_open(&s, d, VIRTIO_BIT(GPU_F_RESOURCE_BLOB), 2, VIRTQ_SPLIT, 8, VS_DRIVER_OK))
+		return;
+	static const uint32_t cmd[2] = { GPU_CMD_RESOURCE_MAP_BLOB, GPU_CMD_RESOURCE_UNMAP_BLOB };
+	static const char *const name[2] = { "RESOURCE_MAP_BLOB", "RESOURCE_UNMAP_BLOB" };
+	for (int i = 0; i < 2; i++) {
+		__builtin_memset(&gpu_map_req, 0, sizeof(gpu_map_req));
+		gpu_map_req.hdr.type = cmd[i];
+		gpu_map_req.resource_id = GPU_UNKNOWN_RESOURCE;
+		gpu_map_resp.hdr = (struct gpu_hdr){ 0xffffffffu, 0, 0, 0, 0, { 0, 0, 0 } };
+		struct vbuf e[2] = { { &gpu_map_req, i ? 32 : sizeof(gpu_map_req), false },
+				     { &gpu_map_resp, i ? sizeof(struct gpu_hdr) : sizeof(gpu_map_resp), true } };
+		if (!vs_call(&s, 0, e, 2, VIRTQ_CHAIN_DIRECT, &u, name[i]) ||
+		    !probe_check(gpu_map_resp.hdr.type == GPU_RESP_ERR_INVALID_RESOURCE_ID, "%s: %s of resource 0x%x "
+				 "(never created) answered 0x%x, expected ERR_INVALID_RESOURCE_ID (0x%x)%s", vdev_name(d),
+				 name[i], GPU_UNKNOWN_RESOURCE, gpu_map_resp.hdr.type, GPU_RESP_ERR_INVALID_RESOURCE_ID,
+				 gpu_map_resp.hdr.type == GPU_RESP_ERR_UNSPEC ? " (ERR_UNSPEC: the command is not known)" : ""))
+			break;
+	}
+	vs_close(&s);
 }

@@ -48,6 +48,9 @@ static bool irq_begin(struct vsession *s)
 	const char *gic = gic_enable_spi(dev_intid);
 	if (!probe_check(gic != NULL, "%s: SPI %u: no GIC distributor in the DT", vdev_name(s->d), dev_intid))
 		return false;
+	/* An edge-triggered SPI (refhv's) keeps the pending latch of notifications earlier cases got
+	 * with the SPI disabled; taking it here would blame this case's device for an old edge. */
+	gic_clear_pending_spi(dev_intid);
 	probe_irq_set_handler(on_irq);
 	probe_irq_unmask();
 	return true;

@@ -236,3 +236,117 @@ out:
 	if (m.d)
 		vs_close(&m.s);
 }
+
+/* Writes (fill) or checks (!fill) a pattern of bytes, halfwords, words and doublewords in the first and
+ * last 64 bytes of the block at addr; returns the number of accesses that read back differently. */
+static int block_pattern(uint64_t addr, uint64_t block, bool fill)
+{
+	int differ = 0;
+	for (int end = 0; end < 2; end++) {
+		uintptr_t at = (uintptr_t)(addr + (end ? block - 64 : 0));
+		volatile uint8_t *b = (volatile uint8_t *)at;
+		volatile uint16_t *h = (volatile uint16_t *)(at + 16);
+		volatile uint32_t *w = (volatile uint32_t *)(at + 32);
+		volatile uint64_t *q = (volatile uint64_t *)(at + 48);
+		for (int i = 0; i < 16; i++) {
+			uint8_t vb = (uint8_t)(0xa5 ^ (i * 7 + end));
+			if (fill)
+				b[i] = vb;
+			differ += b[i] != vb;
+		}
+		for (int i = 0; i < 8; i++) {
+			uint16_t vh = (uint16_t)(0x5aa5 ^ (i * 0x0101 + end));
+			if (fill)
+				h[i] = vh;
+			differ += h[i] != vh;
+		}
+		for (int i = 0; i < 4; i++) {
+			uint32_t vw = 0xc3a55a3cu ^ (uint32_t)(i * 0x01010101 + end);
+			if (fill)
+				w[i] = vw;
+			differ += w[i] != vw;
+		}
+		for (int i = 0; i < 2; i++) {
+			uint64_t vq = 0x0123456789abcdefull ^ (uint64_t)(i + 2 * end);
+			if (fill)
+				q[i] = vq;
+			differ += q[i] != vq;
+		}
+	}
+	return differ;
+}
+
+/* usable_region_size and requested_size sampled after one request: neither shrinks nor changes unnoticed. */
+struct mem_sizes {
+	uint64_t usable, requested;
+	bool changed;            /* either changed since the session began (an UNPLUG_ALL excepted) */
+};
+
+static bool sizes_after(struct mem *m, struct mem_sizes *z, const char *after)
+{
+	uint64_t u = vmmio_config(m->s.t, CFG_USABLE, 8), r = vmmio_config(m->s.t, CFG_REQUESTED, 8);
+	z->changed |= u != z->usable || r != z->requested;
+	bool ok = probe_check(u >= z->usable, "%s: usable_region_size shrank from 0x%llx to 0x%llx after %s",
+			      vdev_name(m->d), (unsigned long long)z->usable, (unsigned long long)u, after);
+	z->usable = u;
+	z->requested = r;
+	return ok;
+}
+
+PROBE_CASE(mem_plugged_like_ram, "virtio.mem.plugged_memory_like_ram",
+	   AVPS_CHECKS("with the first block plugged, byte to doubleword patterns at both ends of it read back "
+		       "as written and stay unchanged across PLUG/UNPLUG of the next block and STATE; "
+		       "usable_region_size never shrinks and a change of it or requested_size raises a config "
+		       "notification; after UNPLUG the block's words can be read (UNPLUGGED_INACCESSIBLE not negotiated)"),
+	   DT "Memory Device / Device Operation #1", DT "Memory Device / Device Operation #3",
+	   DT "Memory Device / Device Operation #5", DT "Memory Device / Device configuration layout #8",
+	   DT "Memory Device / Device configuration layout #9")
+static void mem_plugged_like_ram(void)
+{
+	struct mem m;
+	struct mem_sizes z = { 0, 0, false };
+	if (!mem_open(&m))
+		goto out;
+	vmmio_ack(m.s.t, 3);   /* from here on, a config notification is the one this case looks for */
+	z.usable = vmmio_config(m.s.t, CFG_USABLE, 8);
+	z.requested = vmmio_config(m.s.t, CFG_REQUESTED, 8);
+	if (!plug_first(&m, false) || !sizes_after(&m, &z, "PLUG of the first block"))
+		goto unplug;
+	int differ = block_pattern(m.addr, m.block, true);
+	if (!probe_check(differ == 0, "%s: %d of 60 accesses (8 to 64 bits) at the ends of the plugged block at 0x%llx "
+			 "read back differently", vdev_name(m.d), differ, (unsigned long long)m.addr))
+		goto unplug;
+	if (m.usable / m.block >= 2) {
+		int r = mem_call(&m, REQ_PLUG, m.addr + m.block, 1);
+		if (r < 0 || !sizes_after(&m, &z, "PLUG of the second block"))
+			goto unplug;
+		if (r == RESP_ACK && (!expect(&m, "UNPLUG of the second block", mem_call(&m, REQ_UNPLUG, m.addr + m.block, 1),
+					      RESP_ACK, -1) || !sizes_after(&m, &z, "UNPLUG of the second block")))
+			goto unplug;
+	}
+	if (!expect(&m, "STATE of the plugged block", mem_call(&m, REQ_STATE, m.addr, 1), RESP_ACK, STATE_PLUGGED) ||
+	    !sizes_after(&m, &z, "STATE"))
+		goto unplug;
+	differ = block_pattern(m.addr, m.block, false);
+	if (!probe_check(differ == 0, "%s: %d of 60 pattern accesses in the plugged block changed while other requests "
+			 "were served", vdev_name(m.d), differ))
+		goto unplug;
+	if (!expect(&m, "UNPLUG of the first block", mem_call(&m, REQ_UNPLUG, m.addr, 1), RESP_ACK, -1) ||
+	    !sizes_after(&m, &z, "UNPLUG of the first block"))
+		goto unplug;
+	/* Without UNPLUGGED_INACCESSIBLE the unplugged block stays readable: an abort here ends the case as an error. */
+	uint64_t sum = 0;
+	for (uint64_t off = 0; off < m.block; off += m.block / 8)
+		sum += *(volatile uint64_t *)(uintptr_t)(m.addr + off);
+	probe_diag("%s: 8 doublewords read from the unplugged block (sum 0x%llx)", vdev_name(m.d), (unsigned long long)sum);
+	uint32_t isr = vmmio_read(m.s.t, VMMIO_INTERRUPT_STATUS);
+	if (z.changed)
+		probe_check(isr & 2, "%s: usable_region_size or requested_size changed during the case (now 0x%llx / "
+			    "0x%llx) without a config notification (InterruptStatus 0x%x)", vdev_name(m.d),
+			    (unsigned long long)z.usable, (unsigned long long)z.requested, isr);
+unplug:
+	mem_call(&m, REQ_UNPLUG_ALL, 0, 0);
+out:
+	if (m.d)
+		vs_close(&m.s);
+}

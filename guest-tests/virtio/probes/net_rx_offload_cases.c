@@ -5,6 +5,7 @@
 
 #define NET_F_GUEST_CSUM 1
 #define NET_F_GUEST_TSO4 7
+#define NET_F_GUEST_ECN 9
 #define NET_F_CSUM 0
 #define NET_F_HOST_TSO4 11
 #define NET_F_RSC_EXT 61
@@ -12,6 +13,8 @@
 #define HDR_F_NEEDS_CSUM 1
 #define HDR_F_DATA_VALID 2
 #define GSO_NONE 0
+#define GSO_ECN 0x80
+#define TCP_CWR 0x80
 #define ECHO_IDENT 0x6c01
 #define ECHO_PAYLOAD 1200       /* sent as two fragments: the reply may come back whole, fragmented or coalesced */
 
@@ -109,9 +112,15 @@ static bool judge_needs_csum(const char *n, const struct netf_rx *r)
 }
 
 /* GSO type set: NEEDS_CSUM also set, gso_size a segment size (1 .. the frame's length); with
- * RSC_EXT negotiated, RSC_INFO set and csum_start counting at least one coalesced segment. */
-static bool judge_gso(const char *n, const struct netf_rx *r, bool rsc_ext)
+ * RSC_EXT negotiated, RSC_INFO set and csum_start counting at least one coalesced segment; with
+ * GUEST_ECN negotiated, a TCP packet whose header has the ECN bit (CWR) set carries GSO_ECN. */
+static bool judge_gso(const char *n, const struct netf_rx *r, bool rsc_ext, bool ecn)
 {
+	uint32_t total, ihl = ipv4(r, &total);
+	const uint8_t *ip = r->frame + 14;
+	if (ecn && ihl && ip[9] == 6 && total >= ihl + 20 && (ip[ihl + 13] & TCP_CWR) && !(r->hdr.gso_type & GSO_ECN))
+		return BAD("%s: received gso_type 0x%x for a TCP packet with CWR set, GUEST_ECN negotiated: "
+			   "GSO_ECN (0x80) missing", n, r->hdr.gso_type);
 	if (rsc_ext && (!(r->hdr.flags & HDR_F_RSC_INFO) || r->hdr.csum_start == 0))
 		return BAD("%s: received gso_type %u with RSC_EXT negotiated: flags 0x%x, csum_start (coalesced "
 			   "segments) %u", n, r->hdr.gso_type, r->hdr.flags, r->hdr.csum_start);
@@ -142,6 +151,8 @@ static void offload_case(enum offload_kind k, const char *name)
 	struct vdev *net = vdev_find(VIRTIO_ID_NET);
 	if (k == GSO && net && (net->t.offered & rsc) == rsc)
 		want |= rsc;
+	if (k == GSO && net)
+		want |= net->t.offered & VIRTIO_BIT(NET_F_GUEST_ECN);
 	struct vdev *d = netf_open(&s, want, k == GSO ? "VIRTIO_NET_F_GUEST_CSUM and GUEST_TSO4" :
 				   "VIRTIO_NET_F_GUEST_CSUM", own);
 	if (!d)
@@ -162,7 +173,8 @@ static void offload_case(enum offload_kind k, const char *name)
 			continue;
 		marked++;
 		bool ok = k == DATA_VALID ? judge_data_valid(vdev_name(d), &got)
-			: k == NEEDS_CSUM ? judge_needs_csum(vdev_name(d), &got) : judge_gso(vdev_name(d), &got, (s.features & VIRTIO_BIT(NET_F_RSC_EXT)) != 0);
+			: k == NEEDS_CSUM ? judge_needs_csum(vdev_name(d), &got) : judge_gso(vdev_name(d), &got, (s.features & VIRTIO_BIT(NET_F_RSC_EXT)) != 0,
+						    (s.features & VIRTIO_BIT(NET_F_GUEST_ECN)) != 0);
 		if (!ok)
 			goto out;
 	}
@@ -198,9 +210,10 @@ static void net_rx_needs_csum(void)
 PROBE_CASE(net_rx_gso, "virtio.net.rx_gso_header_complete",
 	   AVPS_CHECKS("with GUEST_CSUM and GUEST_TSO4 negotiated (and RSC_EXT where offered), every received "
 		       "packet with a gso_type other than NONE also has NEEDS_CSUM, a gso_size between 1 and its "
-		       "length and, with RSC_EXT, RSC_INFO and a coalesced-segment count (SKIP while none comes)"),
-	   NET_OP("Processing of Incoming Packets #17"), NET_OP("Processing of Incoming Packets #18"),
-	   NET_OP("Processing of Incoming Packets #19"))
+		       "length, with RSC_EXT, RSC_INFO and a coalesced-segment count and, with GUEST_ECN (negotiated "
+		       "where offered), GSO_ECN when the TCP header has CWR set (SKIP while none comes)"),
+	   NET_OP("Processing of Incoming Packets #11"), NET_OP("Processing of Incoming Packets #17"),
+	   NET_OP("Processing of Incoming Packets #18"), NET_OP("Processing of Incoming Packets #19"))
 static void net_rx_gso(void)
 {
 	offload_case(GSO, "a GSO type");

@@ -30,7 +30,7 @@ bool vs_call(struct vsession *s, int qi, const struct vbuf *e, int n, enum virtq
 /* Resets the device (and acknowledges nothing: a reset clears InterruptStatus itself). */
 void vs_close(struct vsession *s);
 
-/* The first modern device of a type that is not read-only (blk) / any, or a failed check. */
+/* The first modern device of a type that is not read-only (blk) / any; NULL after SKIP "device absent". */
 struct vdev *vs_device(uint32_t device_id, const char *what);
 /* Layouts the device offers: split always, packed with VIRTIO_F_RING_PACKED. */
 int vs_layouts(const struct vdev *d, enum virtq_layout out[2]);
