@@ -14,8 +14,12 @@
  *    drives every virtio,mmio transport of the DT, this device included: magic, version 2,
  *    VIRTIO_F_VERSION_1, the FEATURES_OK rules, status handshake, queue setup and reset;
  *  - the device-side statements of its chapter (AVPS.MEDIA.1 in requirements/avps-v2.0.yaml has
- *    verify: probe) belong to statement probes run against the reference device models
- *    (issue 18) on the reference hypervisor; until those land they are not covered.
+ *    verify: probe) are checked by the statement cases of that probe (probes/media_cases.c),
+ *    which pass on refhv's reference media model (profile virtio-can-rpmb) and SKIP 'device
+ *    absent' elsewhere: virtio.media.session_ids_distinct, ioctl_payload_written,
+ *    unsupported_ioctls_enotty, planes_pointer_returned, mmap_len_is_buffer_length,
+ *    mapping_valid_until_munmap, shared_pages_userptr_returned, expbuf_fd_placeholder_kept and
+ *    errored_session_id_not_recycled.
  * Absent device: SKIP, unless the platform declares avps.offers_media=1, then not ok.
  */
 #define DEVICE_ID 48

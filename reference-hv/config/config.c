@@ -181,6 +181,8 @@ static int parse_ram(struct cursor *c, struct hv_config *cfg, struct vm_config *
 		return fail(c, c->line, "guest RAM overlaps the emulated UART at 0x09000000", NULL);
 	if (overlaps(vm->ram_ipa, vm->ram_size, VM_VIRTIO_MMIO_IPA, VM_VIRTIO_MMIO_SIZE * CONFIG_MAX_DEVICES))
 		return fail(c, c->line, "guest RAM overlaps the virtio-mmio transports at 0x0a000000", NULL);
+	if (overlaps(vm->ram_ipa, vm->ram_size, VM_VIRTIO_SHM_IPA, VM_VIRTIO_SHM_STRIDE * CONFIG_MAX_DEVICES))
+		return fail(c, c->line, "guest RAM overlaps the virtio-mmio shared memory windows at 0x0c000000", NULL);
 	if (overlaps(vm->ram_pa, vm->ram_size, REFHV_OWN_BASE, REFHV_OWN_SIZE))
 		return fail(c, c->line, "physical RAM overlaps the hypervisor's own 0x40000000..0x44000000", NULL);
 	for (int v = 0; v < cfg->n_vms - 1; v++) {

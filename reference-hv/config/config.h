@@ -32,6 +32,10 @@ struct device_config {
 #define VM_VIRTIO_MMIO_IPA 0x0a000000ULL
 #define VM_VIRTIO_MMIO_SIZE 0x200ULL
 #define VM_VIRTIO_MMIO_FIRST_SPI 16
+/* Transport i's shared memory region, if its model has one (virtio-mmio SHMBase): 2 MiB at 0x0c000000 + i * 2 MiB,
+ * in the QEMU virt map's platform-bus gap; accesses trap to the model. */
+#define VM_VIRTIO_SHM_IPA 0x0c000000ULL
+#define VM_VIRTIO_SHM_STRIDE 0x200000ULL
 /* `watchdog spi=N`: an Arm SBSA Generic Watchdog, control frame then refresh frame (4 KiB each), WS0 on SPI N
  * (level-high), in a gap of the QEMU virt map. */
 #define VM_WATCHDOG_CONTROL_IPA 0x09100000ULL

@@ -71,6 +71,9 @@ struct vdev_model {
 	/* Optional: a request of the platform's host side (e.g. "key" for an input model: inject a key press);
 	 * false when the device cannot serve it, else true with a short reply. */
 	bool (*host_request)(struct vdev *dev, const char *request, char *reply, size_t size);
+	/* Optional: a driver access to the device's shared memory region (dev->shm_size bytes, ID dev->shm_id);
+	 * offset + len lies inside it. */
+	void (*shm_access)(struct vdev *dev, uint64_t offset, void *buf, unsigned len, bool write);
 };
 
 /* Generic faults every model has (indices into dev->generic_faults). */
@@ -100,6 +103,8 @@ struct vdev {
 	uint32_t config_size;
 	uint8_t config[VDEV_CONFIG_MAX];
 	unsigned num_queues;
+	uint64_t shm_size;          /* one shared memory region (0: none), set by create */
+	uint8_t shm_id;
 	struct virtq queues[VDEV_MAX_QUEUES];
 	bool generic_faults[VDEV_GENERIC_FAULT_COUNT];
 	bool model_faults[VDEV_MAX_FAULTS];

@@ -197,6 +197,27 @@ int main(void)
 	wr(&odd, VMMIO_STATUS, 0);
 	CHECK(rd(&odd, VMMIO_STATUS) == 0xf && rd(&odd, VMMIO_QUEUE_READY) == 0, "fault_status_kept_after_reset");
 	vdev_destroy(&odd.dev);
+
+	/* Shared memory: entropy has no region (all ones); the media model's region 0 at the host's shm_base. */
+	static struct mmio_transport media;
+	wr(&t, VMMIO_SHM_SEL, 0);
+	CHECK(rd(&t, VMMIO_SHM_LEN_LOW) == 0xffffffffu && rd(&t, VMMIO_SHM_BASE_HIGH) == 0xffffffffu, "no_shm_reads_all_ones");
+	struct mmio_transport_host media_host = { .mem = flat_memory_accessor(&flat), .raise = count_raise,
+						  .shm_base = 0x0c000000ULL };
+	CHECK(mmio_transport_create(&media, "media", "", &media_host, err, sizeof(err)), "media_created");
+	wr(&media, VMMIO_SHM_SEL, 0);
+	CHECK(rd(&media, VMMIO_SHM_LEN_LOW) == 0x20000 && rd(&media, VMMIO_SHM_LEN_HIGH) == 0 &&
+	      rd(&media, VMMIO_SHM_BASE_LOW) == 0x0c000000u && rd(&media, VMMIO_SHM_BASE_HIGH) == 0, "media_shm_region_0");
+	wr(&media, VMMIO_SHM_SEL, 1);
+	CHECK(rd(&media, VMMIO_SHM_LEN_LOW) == 0xffffffffu && rd(&media, VMMIO_SHM_BASE_LOW) == 0xffffffffu,
+	      "media_no_region_1");
+	uint64_t value = 0x1234;
+	mmio_transport_shm_access(&media, 0x100, 4, false, &value);
+	CHECK(value == 0, "unheld_shm_reads_zero");
+	value = 0x1234;
+	mmio_transport_shm_access(&media, 0x20000, 4, false, &value);
+	CHECK(value == 0, "shm_beyond_region_reads_zero");
+	vdev_destroy(&media.dev);
 	vdev_destroy(&t.dev);
 	vdev_destroy(&blk.dev);
 	printf("1..%d\n", unit_checks_run);

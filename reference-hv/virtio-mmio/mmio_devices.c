@@ -155,7 +155,7 @@ int mmio_devices_create(struct vm *vm, char *err, unsigned err_size)
 		struct mmio_transport_host host = {
 			.mem = { .ctx = slot, .read = guest_read_stage2, .write = guest_write_stage2 },
 			.raise = raise_spi, .random = fill_random, .log = device_log, .peer_request = peer_request,
-			.now_us = clock_us, .ctx = slot,
+			.now_us = clock_us, .ctx = slot, .shm_base = VM_VIRTIO_SHM_IPA + (uint64_t)i * VM_VIRTIO_SHM_STRIDE,
 		};
 		if (!slot->transport) {
 			text_format(err, err_size, "line %d: device %s: no room for it in the device heap", d->line, d->model);
@@ -176,20 +176,24 @@ int mmio_devices_create(struct vm *vm, char *err, unsigned err_size)
 	return 0;
 }
 
-static struct mmio_slot *slot_at(const struct vm *vm, uint64_t ipa)
+/* The transport whose register window (or, with shm, whose shared memory window) holds ipa. */
+static struct mmio_slot *slot_at(const struct vm *vm, uint64_t ipa, bool shm)
 {
-	if (ipa < VM_VIRTIO_MMIO_IPA)
+	uint64_t base = shm ? VM_VIRTIO_SHM_IPA : VM_VIRTIO_MMIO_IPA, stride = shm ? VM_VIRTIO_SHM_STRIDE : VM_VIRTIO_MMIO_SIZE;
+	if (ipa < base)
 		return NULL;
-	uint64_t index = (ipa - VM_VIRTIO_MMIO_IPA) / VM_VIRTIO_MMIO_SIZE;
+	uint64_t index = (ipa - base) / stride;
 	if (index >= (uint64_t)vm->cfg->n_devices)
 		return NULL;
 	struct mmio_slot *slot = &slots[vm->id - 1][index];
-	return slot->transport ? slot : NULL;
+	if (!slot->transport || (shm && ipa - base - index * stride >= slot->transport->dev.shm_size))
+		return NULL;
+	return slot;
 }
 
 bool mmio_devices_claim(const struct vm *vm, uint64_t ipa)
 {
-	return slot_at(vm, ipa) != NULL;
+	return slot_at(vm, ipa, false) || slot_at(vm, ipa, true);
 }
 
 void mmio_devices_tick(struct vm *vm)
@@ -206,9 +210,16 @@ void mmio_devices_tick(struct vm *vm)
 
 void mmio_devices_access(struct vm *vm, uint64_t ipa, unsigned size, bool write, uint64_t *value)
 {
-	struct mmio_slot *slot = slot_at(vm, ipa);
-	if (!slot)
+	struct mmio_slot *slot = slot_at(vm, ipa, false);
+	if (!slot) {
+		if ((slot = slot_at(vm, ipa, true))) {
+			lock_slot(slot);
+			mmio_transport_shm_access(slot->transport, (ipa - VM_VIRTIO_SHM_IPA) % VM_VIRTIO_SHM_STRIDE, size, write,
+						  value);
+			unlock_slot(slot);
+		}
 		return;
+	}
 	uint64_t offset = (ipa - VM_VIRTIO_MMIO_IPA) % VM_VIRTIO_MMIO_SIZE;
 	/* vCPUs of one VM may drive one device at once: its registers and queues are one critical section. */
 	lock_slot(slot);

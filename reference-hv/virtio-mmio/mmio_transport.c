@@ -205,10 +205,13 @@ static uint32_t read_register(struct mmio_transport *t, uint64_t offset)
 		return vq ? (uint32_t)(vq->device_addr >> 32) : 0;
 	case VMMIO_SHM_LEN_LOW:
 	case VMMIO_SHM_LEN_HIGH:
-		return 0xffffffffu;           /* no shared memory region: length (and base) all ones */
 	case VMMIO_SHM_BASE_LOW:
-	case VMMIO_SHM_BASE_HIGH:
-		return 0xffffffffu;
+	case VMMIO_SHM_BASE_HIGH: {
+		/* The model's one region (at the host's shm_base), else length and base all ones. */
+		bool present = dev->shm_size && t->shm_sel == dev->shm_id;
+		uint64_t v = !present ? ~0ull : offset <= VMMIO_SHM_LEN_HIGH ? dev->shm_size : t->host.shm_base;
+		return offset == VMMIO_SHM_LEN_HIGH || offset == VMMIO_SHM_BASE_HIGH ? (uint32_t)(v >> 32) : (uint32_t)v;
+	}
 	case VMMIO_QUEUE_RESET:
 		return 0;                     /* a queue reset completes at once (MMIO layout #8, #9, #12) */
 	case VMMIO_CONFIG_GENERATION:
@@ -227,6 +230,9 @@ static void write_register(struct mmio_transport *t, uint64_t offset, uint32_t v
 	switch (offset) {
 	case VMMIO_DEVICE_FEATURES_SEL:
 		t->device_features_sel = value;
+		break;
+	case VMMIO_SHM_SEL:
+		t->shm_sel = value;
 		break;
 	case VMMIO_DRIVER_FEATURES_SEL:
 		t->driver_features_sel = value;
@@ -328,4 +334,23 @@ void mmio_transport_write(struct mmio_transport *t, uint64_t offset, unsigned si
 	if (size != 4 || offset % 4)
 		return;
 	write_register(t, offset, (uint32_t)value);
+}
+
+void mmio_transport_shm_access(struct mmio_transport *t, uint64_t offset, unsigned size, bool write, uint64_t *value)
+{
+	struct vdev *dev = &t->dev;
+	uint8_t bytes[8] = { 0 };
+	if (size > 8 || offset + size > dev->shm_size || !dev->model->shm_access) {
+		if (!write)
+			*value = 0;
+		return;
+	}
+	for (unsigned i = 0; write && i < size; i++)
+		bytes[i] = (uint8_t)(*value >> (8 * i));
+	dev->model->shm_access(dev, offset, bytes, size, write);
+	if (write)
+		return;
+	*value = 0;
+	for (unsigned i = 0; i < size; i++)
+		*value |= (uint64_t)bytes[i] << (8 * i);   /* little-endian, as the guest's own memory */
 }

@@ -27,6 +27,7 @@ struct mmio_transport_host {
 	/* Optional: a host-side request for the VM's other devices of one model (vdev_host.peer_request). */
 	unsigned (*peer_request)(void *ctx, const char *model, const char *request, char *reply, size_t size);
 	uint64_t (*now_us)(void *ctx);   /* optional clock for time-driven models (sound) */
+	uint64_t shm_base;               /* where the guest sees the model's shared memory region, if it has one */
 	void *ctx;
 };
 
@@ -47,7 +48,7 @@ struct mmio_transport {
 	struct vdev dev;                 /* the model behind the registers */
 	struct mmio_transport_host host;
 	bool faults[MMIO_FAULT_COUNT];
-	uint32_t device_features_sel, driver_features_sel, queue_sel;
+	uint32_t device_features_sel, driver_features_sel, queue_sel, shm_sel;
 	uint64_t driver_features;        /* what the driver wrote, both halves */
 	uint32_t interrupt_status;
 };
@@ -61,6 +62,9 @@ bool mmio_transport_create(struct mmio_transport *t, const char *model, const ch
  * aligned 32-bit accesses only (others read 0 and are ignored); the config space takes any aligned access. */
 uint64_t mmio_transport_read(struct mmio_transport *t, uint64_t offset, unsigned size);
 void mmio_transport_write(struct mmio_transport *t, uint64_t offset, unsigned size, uint64_t value);
+/* A guest access of size bytes at offset in the model's shared memory region (host.shm_base + offset);
+ * outside the region, or for a model without one, reads 0 and ignores writes. */
+void mmio_transport_shm_access(struct mmio_transport *t, uint64_t offset, unsigned size, bool write, uint64_t *value);
 /* Time passed: a time-driven model does the work that came due (every register access ticks too). */
 void mmio_transport_tick(struct mmio_transport *t);
 

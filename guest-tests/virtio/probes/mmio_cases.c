@@ -66,8 +66,9 @@ static void mmio_version(void)
 			    d->version, d->version == 1 ? " (legacy interface)" : "");
 }
 
-/* Device IDs VIRTIO 1.2 §5 assigns (bit n set: ID n is assigned). */
-static const uint64_t assigned_ids = 0x7dfffff3ffeULL;
+/* Device IDs VIRTIO 1.2 §5 assigns, and the media device's 48 of VIRTIO 1.4 (bit n set: ID n is assigned). */
+#define VIRTIO_ID_MEDIA 48
+static const uint64_t assigned_ids = 0x7dfffff3ffeULL | 1ULL << VIRTIO_ID_MEDIA;
 
 /* Virtqueues a device type defines, given the features that add queues (negotiated). */
 static int queues_defined(struct vdev *d, uint64_t negotiated)
@@ -93,6 +94,8 @@ static int queues_defined(struct vdev *d, uint64_t negotiated)
 		return 1 + (int)vmmio_config(&d->t, 4, 4);     /* max_dataqueues dataqs + controlq */
 	case VIRTIO_ID_CAN:
 		return 3;                                     /* txq, rxq, controlq */
+	case VIRTIO_ID_MEDIA:
+		return 2;                                     /* commandq, eventq */
 	default:
 		return 0;                                     /* the probe does not know this type */
 	}

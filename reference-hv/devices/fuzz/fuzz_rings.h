@@ -88,6 +88,14 @@ static int fuzz_one(const uint8_t *data, size_t size, bool packed)
 	for (int round = 0; round < 2; round++)
 		for (unsigned q = 0; q < dev.num_queues; q++)
 			vdev_queue_notify(&dev, q);
+	/* A model with a shared memory region: a read and a write inside it, where the input's feature bytes say. */
+	if (model->shm_access && dev.shm_size >= 8) {
+		uint64_t word = 0, at;
+		memcpy(&at, data + 1, 8);
+		at %= dev.shm_size - 7;
+		model->shm_access(&dev, at, &word, 8, false);
+		model->shm_access(&dev, at, &word, 8, true);
+	}
 	vdev_set_status(&dev, 0);
 	vdev_destroy(&dev);
 	return 0;
