@@ -27,6 +27,7 @@ struct mmio_transport_host {
 	/* Optional: a host-side request for the VM's other devices of one model (vdev_host.peer_request). */
 	unsigned (*peer_request)(void *ctx, const char *model, const char *request, char *reply, size_t size);
 	uint64_t (*now_us)(void *ctx);   /* optional clock for time-driven models (sound) */
+	uint64_t (*counter)(void *ctx, uint64_t *freq_hz);   /* optional: the VM's virtual counter (rtc) */
 	void *ctx;
 };
 
