@@ -11,5 +11,7 @@ VIRTIO_PROBE_SRC += $(addprefix guest-tests/virtio/probes/,gpio_cases.c i2c_case
 VIRTIO_PROBE_SRC += guest-tests/virtio/probes/can_cases.c guest-tests/virtio/probes/rpmb_cases.c reference-hv/devices/hmac_sha256.c
 # Devices only the reference models on refhv serve (SCMI; SKIP "device absent" elsewhere).
 VIRTIO_PROBE_SRC += guest-tests/virtio/probes/scmi_cases.c
+# RTC (VIRTIO 1.4; the refhv model; SKIP "device absent" elsewhere).
+VIRTIO_PROBE_SRC += $(addprefix guest-tests/virtio/probes/,rtc_session.c rtc_cases.c rtc_alarm_cases.c)
 $(eval $(call PROBE_IMAGE,virtio-mmio,$(VIRTIO_PROBE_SRC)))
 $(PROBE_OUT)/obj/guest-tests/virtio/probes/%.c.o: $(wildcard guest-tests/virtio/probes/*.h)
