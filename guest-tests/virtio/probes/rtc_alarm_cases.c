@@ -12,6 +12,13 @@
 static uint8_t notif[4][16] __attribute__((aligned(16)));
 static unsigned notif_next, notif_taken;   /* buffers posted / used since the alarmq was set up (used in order) */
 
+/* Resets and opens the device again with VIRTIO_RTC_F_ALARM: a fresh alarmq, no buffer posted yet. */
+static bool reopen_alarm(struct rtc *r)
+{
+	notif_next = notif_taken = 0;
+	return rtc_open(r, true);
+}
+
 /* Opens with VIRTIO_RTC_F_ALARM (SKIP when not offered); the first clock with FLAG_ALARM_CAP, or -1. */
 static int open_alarm(struct rtc *r)
 {
@@ -22,8 +29,7 @@ static int open_alarm(struct rtc *r)
 		probe_skip("%s: VIRTIO_RTC_F_ALARM not offered", vdev_name(d));
 		return -1;
 	}
-	notif_next = notif_taken = 0;
-	if (!rtc_open(r, true))
+	if (!reopen_alarm(r))
 		return -1;
 	for (uint16_t id = 0; id < r->clocks && id < RTC_MAX_CLOCKS; id++)
 		if (r->cap_flags[id] & RTC_FLAG_ALARM_CAP)
@@ -290,7 +296,7 @@ static void rtc_alarm_reset(void)
 		goto out;
 	int got = take_notif(&r, NOTIF_WAIT_US, &clock);
 	if (got < 0 || !probe_check(got == 1, "%s: SET_ALARM of a passed time with FLAG_ALARM_ENABLED: no NOTIF_ALARM", r.n) ||
-	    !rtc_open(&r, true) || (notif_next = notif_taken = 0) || !post_notif_buffer(&r) || !read_alarm(&r, (uint16_t)id, &time, &enabled))
+	    !reopen_alarm(&r) || !post_notif_buffer(&r) || !read_alarm(&r, (uint16_t)id, &time, &enabled))
 		goto out;
 	if (time == past && enabled) {
 		probe_diag("%s: the alarm of clock %d survived the reset", r.n, id);
