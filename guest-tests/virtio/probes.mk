@@ -13,5 +13,7 @@ VIRTIO_PROBE_SRC += guest-tests/virtio/probes/can_cases.c guest-tests/virtio/pro
 VIRTIO_PROBE_SRC += guest-tests/virtio/probes/scmi_cases.c guest-tests/virtio/probes/scmi_shm_cases.c
 # Media (refhv's model; SKIP "device absent" elsewhere): commands, ioctls, events and MMAP buffers in shared memory.
 VIRTIO_PROBE_SRC += guest-tests/virtio/probes/media_cases.c guest-tests/virtio/probes/media_driver.c
+# RTC (VIRTIO 1.4; the refhv model; SKIP "device absent" elsewhere).
+VIRTIO_PROBE_SRC += $(addprefix guest-tests/virtio/probes/,rtc_session.c rtc_cases.c rtc_alarm_cases.c)
 $(eval $(call PROBE_IMAGE,virtio-mmio,$(VIRTIO_PROBE_SRC)))
 $(PROBE_OUT)/obj/guest-tests/virtio/probes/%.c.o: $(wildcard guest-tests/virtio/probes/*.h)

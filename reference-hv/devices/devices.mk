@@ -19,7 +19,7 @@ unit-c: unit-devices
 FUZZ_CC := clang
 FUZZ_CFLAGS := -std=c11 -O1 -g -D_DEFAULT_SOURCE -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined
 FUZZ_TARGETS := $(patsubst $(DEVICES_DIR)/fuzz/fuzz_%.c,$(BUILD)/fuzz/fuzz_%,$(wildcard $(DEVICES_DIR)/fuzz/fuzz_*.c))
-FUZZ_MODELS := entropy block gpio i2c vsock console input net can rpmb scmi sound media
+FUZZ_MODELS := entropy block gpio i2c vsock console input net can rpmb scmi sound media rtc
 FUZZ_SECONDS ?= 600
 
 $(BUILD)/fuzz/fuzz_%: $(DEVICES_DIR)/fuzz/fuzz_%.c $(DEVICES_DIR)/fuzz/fuzz_rings.h $(DEVICES_SRC) $(DEVICES_HDR) | $(BOOTSTRAP_STAMP)

@@ -25,6 +25,9 @@ struct vdev_host {
 	void (*random)(void *ctx, void *buf, size_t len);
 	/* Optional: the host's clock in microseconds (paces time-driven models; NULL: every tick finds all work due). */
 	uint64_t (*now_us)(void *ctx);
+	/* Optional: the driver's Arm virtual counter (CNTVCT_EL0 as the VM reads it) and its frequency in Hz
+	 * (the RTC model's cross-timestamps; NULL: no hardware counter the device can tell the driver). */
+	uint64_t (*counter)(void *ctx, uint64_t *freq_hz);
 	/* Optional: persistent storage behind a block model (NULL: RAM only). */
 	const struct vdev_storage *storage;
 	/* Optional: hands a request of the platform's host side (the console model's in-process host) to the

@@ -103,6 +103,14 @@ static uint64_t clock_us(void *ctx)
 	return freq ? ticks / freq * 1000000 + ticks % freq * 1000000 / freq : 0;   /* no overflow for centuries */
 }
 
+/* The VM's virtual counter: what its vCPUs read in CNTVCT_EL0 (the offset of the vCPU that trapped). */
+static uint64_t guest_counter(void *ctx, uint64_t *freq_hz)
+{
+	(void)ctx;
+	*freq_hz = read_sysreg(cntfrq_el0);
+	return read_sysreg(cntpct_el0) - read_sysreg(cntvoff_el2);
+}
+
 static void device_log(void *ctx, const char *message)
 {
 	struct mmio_slot *slot = ctx;
@@ -155,7 +163,8 @@ int mmio_devices_create(struct vm *vm, char *err, unsigned err_size)
 		struct mmio_transport_host host = {
 			.mem = { .ctx = slot, .read = guest_read_stage2, .write = guest_write_stage2 },
 			.raise = raise_spi, .random = fill_random, .log = device_log, .peer_request = peer_request,
-			.now_us = clock_us, .ctx = slot, .shm_base = VM_VIRTIO_SHM_IPA + (uint64_t)i * VM_VIRTIO_SHM_STRIDE,
+			.now_us = clock_us, .counter = guest_counter, .ctx = slot,
+			.shm_base = VM_VIRTIO_SHM_IPA + (uint64_t)i * VM_VIRTIO_SHM_STRIDE,
 		};
 		if (!slot->transport) {
 			text_format(err, err_size, "line %d: device %s: no room for it in the device heap", d->line, d->model);

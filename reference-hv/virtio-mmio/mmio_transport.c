@@ -30,6 +30,12 @@ static uint64_t forward_now_us(void *ctx)
 	return t->host.now_us(t->host.ctx);
 }
 
+static uint64_t forward_counter(void *ctx, uint64_t *freq_hz)
+{
+	struct mmio_transport *t = ctx;
+	return t->host.counter(t->host.ctx, freq_hz);
+}
+
 static bool take_transport_faults(struct mmio_transport *t, const char *options, char *out, size_t size)
 {
 	size_t used = 0;
@@ -115,6 +121,7 @@ bool mmio_transport_create(struct mmio_transport *t, const char *model, const ch
 		.log = forward_log, .random = host->random ? forward_random : NULL, .storage = NULL,
 		.peer_request = forward_peer_request,
 		.now_us = host->now_us ? forward_now_us : NULL,
+		.counter = host->counter ? forward_counter : NULL,
 	};
 	return vdev_create(&t->dev, model, model_options, host->mem, vhost, err, err_size);
 }

@@ -28,6 +28,7 @@ struct mmio_transport_host {
 	unsigned (*peer_request)(void *ctx, const char *model, const char *request, char *reply, size_t size);
 	uint64_t (*now_us)(void *ctx);   /* optional clock for time-driven models (sound) */
 	uint64_t shm_base;               /* where the guest sees the model's shared memory region, if it has one */
+	uint64_t (*counter)(void *ctx, uint64_t *freq_hz);   /* optional: the VM's virtual counter (rtc) */
 	void *ctx;
 };
 
