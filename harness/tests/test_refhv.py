@@ -11,6 +11,9 @@ import pytest
 import yaml
 
 from avps_cts import profiles
+from avps_cts.manifest import load as load_manifest
+from avps_cts.results import Status
+from avps_cts.run import results_from_boot
 from avps_cts.targets.base import BootImage, BootOutput
 from avps_cts.targets.refhv.console_split import ktap_finished, split
 from avps_cts.targets.refhv.driver import RefhvTarget
@@ -201,6 +204,25 @@ def test_system_reset_restarts_the_vm_once_and_passes(refhv_tools: tuple[Path, P
     assert "SYSTEM_RESET: restarting the VM (reset 1)" in refhv_log
     assert "SYSTEM_RESET: the VM ends: its reset limit was reached (reset 2)" in refhv_log
     assert out.lines.count("KTAP version 1") == 1 and out.problems == []
+
+
+def test_watchdog_probe_is_reset_by_ws1_inside_its_window_in_both_boots(refhv_tools: tuple[Path, Path],
+                                                                       tmp_path: Path) -> None:
+    # One short boot (about 1 s of QEMU): the probe arms the SBSA watchdog (configs/watchdog.conf) and stops
+    # touching it after WS0; refhv's EL2 timer brings WS1, the VM restarts, the second boot is reset too and
+    # `resets 1` ends the VM. The host judges both resets against the window the guest announced.
+    image = refhv_tools[0].parent.parent / "probes" / "watchdog.img"
+    target = _target(tmp_path)
+    boot = BootImage(kind="probe", kernel=image, name="watchdog")
+    assert "watchdog spi=8" in target.effective_config(boot).read_text()
+    out = target.boot(boot, tmp_path / "console-watchdog.log")
+    refhv_log = "\n".join(out.host_evidence["refhv_log"])
+    assert out.host_evidence["shutdown_reason"] == "watchdog-reset", (out.problems, refhv_log)
+    assert "SYSTEM_RESET: the VM ends: its reset limit was reached (reset 2)" in refhv_log
+    cases, problems = results_from_boot(boot, out, load_manifest(refhv_tools[0].parent.parent))
+    assert [(c.case_id, c.status) for c in cases] == [("watchdog.sbsa.reset_without_refresh", Status.PASS)], cases
+    assert cases[0].detail.startswith("host: 2 of 2 boots reset by the watchdog inside the window"), cases[0].detail
+    assert problems == []
 
 
 def test_linux_image_boots_on_refhv_and_its_boot_and_psci_cases_pass(refhv_tools: tuple[Path, Path],
