@@ -2,7 +2,9 @@
 #include "watchdog_vm.h"
 
 #include "arch.h"
+#include "gic_phys.h"
 #include "log.h"
+#include "pcpu.h"
 #include "vgic_inject.h"
 #include "vm.h"
 #include "vm_reset.h"
@@ -55,6 +57,29 @@ static void arm_hyp_timer(struct vcpu *v, uint64_t due)
 	isb();
 }
 
+void watchdog_vm_arm_timer(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	uint64_t due = UINT64_MAX;
+	if (vm->cfg->has_watchdog) {
+		lock(vm);
+		due = gwdt_next_due(&vm->watchdog);
+		unlock(vm);
+	}
+	arm_hyp_timer(v, due);
+}
+
+/* A timeout now due earlier than before (the watchdog was just enabled, or its offset shortened) may be missed by a
+ * physical CPU whose EL2 timer still holds the older setting, if this vCPU then goes off or idle: the VM's other
+ * vCPUs in the guest are kicked, and their trap re-arms their timers (watchdog_vm_tick). */
+static void kick_other_vcpus(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	for (int i = 0; i < vm->n_vcpus; i++)
+		if (i != v->index && __atomic_load_n(&vm->vcpus[i].in_guest, __ATOMIC_ACQUIRE) && gic_phys_present())
+			gic_phys_send_sgi(pcpus[vm->vcpus[i].pcpu].mpidr, GIC_SGI_KICK);
+}
+
 /* Acts on what the watchdog signalled at count now: WS0 raises its SPI; WS1 resets the VM (never returns). Both are
  * logged with the count at which refhv acted, the host's evidence of when the reset came (harness
  * host/watchdog_reset.py compares it with the window the guest announced). */
@@ -82,7 +107,7 @@ void watchdog_vm_access(struct vcpu *v, uint64_t ipa, unsigned size, bool write,
 	unsigned events = 0;
 
 	lock(vm);
-	uint64_t now = read_sysreg(cntpct_el0);
+	uint64_t now = read_sysreg(cntpct_el0), before = gwdt_next_due(&vm->watchdog);
 	if (write)
 		gwdt_write(&vm->watchdog, frame, offset, size, *value, now, &events);
 	else
@@ -90,6 +115,8 @@ void watchdog_vm_access(struct vcpu *v, uint64_t ipa, unsigned size, bool write,
 	uint64_t due = gwdt_next_due(&vm->watchdog);
 	unlock(vm);
 	arm_hyp_timer(v, due);
+	if (due < before)
+		kick_other_vcpus(v);
 	signal(v, events, now);
 }
 
