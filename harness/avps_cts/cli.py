@@ -14,6 +14,7 @@ from typing import Callable
 
 from . import case_review, host_checks, ktap, profiles
 from .host import disk_content as host_disk_content
+from .host import watchdog_reset as host_watchdog_reset
 from .cache import MissingToolError
 from .collect import collect_flat, collect_nested
 from .kernel import GuestKernel, select_kernel
@@ -227,6 +228,7 @@ def results_from_log(lines: list[str], manifest: Manifest) -> tuple[list[CaseRes
             got, more = collect_flat(doc, manifest, probe)
             mark_selected_out(got)
             host_checks.apply(got, doc_lines, None, more, probe)
+            host_watchdog_reset.apply(got, doc_lines, None, more)  # a log says not why or when a VM reset
             seen_programs.add(probe)
             image = probe
         boots[image] = boots.get(image, 0) + 1

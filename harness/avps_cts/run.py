@@ -14,6 +14,7 @@ from typing import TextIO
 
 from . import host_checks, ktap
 from .host import disk_content as host_disk_content
+from .host import watchdog_reset as host_watchdog_reset
 from .collect import collect_flat, collect_nested
 from .initramfs import build_initramfs
 from .kernel import GuestKernel
@@ -139,6 +140,8 @@ def results_from_boot(image: BootImage, out: BootOutput, manifest: Manifest) -> 
     mark_selected_out(cases)
     observed = out.host_evidence.get("shutdown_reason")
     host_checks.apply(cases, out.lines, observed if isinstance(observed, str) else None, problems, image.name)
+    watchdog_boots = out.host_evidence.get("watchdog_boots")
+    host_watchdog_reset.apply(cases, out.lines, watchdog_boots if isinstance(watchdog_boots, list) else None, problems)
     disk_content = out.host_evidence.get("disk_content")
     host_disk_content.apply(cases, out.lines, disk_content if isinstance(disk_content, dict) else None, problems)
     if isinstance(observed, str) and any("host-check:" in ktap.clean_line(line) for line in out.lines):

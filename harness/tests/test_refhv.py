@@ -11,6 +11,9 @@ import pytest
 import yaml
 
 from avps_cts import profiles
+from avps_cts.manifest import load as load_manifest
+from avps_cts.results import Status
+from avps_cts.run import results_from_boot
 from avps_cts.targets.base import BootImage, BootOutput
 from avps_cts.targets.refhv.console_split import ktap_finished, split
 from avps_cts.targets.refhv.driver import RefhvTarget
@@ -38,6 +41,12 @@ def test_split_reports_a_config_rejected_at_boot() -> None:
 
 def _target(tmp_path: Path, profile: str = "default") -> RefhvTarget:
     return RefhvTarget(profiles.load("refhv", profile), tmp_path / "run" / "refhv")
+
+
+def _booting_target(refhv_tools: tuple[Path, Path], tmp_path: Path, config: profiles.PlatformConfig) -> RefhvTarget:
+    """A target whose scratch lies in the real build folder, so it boots the refhv already built there (a scratch
+    under tmp_path makes the driver build refhv again into tmp_path first, about a minute on a loaded host)."""
+    return RefhvTarget(config, refhv_tools[0].parent.parent / "run" / f"refhv-test-{tmp_path.name}")
 
 
 def test_end_seen_by_the_hypervisor_is_the_host_observation(tmp_path: Path) -> None:
@@ -201,6 +210,43 @@ def test_system_reset_restarts_the_vm_once_and_passes(refhv_tools: tuple[Path, P
     assert "SYSTEM_RESET: restarting the VM (reset 1)" in refhv_log
     assert "SYSTEM_RESET: the VM ends: its reset limit was reached (reset 2)" in refhv_log
     assert out.lines.count("KTAP version 1") == 1 and out.problems == []
+
+
+def test_watchdog_probe_is_reset_by_ws1_inside_its_window_in_both_boots(refhv_tools: tuple[Path, Path],
+                                                                       tmp_path: Path) -> None:
+    # One short boot (about 1 s of QEMU): the probe arms the SBSA watchdog (configs/watchdog.conf) and stops
+    # touching it after WS0; refhv's EL2 timer brings WS1, the VM restarts, the second boot is reset too and
+    # `resets 1` ends the VM. The host judges both resets against the window the guest announced.
+    image = refhv_tools[0].parent.parent / "probes" / "watchdog.img"
+    target = _booting_target(refhv_tools, tmp_path, profiles.load("refhv", "default"))
+    boot = BootImage(kind="probe", kernel=image, name="watchdog")
+    assert "watchdog spi=8" in target.effective_config(boot).read_text()
+    out = target.boot(boot, tmp_path / "console-watchdog.log")
+    refhv_log = "\n".join(out.host_evidence["refhv_log"])
+    assert out.host_evidence["shutdown_reason"] == "watchdog-reset", (out.problems, refhv_log)
+    assert "SYSTEM_RESET: the VM ends: its reset limit was reached (reset 2)" in refhv_log
+    cases, problems = results_from_boot(boot, out, load_manifest(refhv_tools[0].parent.parent))
+    assert [(c.case_id, c.status) for c in cases] == [("watchdog.sbsa.reset_without_refresh", Status.PASS)], cases
+    assert cases[0].detail.startswith("host: 2 of 2 boots reset by the watchdog inside the window"), cases[0].detail
+    assert problems == []
+
+
+def test_watchdog_timeout_survives_a_vcpu_entry_after_arming(refhv_tools: tuple[Path, Path], tmp_path: Path) -> None:
+    # Arm (WOR 16 ms, WCS.EN), CPU_SUSPEND power-down (refhv enters the vCPU again at once), spin. Entering a vCPU
+    # used to set the EL2 timer to the budget alone, dropping the armed timeout: WS1 came only at the budget, and
+    # the restarted image ran to it ("reset once, then ran to refhv's budget").
+    config = profiles.load("refhv", "default")
+    config.options["budget_s"] = 6
+    target = _booting_target(refhv_tools, tmp_path, config)
+    image = _raw_image(tmp_path / "watchdog.img", [
+        0xd2a12201, 0xd2884802, 0xf2a001e2, 0xf9000422,   # x1 = control frame; WOR = 1000000 ticks
+        0x52800023, 0xb9000023,                           # WCS = EN
+        0xd2800020, 0xf2b88000, 0xd2a00021, 0x10000062,   # CPU_SUSPEND64(power-down 0x10000, entry: the spin)
+        0xd2800003, 0xd4000002, 0x14000000])              # context 0; hvc #0; b .
+    out = target.boot(BootImage(kind="probe", kernel=image, name="watchdog"), tmp_path / "console-watchdog.log", 60)
+    refhv_log = "\n".join(out.host_evidence["refhv_log"])
+    assert refhv_log.count("watchdog: WS1 at count") == 2, refhv_log
+    assert "SYSTEM_RESET: the VM ends: its reset limit was reached (reset 2)" in refhv_log and "budget" not in refhv_log
 
 
 def test_linux_image_boots_on_refhv_and_its_boot_and_psci_cases_pass(refhv_tools: tuple[Path, Path],

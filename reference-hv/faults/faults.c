@@ -155,6 +155,10 @@ const struct fault_switch fault_switches[FAULT_COUNT] = {
 		"its vCPU parked yet ON for AFFINITY_INFO and CPU_ON" },
 	[FAULT_WATCHDOG_REFRESH_IGNORED] = { "watchdog-refresh-ignored",
 		"a write to the SBSA generic watchdog's refresh register (WRR) does not refresh it: WCV stays where it was" },
+	[FAULT_WATCHDOG_RESETS_AT_WS0] = { "watchdog-resets-at-ws0",
+		"the SBSA generic watchdog resets the VM at its first timeout (WS0) instead of the second (WS1)" },
+	[FAULT_WATCHDOG_WS1_RESET_LOST] = { "watchdog-ws1-reset-lost",
+		"the SBSA generic watchdog asserts WS1 at its second timeout, but the VM is not reset" },
 };
 
 int fault_by_name(const char *name, unsigned len)

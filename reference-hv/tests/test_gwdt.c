@@ -1,4 +1,4 @@
-/* Host unit tests of the SBSA Generic Watchdog rules: refreshes, WS0 then WS1, 32/64-bit halves, the refresh-ignored fault. */
+/* Host unit tests of the SBSA Generic Watchdog rules: refreshes, WS0 then WS1, 32/64-bit halves, the fault switches. */
 #include <stdbool.h>
 
 #include "gwdt.h"
@@ -70,15 +70,34 @@ int main(void)
 	CHECK(gwdt_advance(&w, 1ULL << 40) == 0 && w.wcs == 0 && gwdt_next_due(&w) == UINT64_MAX, "wcs_en_clear_stops_it");
 
 	/* Fault watchdog-refresh-ignored: WRR writes do not move WCV; WOR and WCS writes still refresh. */
-	struct gwdt f = { .refresh_ignored = true };
+	struct gwdt f = { .faults.refresh_ignored = true };
 	gwdt_reset(&f);
-	CHECK(f.refresh_ignored, "reset_keeps_fault_switch");
+	CHECK(f.faults.refresh_ignored, "reset_keeps_fault_switch");
 	wr(&f, GWDT_CONTROL_FRAME, GWDT_WOR, 8, 1000, 0);
 	wr(&f, GWDT_CONTROL_FRAME, GWDT_WCS, 4, GWDT_WCS_EN, 0);
 	wr(&f, GWDT_REFRESH_FRAME, GWDT_WRR, 4, 0, 500);
 	CHECK(rd(&f, GWDT_CONTROL_FRAME, GWDT_WCV, 8, 500) == 1000, "fault_refresh_ignored_wrr_keeps_wcv");
 	wr(&f, GWDT_CONTROL_FRAME, GWDT_WOR, 8, 1000, 600);
 	CHECK(rd(&f, GWDT_CONTROL_FRAME, GWDT_WCV, 8, 600) == 1600, "fault_refresh_ignored_wor_still_refreshes");
+
+	/* Fault watchdog-resets-at-ws0: the first timeout sets WS0 and WS1 and signals the reset at once. */
+	struct gwdt early = { .faults.resets_at_ws0 = true };
+	gwdt_reset(&early);
+	CHECK(early.faults.resets_at_ws0, "reset_keeps_resets_at_ws0");
+	wr(&early, GWDT_CONTROL_FRAME, GWDT_WOR, 8, 1000, 0);
+	wr(&early, GWDT_CONTROL_FRAME, GWDT_WCS, 4, GWDT_WCS_EN, 0);
+	CHECK(gwdt_advance(&early, 1000) == 0, "fault_resets_at_ws0_nothing_before_the_offset");
+	CHECK(gwdt_advance(&early, 1001) == (GWDT_EVENT_WS0 | GWDT_EVENT_WS1) &&
+	      early.wcs == (GWDT_WCS_EN | GWDT_WCS_WS0 | GWDT_WCS_WS1), "fault_resets_at_ws0_first_timeout_resets");
+
+	/* Fault watchdog-ws1-reset-lost: WS1 is asserted (WCS reads it) but no reset is signalled. */
+	struct gwdt lost = { .faults.ws1_reset_lost = true };
+	gwdt_reset(&lost);
+	wr(&lost, GWDT_CONTROL_FRAME, GWDT_WOR, 8, 1000, 0);
+	wr(&lost, GWDT_CONTROL_FRAME, GWDT_WCS, 4, GWDT_WCS_EN, 0);
+	CHECK(gwdt_advance(&lost, 1001) == GWDT_EVENT_WS0, "fault_ws1_reset_lost_ws0_as_usual");
+	CHECK(gwdt_advance(&lost, 2001) == 0 && lost.wcs == (GWDT_WCS_EN | GWDT_WCS_WS0 | GWDT_WCS_WS1) &&
+	      gwdt_next_due(&lost) == UINT64_MAX, "fault_ws1_reset_lost_ws1_set_no_reset");
 	printf("1..%d\n", unit_checks_run);
 	return unit_checks_failed != 0;
 }

@@ -8,6 +8,7 @@
 #include "vgic_inject.h"
 #include "vm_create.h"
 #include "vm_reset.h"
+#include "watchdog_vm.h"
 
 #define HCR_VM   (1ULL << 0)
 #define HCR_SWIO (1ULL << 1)
@@ -69,11 +70,10 @@ static void vcpu_enter(struct pcpu *p, uint64_t entry, uint64_t argument, bool c
 	write_sysreg(cntp_ctl_el0, 0);
 	isb();
 	vgic_reset_lrs(p->vcpu);
-	if (p->vcpu->vm->deadline) {
-		write_sysreg(S3_4_C14_C2_2, p->vcpu->vm->deadline);   /* CNTHP_CVAL_EL2 */
-		write_sysreg(S3_4_C14_C2_1, 1);                       /* CNTHP_CTL_EL2: enabled, not masked */
-		isb();
-	}
+	/* The EL2 timer (CNTHP): the budget's end, or the VM's next watchdog timeout if that comes first. Writing
+	 * the budget alone here dropped a timeout armed before this entry (a power-down wake, a CPU_ON on this
+	 * physical CPU): a guest that then spun was reset only at its budget, and after that restart ran to it. */
+	watchdog_vm_arm_timer(p->vcpu);
 	__atomic_store_n(&p->vcpu->in_guest, 1, __ATOMIC_RELEASE);
 	guest_enter(frame);
 }

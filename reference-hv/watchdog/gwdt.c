@@ -3,8 +3,8 @@
 
 void gwdt_reset(struct gwdt *w)
 {
-	bool refresh_ignored = w->refresh_ignored;
-	*w = (struct gwdt){ .refresh_ignored = refresh_ignored };
+	struct gwdt_faults faults = w->faults;
+	*w = (struct gwdt){ .faults = faults };
 }
 
 /* Explicit refresh (a write to WRR, WOR or WCS): WCV = count + WOR, WS0 and WS1 deasserted. */
@@ -24,9 +24,14 @@ unsigned gwdt_advance(struct gwdt *w, uint64_t now)
 			w->wcs |= GWDT_WCS_WS0;
 			w->wcv += w->wor;
 			events |= GWDT_EVENT_WS0;
+			if (w->faults.resets_at_ws0) {
+				w->wcs |= GWDT_WCS_WS1;
+				events |= GWDT_EVENT_WS1;
+			}
 		} else {
 			w->wcs |= GWDT_WCS_WS1;
-			events |= GWDT_EVENT_WS1;
+			if (!w->faults.ws1_reset_lost)
+				events |= GWDT_EVENT_WS1;
 		}
 	}
 	return events;
@@ -82,7 +87,7 @@ void gwdt_write(struct gwdt *w, enum gwdt_frame frame, uint64_t offset, unsigned
 	if ((size != 4 && size != 8) || (offset & (size - 1)))
 		return;
 	if (frame == GWDT_REFRESH_FRAME) {
-		if (offset == GWDT_WRR && !w->refresh_ignored)
+		if (offset == GWDT_WRR && !w->faults.refresh_ignored)
 			explicit_refresh(w, now);
 		return;
 	}

@@ -26,14 +26,21 @@ enum gwdt_event {
 	GWDT_EVENT_WS1 = 2,     /* WS1 was just asserted: reset the system */
 };
 
+/* Fault switches of the rules (kept across gwdt_reset). */
+struct gwdt_faults {
+	bool refresh_ignored;   /* watchdog-refresh-ignored: WRR writes do not refresh */
+	bool resets_at_ws0;     /* watchdog-resets-at-ws0: the first timeout already signals the reset */
+	bool ws1_reset_lost;    /* watchdog-ws1-reset-lost: WS1 is asserted, its reset never signalled */
+};
+
 struct gwdt {
 	uint32_t wcs;           /* EN | WS0 | WS1 */
 	uint64_t wor;
 	uint64_t wcv;
-	bool refresh_ignored;   /* fault watchdog-refresh-ignored: WRR writes do not refresh */
+	struct gwdt_faults faults;
 };
 
-/* Power-on (and VM reset) state: disabled, WOR 0, WCV 0; the fault switch is kept. */
+/* Power-on (and VM reset) state: disabled, WOR 0, WCV 0; the fault switches are kept. */
 void gwdt_reset(struct gwdt *w);
 
 /* Time passed up to system count `now`: timeouts that came due (WS0, then WS1). Returns enum gwdt_event bits. */

@@ -21,6 +21,11 @@ void watchdog_vm_access(struct vcpu *v, uint64_t ipa, unsigned size, bool write,
  * arms for the next timeout): timeouts that came due; WS1 resets the VM (no return). */
 void watchdog_vm_tick(struct vcpu *v);
 
+/* Arms this physical CPU's EL2 timer for the VM's next watchdog timeout or its budget end, whichever comes first:
+ * called whenever a vCPU enters the guest (boot, CPU_ON, power-down wake, restart), so entering never drops a
+ * timeout armed before. */
+void watchdog_vm_arm_timer(struct vcpu *v);
+
 /* Back to power-on state (SYSTEM_RESET, or the watchdog's own reset). */
 void watchdog_vm_reset(struct vm *vm);
 

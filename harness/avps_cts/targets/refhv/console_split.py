@@ -11,6 +11,8 @@ _VM_END = re.compile(r"^vm (?P<vm>[A-Za-z0-9_.-]+): (?P<event>SYSTEM_OFF|SYSTEM_
 _REJECTED = re.compile(r"^config rejected: (?P<reason>.*)$")
 # SYSTEM_RESET that restarts the VM (the VM goes on; its later lines come from the restarted image).
 _VM_RESTART = re.compile(r"^vm (?P<vm>[A-Za-z0-9_.-]+): SYSTEM_RESET: restarting")
+# The VM's SBSA watchdog signalled WS1 at this system count: the reset that follows is the watchdog's.
+_WATCHDOG_WS1 = re.compile(r"^vm (?P<vm>[A-Za-z0-9_.-]+): watchdog: WS1 at count (?P<count>\d+)")
 
 # What the host observed, in the words host_checks uses.
 EVENT_WORDS = {"SYSTEM_OFF": "guest-shutdown", "SYSTEM_RESET": "guest-reset"}
@@ -23,6 +25,16 @@ class VmStream:
     end: str | None = None          # SYSTEM_OFF | SYSTEM_RESET | stopped | None (never ended)
     end_reason: str | None = None
     restarts: list[int] = dataclasses.field(default_factory=list)  # len(lines) at each restarting SYSTEM_RESET
+    # One per reset (each restart, then a SYSTEM_RESET that ended the VM): the system count at which its
+    # watchdog's WS1 caused it, or None for a PSCI SYSTEM_RESET.
+    reset_watchdog_counts: list[int | None] = dataclasses.field(default_factory=list)
+    pending_ws1: int | None = None
+
+    @property
+    def boots(self) -> list[list[str]]:
+        """The lines of each boot of the image: cut at every restart."""
+        cuts = [0, *self.restarts, len(self.lines)]
+        return [self.lines[a:b] for a, b in zip(cuts, cuts[1:])]
 
     @property
     def first_boot(self) -> tuple[list[str], list[float]]:
@@ -65,16 +77,25 @@ def split(lines: Sequence[str], times: Sequence[float] | None = None) -> SplitCo
             continue
         text = hv_match.group("text")
         result.hypervisor.append(text)
+        ws1 = _WATCHDOG_WS1.match(text)
+        if ws1:
+            result.vm(ws1.group("vm")).pending_ws1 = int(ws1.group("count"))
+            continue
         restart = _VM_RESTART.match(text)
         if restart:
             stream = result.vm(restart.group("vm"))
             stream.restarts.append(len(stream.lines))
+            stream.reset_watchdog_counts.append(stream.pending_ws1)
+            stream.pending_ws1 = None
             continue
         end = _VM_END.match(text)
         if end:
             stream = result.vm(end.group("vm"))
             if stream.end is None:
                 stream.end, stream.end_reason = end.group("event"), end.group("reason")
+                if stream.end == "SYSTEM_RESET":
+                    stream.reset_watchdog_counts.append(stream.pending_ws1)
+                stream.pending_ws1 = None
         rejected = _REJECTED.match(text)
         if rejected:
             result.config_error = rejected.group("reason")

@@ -6,10 +6,11 @@ from pathlib import Path
 
 from ...cache import require_program
 from ...cmdline_digest import close_command_line, new_nonce
+from ...host import watchdog_reset
 from ...profiles import PlatformConfig
 from ..base import BootImage, BootOutput, stream_process
 from ..qemu import qemu_version
-from .console_split import EVENT_WORDS, ktap_finished, split
+from .console_split import EVENT_WORDS, VmStream, ktap_finished, split
 
 REPO = Path(__file__).resolve().parents[4]
 CONFIG_DIR = REPO / "reference-hv" / "configs"
@@ -175,6 +176,20 @@ class RefhvTarget:
                              grace_s=END_GRACE_S)
         return self.vm_output(raw, log_path, image.kind)
 
+    @staticmethod
+    def boot_ends(stream: VmStream) -> list[dict[str, object]]:
+        """How each boot of the image VM ended, in the words host/watchdog_reset.py judges."""
+        def reset(index: int) -> dict[str, object]:
+            counts = stream.reset_watchdog_counts
+            count = counts[index] if index < len(counts) else None
+            return {"by": "watchdog", "count": count} if count is not None else {"by": "SYSTEM_RESET"}
+        ends = [reset(i) for i in range(len(stream.restarts))]
+        if stream.end == "SYSTEM_RESET":
+            ends.append(reset(len(stream.restarts)))
+        elif stream.end is not None:
+            ends.append({"by": stream.end, "reason": stream.end_reason or ""})
+        return ends
+
     def vm_output(self, raw: BootOutput, log_path: Path, kind: str = "probe") -> BootOutput:
         """The image VM's lines as the KTAP parser needs them; its end as the host observed it."""
         parts = split(raw.lines, raw.times)
@@ -185,8 +200,11 @@ class RefhvTarget:
         observed = EVENT_WORDS.get(stream.end or "")
         lines, times = stream.first_boot
         if stream.restarts or stream.end == "SYSTEM_RESET":
-            # A reset is what the host saw only when the image really ran again after it.
-            observed = "guest-reset" if stream.restarted else "guest-reset-not-restarted"
+            # A reset is what the host saw only when the image really ran again after it; refhv's log says
+            # whether the VM's watchdog (WS1) or a PSCI SYSTEM_RESET caused it.
+            by_watchdog = bool(stream.reset_watchdog_counts) and stream.reset_watchdog_counts[0] is not None
+            observed = "watchdog-reset" if by_watchdog else "guest-reset"
+            observed += "" if stream.restarted else "-not-restarted"
         if parts.config_error:
             problems.append(f"refhv rejected the config {self.scratch / 'refhv-*.conf'}: {parts.config_error}")
         elif stream.end == "stopped":
@@ -204,6 +222,7 @@ class RefhvTarget:
             "vm_restarts": len(stream.restarts),
             "after_first_restart": stream.lines[stream.restarts[0]:][:5] if stream.restarts else [],
             "refhv_log": parts.hypervisor[:80],
+            "watchdog_boots": watchdog_reset.observe(stream.boots, self.boot_ends(stream)),
             "unprefixed_lines": parts.other[:20],
         })
         return out
