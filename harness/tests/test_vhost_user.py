@@ -7,11 +7,13 @@ import select
 import socket
 import struct
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from avps_cts import profiles
 from avps_cts.host.input_events import HostInput
+from avps_cts.host.qmp import QmpClient
 from avps_cts.host.services import HostServices
 from avps_cts.host.vhost_user import BackendSpec, VhostUserBackend, VhostUserError
 
@@ -216,6 +218,18 @@ def test_input_host_requests_through_the_control_socket(binary: Path, tmp_path: 
         assert entropy.stop() is None
 
 
+class RecordingQmp(QmpClient):
+    """A monitor that records the commands it is given instead of sending them to QEMU."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.commands: list[tuple[str, dict[str, Any]]] = []
+
+    def execute(self, command: str, arguments: dict[str, Any] | None = None) -> Any:
+        self.commands.append((command, arguments or {}))
+        return {}
+
+
 def test_host_input_injects_through_the_back_end_that_takes_the_kind(binary: Path, tmp_path: Path) -> None:
     backends = [VhostUserBackend(binary, BackendSpec(model="input", socket=kind, options=f"kind={kind}"),
                                  tmp_path).start() for kind in ("keyboard", "mouse")]
@@ -225,6 +239,12 @@ def test_host_input_injects_through_the_back_end_that_takes_the_kind(binary: Pat
         assert host.handle_request("1b rel") == "AVPS-INPUT-REPLY 1b rel 2"
         assert host.handle_request("1c abs") == "AVPS-INPUT-REPLY 1c abs error:no-input-device-takes-this-kind"
         assert host.injected == ["key 1a", "rel 1b"]
+        # With QEMU's own devices beside them, a kind no back end takes goes through QMP.
+        monitor = RecordingQmp(tmp_path / "mon.qmp")
+        mixed = HostInput(monitor, backends)
+        assert mixed.handle_request("2a key") == "AVPS-INPUT-REPLY 2a key 2"
+        assert mixed.handle_request("2b abs") == "AVPS-INPUT-REPLY 2b abs 2"
+        assert [(c, len(a["events"])) for c, a in monitor.commands] == [("input-send-event", 2)]
     finally:
         for backend in backends:
             assert backend.stop() is None
