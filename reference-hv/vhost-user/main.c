@@ -57,7 +57,7 @@ static void usage(void)
 			"--control: a socket where the host side sends requests to the model, one line each (\"key\")\n");
 }
 
-/* Polls the vhost-user socket (or its listener), the started rings' kick eventfds and the host control socket. */
+/* The slots of serve()'s poll set: the vhost-user socket (or its listener), the host control socket and its client, then the started rings' kick eventfds. */
 enum { POLL_VHOST, POLL_CONTROL_LISTENER, POLL_CONTROL_CLIENT, POLL_RINGS };
 
 /* Serves connections until a signal asks to stop. Returns the exit status. */
