@@ -21,7 +21,8 @@ SERVICE_TEXT = {
     "AVPS-FILE": "answers `AVPS-FILE <relpath> <sha256>` with `AVPS-FILE-REPLY <relpath> <sha256 the host sees, missing or "
                  "refused>` for a file the guest wrote into the seeded shared directory (9p / virtio-fs, seed in `avps.fs_seed`)",
     "AVPS-INPUT": "answers `AVPS-INPUT <nonce> <kind>` by injecting that kind of key/pointer events into the virtio-input "
-                  "devices, then `AVPS-INPUT-REPLY <nonce> <kind> <events or error:why>`",
+                  "devices (a reference input model served over vhost-user through its back end's control socket, "
+                  "QEMU's own devices through QMP), then `AVPS-INPUT-REPLY <nonce> <kind> <events or error:why>`",
     "AVPS-SCREEN": "answers `AVPS-SCREEN <nonce> <x> <y>` with a screen dump of the virtio-gpu scanout: "
                    "`AVPS-SCREEN-REPLY <nonce> <w>x<h> <rrggbb at x,y>`",
 }

@@ -1,7 +1,9 @@
 /* avps-vhost-user: serves one device model of reference-hv/devices to QEMU over a vhost-user socket, one connection at a time. */
 #include "../devices/virtio_device.h"
 #include "file_storage.h"
+#include "host_control.h"
 #include "session.h"
+#include "unix_listen.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -12,7 +14,6 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_requested;
@@ -46,49 +47,31 @@ static void host_random(void *ctx, void *buf, size_t len)
 		memset(buf, 0, len);
 }
 
-/* Listens on path. The socket is bound under a temporary name and renamed once it listens, so a
- * client that sees path can always connect (a bound but not yet listening socket refuses). */
-static int listen_on(const char *path)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	if (strlen(path) + 5 >= sizeof(addr.sun_path)) {
-		fprintf(stderr, "avps-vhost-user: socket path too long: %s\n", path);
-		return -1;
-	}
-	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s.new", path);
-	unlink(addr.sun_path);
-	unlink(path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || listen(fd, 4) != 0 ||
-	    rename(addr.sun_path, path) != 0) {
-		fprintf(stderr, "avps-vhost-user: cannot listen on %s: %s\n", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		unlink(addr.sun_path);
-		return -1;
-	}
-	return fd;
-}
-
 static void usage(void)
 {
-	fprintf(stderr, "usage: avps-vhost-user --socket PATH --model NAME [--options K=V,...] [--disk IMAGE]\n"
+	fprintf(stderr, "usage: avps-vhost-user --socket PATH --model NAME [--options K=V,...] [--disk IMAGE] [--control PATH]\n"
 			"models:");
 	for (const struct vdev_model *const *m = vdev_models(); *m; m++)
 		fprintf(stderr, " %s", (*m)->name);
-	fprintf(stderr, "\noptions: model options and fault=<name> switches (see reference-hv/devices/README.md)\n");
+	fprintf(stderr, "\noptions: model options and fault=<name> switches (see reference-hv/devices/README.md)\n"
+			"--control: a socket where the host side sends requests to the model, one line each (\"key\")\n");
 }
 
+/* The slots of serve()'s poll set: the vhost-user socket (or its listener), the host control socket and its client, then the started rings' kick eventfds. */
+enum { POLL_VHOST, POLL_CONTROL_LISTENER, POLL_CONTROL_CLIENT, POLL_RINGS };
+
 /* Serves connections until a signal asks to stop. Returns the exit status. */
-static int serve(int listener, struct vhost_session *s)
+static int serve(int listener, struct vhost_session *s, struct host_control *control)
 {
 	while (!stop_requested) {
-		struct pollfd fds[1 + VDEV_MAX_QUEUES];
-		unsigned rings[VDEV_MAX_QUEUES], n = 1;
-		fds[0] = (struct pollfd){ .fd = s->sock >= 0 ? s->sock : listener, .events = POLLIN };
+		struct pollfd fds[POLL_RINGS + VDEV_MAX_QUEUES];
+		unsigned rings[VDEV_MAX_QUEUES], n = POLL_RINGS;
+		fds[POLL_VHOST] = (struct pollfd){ .fd = s->sock >= 0 ? s->sock : listener, .events = POLLIN };
+		fds[POLL_CONTROL_LISTENER] = (struct pollfd){ .fd = control->listener, .events = POLLIN };
+		fds[POLL_CONTROL_CLIENT] = (struct pollfd){ .fd = control->client, .events = POLLIN };
 		for (unsigned q = 0; s->sock >= 0 && q < s->dev->num_queues; q++) {
 			if (s->rings[q].started && s->rings[q].kick_fd >= 0) {
-				rings[n - 1] = q;
+				rings[n - POLL_RINGS] = q;
 				fds[n++] = (struct pollfd){ .fd = s->rings[q].kick_fd, .events = POLLIN };
 			}
 		}
@@ -98,8 +81,13 @@ static int serve(int listener, struct vhost_session *s)
 			perror("avps-vhost-user: poll");
 			return 2;
 		}
+		/* Host requests first: they work with or without a QEMU connection. */
+		if (fds[POLL_CONTROL_CLIENT].revents & (POLLIN | POLLHUP | POLLERR))
+			host_control_read(control, s);
+		if (fds[POLL_CONTROL_LISTENER].revents & POLLIN)
+			host_control_accept(control, s);
 		if (s->sock < 0) {
-			if (fds[0].revents & POLLIN) {
+			if (fds[POLL_VHOST].revents & POLLIN) {
 				int conn = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
 				if (conn >= 0) {
 					session_open(s, conn);
@@ -108,35 +96,36 @@ static int serve(int listener, struct vhost_session *s)
 			}
 			continue;
 		}
-		if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+		if (fds[POLL_VHOST].revents & (POLLIN | POLLHUP | POLLERR)) {
 			if (!session_handle_message(s)) {
 				session_log(s, "QEMU disconnected; waiting for the next connection");
 				session_close(s);
-				continue;
 			}
 			continue; /* ring set may have changed */
 		}
-		for (unsigned i = 1; i < n; i++)
+		for (unsigned i = POLL_RINGS; i < n; i++)
 			if (fds[i].revents & POLLIN)
-				session_kick(s, rings[i - 1]);
+				session_kick(s, rings[i - POLL_RINGS]);
 	}
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	const char *socket_path = NULL, *model = NULL, *options = "", *disk = NULL;
+	const char *socket_path = NULL, *model = NULL, *options = "", *disk = NULL, *control_path = NULL;
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' }, { "model", required_argument, NULL, 'm' },
 		{ "options", required_argument, NULL, 'o' }, { "disk", required_argument, NULL, 'd' },
+		{ "control", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
-	for (int c; (c = getopt_long(argc, argv, "s:m:o:d:h", longopts, NULL)) != -1;) {
+	for (int c; (c = getopt_long(argc, argv, "s:m:o:d:c:h", longopts, NULL)) != -1;) {
 		switch (c) {
 		case 's': socket_path = optarg; break;
 		case 'm': model = optarg; break;
 		case 'o': options = optarg; break;
 		case 'd': disk = optarg; break;
+		case 'c': control_path = optarg; break;
 		default: usage(); return c == 'h' ? 0 : 2;
 		}
 	}
@@ -164,13 +153,20 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	int listener = listen_on(socket_path);
-	if (listener < 0)
+	static struct host_control control = { .listener = -1, .client = -1 };
+	if (control_path && !host_control_open(&control, control_path))
 		return 2;
-	fprintf(stderr, "avps-vhost-user[%s]: listening on %s (options '%s')\n", model, socket_path, options);
-	int status = serve(listener, &session);
+	int listener = unix_listen(socket_path);
+	if (listener < 0) {
+		host_control_close(&control, control_path);
+		return 2;
+	}
+	fprintf(stderr, "avps-vhost-user[%s]: listening on %s (options '%s')%s%s\n", model, socket_path, options,
+		control_path ? ", host requests on " : "", control_path ? control_path : "");
+	int status = serve(listener, &session, &control);
 	if (session.sock >= 0)
 		session_close(&session);
+	host_control_close(&control, control_path);
 	/* Stopping is a power cut: writes the guest did not flush are lost, as the model promises. */
 	vdev_destroy(&dev);
 	file_storage_close(&storage);

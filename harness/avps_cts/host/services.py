@@ -110,19 +110,20 @@ class HostServices:
             self.shares.create(name)
 
     def _request_handlers(self) -> dict[str, RequestHandler]:
-        """What the console responders answer besides echo: AVPS-INPUT/-SCREEN/-BALLOON/-ANNOUNCE/
-        -BALLOONSTATS/-SCSIRESIZE/-SCSIHOTPLUG/-PORTHOTPLUG through the first QMP monitor, AVPS-FILE,
-        AVPS-DISK, AVPS-FACT."""
+        """What the console responders answer besides echo: AVPS-SCREEN/-BALLOON/-ANNOUNCE/-BALLOONSTATS/
+        -SCSIRESIZE/-SCSIHOTPLUG/-PORTHOTPLUG through the first QMP monitor, AVPS-INPUT through the input
+        models' back ends and that monitor, AVPS-FILE, AVPS-DISK, AVPS-FACT. Called once the back ends run."""
         handlers: dict[str, RequestHandler] = {}
         self.monitors = [QmpClient(self.scratch / f"{name}.qmp") for name in self.placeholders("qmp")]
+        self.host_input = HostInput(self.monitors[0] if self.monitors else None, self.backends)
+        if self.monitors or self.host_input.backends:
+            handlers["AVPS-INPUT"] = self.host_input.handle_request
         if self.monitors:
             monitor = self.monitors[0]
-            self.host_input = HostInput(monitor)
             self.host_screen = HostScreen(monitor, self.scratch)
             self.host_balloon = HostBalloon(monitor, self.config.memory_mib)
             self.host_announce = HostAnnounce(monitor)
             self.host_balloon_stats = HostBalloonStats(monitor)
-            handlers["AVPS-INPUT"] = self.host_input.handle_request
             handlers["AVPS-SCREEN"] = self.host_screen.handle_request
             handlers["AVPS-BALLOON"] = self.host_balloon.handle_request
             handlers["AVPS-ANNOUNCE"] = self.host_announce.handle_request
@@ -163,10 +164,10 @@ class HostServices:
         console socket); yields the console responders; stops them all on exit."""
         self._prepare_files()
         responders: list[EchoResponder] = []
-        handlers = self._request_handlers()
         self.backends, self.backend_problems = [], []
         try:
             self._start_backends()
+            handlers = self._request_handlers()
             for name in self.placeholders("port"):
                 self.tcp_echo[name] = TcpEchoServer().start()
             for name in self.placeholders("virtiofsd"):
@@ -197,8 +198,9 @@ class HostServices:
             evidence["tcp_echo_bytes"] = {n: s.bytes_echoed for n, s in self.tcp_echo.items()}
         if self.backends:
             evidence["vhost_user_logs"] = {b.spec.socket: b.log_text().splitlines()[-20:] for b in self.backends}
-        if self.host_input and self.host_screen and self.host_balloon and self.host_announce:
+        if self.host_input and (self.monitors or self.host_input.backends):
             evidence["input_injected"] = self.host_input.injected
+        if self.host_screen and self.host_balloon and self.host_announce:
             evidence["screen_seen"] = self.host_screen.seen
             evidence["balloon_targets_set"] = self.host_balloon.requested
             evidence["announcements_requested"] = self.host_announce.requested

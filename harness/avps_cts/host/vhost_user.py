@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -49,13 +50,16 @@ def backend_binary(scratch: Path) -> Path:
 
 
 class VhostUserBackend:
-    """One running back end process; its stderr goes to <scratch>/<socket>.vhost-user.log."""
+    """One running back end process; its stderr goes to <scratch>/<socket>.vhost-user.log; the host side
+    hands its model requests (an input model's "key") through <scratch>/<socket>.control."""
 
     def __init__(self, binary: Path, spec: BackendSpec, scratch: Path) -> None:
         self.spec = spec
         self.socket_path = scratch / f"{spec.socket}.sock"
+        self.control_path = scratch / f"{spec.socket}.control"
         self.log_path = scratch / f"{spec.socket}.vhost-user.log"
-        self.command = [str(binary), "--socket", str(self.socket_path), "--model", spec.model]
+        self.command = [str(binary), "--socket", str(self.socket_path), "--model", spec.model,
+                        "--control", str(self.control_path)]
         if spec.options:
             self.command += ["--options", spec.options]
         if spec.disk:
@@ -79,6 +83,24 @@ class VhostUserBackend:
                                      f"{self.socket_path} within {timeout_s:.0f} s")
             time.sleep(0.02)
         return self
+
+    def host_request(self, request: str, timeout_s: float = 5.0) -> tuple[bool, str]:
+        """Hands one request line to the model; (taken, the model's reply or why it was refused)."""
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+                conn.settimeout(timeout_s)
+                conn.connect(str(self.control_path))
+                conn.sendall(request.encode() + b"\n")
+                answer = b""
+                while not answer.endswith(b"\n"):
+                    chunk = conn.recv(256)
+                    if not chunk:
+                        break
+                    answer += chunk
+        except OSError as exc:
+            return False, f"no answer from the {self.spec.model} back end: {exc}"
+        verdict, _, text = answer.decode(errors="replace").strip().partition(" ")
+        return verdict == "ok", text
 
     def log_text(self) -> str:
         try:
