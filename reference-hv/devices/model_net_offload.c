@@ -164,8 +164,8 @@ unsigned net_rx_build(struct vdev *dev, uint32_t room, uint8_t *out, uint32_t *l
 	hdr[0] = HDR_F_NEEDS_CSUM;
 	put_le16(hdr + 6, ETH_HEADER + v.ihl);
 	put_le16(hdr + 8, 16);
-	if (vdev_fault(dev, NET_FAULT_DATA_VALID_ON_PARTIAL))
-		hdr[0] = HDR_F_DATA_VALID;   /* fault: the partial checksum marked valid (breaks #23) */
+	if (vdev_fault(dev, NET_FAULT_DATA_VALID_ON_PARTIAL) && segments == 1)
+		hdr[0] = HDR_F_DATA_VALID;   /* fault: a segment's partial checksum marked valid (breaks #23) */
 	if (segments > 1) {
 		if (vdev_fault(dev, NET_FAULT_GSO_WITHOUT_NEEDS_CSUM))
 			hdr[0] &= (uint8_t)~HDR_F_NEEDS_CSUM;   /* fault: breaks #17 */
