@@ -1,28 +1,10 @@
-/* Network device model (VIRTIO 1.2 Device Types / Network Device): one queue pair and a control queue on an in-process switch whose other port is a gateway (model_net_responder.c). */
-#include "model_net_responder.h"
-#include "virtio_device.h"
+/* Network device model (VIRTIO 1.2 Device Types / Network Device): config, features, control queue and transmit on an in-process switch whose other port is a gateway (model_net_responder.c); receive in model_net_rx.c, offloads in model_net_offload.c. */
+#include "model_net.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define NET_F_CSUM 0
-#define NET_F_MTU 3
-#define NET_F_MAC 5
-#define NET_F_MRG_RXBUF 15
-#define NET_F_STATUS 16
-#define NET_F_CTRL_VQ 17
-#define NET_F_CTRL_RX 18
-#define NET_F_CTRL_RX_EXTRA 20
-#define NET_F_GUEST_ANNOUNCE 21
-#define NET_F_MQ 22
-#define NET_F_CTRL_MAC_ADDR 23
-#define NET_F_RSS 60
-#define NET_F_SPEED_DUPLEX 63
-
-#define HDR_F_NEEDS_CSUM 1
-#define HDR_F_DATA_VALID 2
-#define NET_HDR 12               /* struct virtio_net_hdr with VIRTIO_F_VERSION_1 */
 #define S_LINK_UP 1
 #define S_ANNOUNCE 2
 
@@ -35,14 +17,8 @@
 #define NET_OK 0
 #define NET_ERR 1
 
-#define RXQ 0
-#define TXQ 1
-#define CTRLQ 2
-#define PENDING_FRAMES 96
-#define MAC_TABLE_MAX 32
-#define TX_FRAME_MAX (NET_FRAME_MAX + 64)
-#define MRG_CHAINS 64
-#define MRG_SEGMENTS 4
+#define CTRL_MQ 4
+#define CTRL_MQ_VQ_PAIRS_SET 0
 
 /* Config layout: mac[6], le16 status, le16 max_virtqueue_pairs, le16 mtu, le32 speed, u8 duplex,
  * u8 rss_max_key_size, le16 rss_max_indirection_table_length, le32 supported_hash_types. */
@@ -55,26 +31,6 @@
 #define CFG_RSS_TABLE 18
 #define CFG_BYTES 24
 
-enum net_fault {
-	NET_FAULT_MAC_TABLE_IGNORED,
-	NET_FAULT_MAC_TABLE_KEPT_ON_RESET,
-	NET_FAULT_RX_MODE_ERR,
-	NET_FAULT_MAC_ADDR_SET_STALE,
-	NET_FAULT_ANNOUNCE_KEPT,
-	NET_FAULT_NUM_BUFFERS_UNWRITTEN,
-	NET_FAULT_RX_OFFLOAD_FLAGS,
-	NET_FAULT_TX_HINTS_APPLIED,
-	NET_FAULT_TX_DROPS_LARGE,
-	NET_FAULT_RX_FRAMES_OVER_MTU,
-	NET_FAULT_TX_CSUM_TRUSTED,
-	NET_FAULT_MERGEABLE_MIDDLE_SHORT,
-	NET_FAULT_MTU_CHANGES,
-	NET_FAULT_DUPLEX_INVALID,
-	NET_FAULT_MQ_ZERO_PAIRS,
-	NET_FAULT_RSS_SMALL_KEY,
-	NET_FAULT_LINK_DOWN,
-	NET_FAULT_COUNT,
-};
 
 #define OP(s) "VIRTIO-1.2: Device Types / Network Device / Device Operation / " s
 static const struct vdev_fault net_faults[NET_FAULT_COUNT] = {
@@ -101,34 +57,19 @@ static const struct vdev_fault net_faults[NET_FAULT_COUNT] = {
 		"VIRTIO-1.2: Device Types / Network Device / Device configuration layout #7" },
 	/* This one breaks the area: the platform's network link never comes up. */
 	[NET_FAULT_LINK_DOWN] = { "link-down", "AVPS.NET.1 (status VIRTIO_NET_S_LINK_UP: the offered link is up)" },
+	[NET_FAULT_RX_BEYOND_PAIRS] = { "rx-beyond-pairs",
+		OP("Control Virtqueue / Automatic receive steering in multiqueue mode #1") },
+	[NET_FAULT_DATA_VALID_ON_PARTIAL] = { "data-valid-on-partial", OP("Processing of Incoming Packets #23") },
+	[NET_FAULT_NEEDS_CSUM_FULL_CHECKSUM] = { "needs-csum-full-checksum", OP("Processing of Incoming Packets #14") },
+	[NET_FAULT_GSO_WITHOUT_NEEDS_CSUM] = { "gso-without-needs-csum", OP("Processing of Incoming Packets #17") },
+	[NET_FAULT_RSC_INFO_MISSING] = { "rsc-info-missing", OP("Processing of Incoming Packets #19") },
 };
 
-struct pending_frame {
-	uint16_t len;
-	uint8_t bytes[NET_FRAME_MAX];
-};
-
-struct held_chain {
-	struct virtq_chain chain;
-	struct virtq_segment segments[MRG_SEGMENTS];
-};
-
-struct net_state {
-	struct net_responder responder;
-	uint8_t default_mac[6];
-	uint16_t mtu;
-	bool promisc, allmulti, alluni, nomulti, nouni, nobcast;
-	uint8_t uni[MAC_TABLE_MAX][6], multi[MAC_TABLE_MAX][6];
-	unsigned uni_count, multi_count;
-	struct pending_frame pending[PENDING_FRAMES];   /* frames for the guest, waiting for receive buffers */
-	unsigned head, count;
-	struct held_chain held[MRG_CHAINS];             /* mergeable: buffers taken for the frame at the head */
-	unsigned held_count;
-	uint8_t tx[TX_FRAME_MAX];
-	uint8_t rx[NET_HDR + NET_FRAME_MAX];            /* a mergeable packet, header and frame */
-	uint8_t ctrl[2 + 2 * (4 + 6 * MAC_TABLE_MAX)];
-	struct vdev *dev;
-};
+unsigned net_ctrl_queue(const struct vdev *dev)
+{
+	const struct net_state *st = dev->state;
+	return vdev_has_feature(dev, NET_F_MQ) ? 2u * st->max_pairs : 2u;
+}
 
 static void set_config_mac(struct vdev *dev, const uint8_t mac[6])
 {
@@ -172,6 +113,7 @@ static bool queue_frame(void *ctx, const uint8_t *frame, size_t len)
 		return false;
 	struct pending_frame *p = &st->pending[(st->head + st->count++) % PENDING_FRAMES];
 	p->len = (uint16_t)len;
+	p->pair = st->tx_pair;
 	memcpy(p->bytes, frame, len);
 	return true;
 }
@@ -185,7 +127,7 @@ static unsigned frame_room(void *ctx)
 static bool net_create(struct vdev *dev, const char *options, char *err, size_t err_size)
 {
 	char text[32];
-	uint64_t mtu = 1500, port = 7777;
+	uint64_t mtu = 1500, port = 7777, max_pairs = 1;
 	uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 	if (vdev_option(options, "mtu", text, sizeof(text)) && (!vdev_parse_size(text, &mtu) || mtu < 1280 || mtu > 1500)) {
 		snprintf(err, err_size, "net: mtu=%s is not 1280..1500 (configuration layout #3 asks for 1280 or more)", text);
@@ -194,6 +136,11 @@ static bool net_create(struct vdev *dev, const char *options, char *err, size_t 
 	if (vdev_option(options, "echo_port", text, sizeof(text)) &&
 	    (!vdev_parse_size(text, &port) || port == 0 || port > 65535)) {
 		snprintf(err, err_size, "net: echo_port=%s is not 1..65535", text);
+		return false;
+	}
+	if (vdev_option(options, "pairs", text, sizeof(text)) &&
+	    (!vdev_parse_size(text, &max_pairs) || max_pairs < 1 || max_pairs > NET_PAIRS_MAX)) {
+		snprintf(err, err_size, "net: pairs=%s is not 1..%d", text, NET_PAIRS_MAX);
 		return false;
 	}
 	if (vdev_option(options, "mac", text, sizeof(text))) {
@@ -221,6 +168,8 @@ static bool net_create(struct vdev *dev, const char *options, char *err, size_t 
 	dev->state = st;
 	st->dev = dev;
 	st->mtu = (uint16_t)mtu;
+	st->max_pairs = (uint16_t)max_pairs;
+	st->pairs = 1;
 	st->promisc = true;   /* Packet Receive Filtering: promiscuous until the driver says otherwise */
 	memcpy(st->default_mac, mac, 6);
 	net_responder_init(&st->responder, (uint16_t)port, st->mtu);
@@ -229,7 +178,7 @@ static bool net_create(struct vdev *dev, const char *options, char *err, size_t 
 	st->responder.room = frame_room;
 	st->responder.trust_checksums = vdev_fault(dev, NET_FAULT_TX_CSUM_TRUSTED);
 	st->responder.no_fragmenting = vdev_fault(dev, NET_FAULT_RX_FRAMES_OVER_MTU);
-	dev->num_queues = 3;
+	dev->num_queues = 2 * st->max_pairs + 1;
 	dev->offered = VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
 		       VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_RING_PACKED) | VIRTIO_BIT(NET_F_CSUM) |
 		       VIRTIO_BIT(NET_F_MTU) | VIRTIO_BIT(NET_F_MAC) | VIRTIO_BIT(NET_F_MRG_RXBUF) |
@@ -238,13 +187,19 @@ static bool net_create(struct vdev *dev, const char *options, char *err, size_t 
 		       VIRTIO_BIT(NET_F_CTRL_MAC_ADDR) | VIRTIO_BIT(NET_F_SPEED_DUPLEX);
 	dev->config_size = CFG_BYTES;
 	set_config_mac(dev, mac);
-	uint16_t status = vdev_fault(dev, NET_FAULT_LINK_DOWN) ? 0 : S_LINK_UP, pairs = 1, mtu16 = st->mtu;
+	uint16_t status = vdev_fault(dev, NET_FAULT_LINK_DOWN) ? 0 : S_LINK_UP, pairs = st->max_pairs, mtu16 = st->mtu;
 	uint32_t speed = 1000;
 	memcpy(dev->config + CFG_STATUS, &status, 2);
 	memcpy(dev->config + CFG_PAIRS, &pairs, 2);
 	memcpy(dev->config + CFG_MTU, &mtu16, 2);
 	memcpy(dev->config + CFG_SPEED, &speed, 4);
 	dev->config[CFG_DUPLEX] = vdev_fault(dev, NET_FAULT_DUPLEX_INVALID) ? 0x02 : 0x01;   /* #11: a defined value */
+	if (st->max_pairs > 1)
+		dev->offered |= VIRTIO_BIT(NET_F_MQ);
+	/* offloads: receive checksum and TCP coalescing (GUEST_CSUM, GUEST_TSO4, RSC_EXT), HOST_TSO4 segmentation. */
+	if (vdev_option(options, "offloads", text, sizeof(text)))
+		dev->offered |= VIRTIO_BIT(NET_F_GUEST_CSUM) | VIRTIO_BIT(NET_F_GUEST_TSO4) | VIRTIO_BIT(NET_F_HOST_TSO4) |
+				VIRTIO_BIT(NET_F_RSC_EXT);
 	if (vdev_fault(dev, NET_FAULT_MQ_ZERO_PAIRS)) {
 		dev->offered |= VIRTIO_BIT(NET_F_MQ);
 		memset(dev->config + CFG_PAIRS, 0, 2);   /* fault: #1 wants 1..0x8000 */
@@ -264,7 +219,8 @@ static void net_destroy(struct vdev *dev)
 	dev->state = NULL;
 }
 
-/* Feature bits: the control features need the control queue, CTRL_RX_EXTRA needs CTRL_RX. */
+/* Feature bit requirements: the control features need the control queue, CTRL_RX_EXTRA needs CTRL_RX,
+ * the segmentation offloads their checksum offload, RSC_EXT HOST_TSO4. */
 static bool net_accept_features(struct vdev *dev, uint64_t f)
 {
 	uint64_t needs_ctrl = VIRTIO_BIT(NET_F_CTRL_RX) | VIRTIO_BIT(NET_F_CTRL_RX_EXTRA) |
@@ -275,6 +231,10 @@ static bool net_accept_features(struct vdev *dev, uint64_t f)
 		return false;
 	if ((f & VIRTIO_BIT(NET_F_GUEST_ANNOUNCE)) && !(f & VIRTIO_BIT(NET_F_STATUS)))
 		return false;
+	if (((f & VIRTIO_BIT(NET_F_GUEST_TSO4)) && !(f & VIRTIO_BIT(NET_F_GUEST_CSUM))) ||
+	    ((f & VIRTIO_BIT(NET_F_HOST_TSO4)) && !(f & VIRTIO_BIT(NET_F_CSUM))) ||
+	    ((f & VIRTIO_BIT(NET_F_RSC_EXT)) && !(f & VIRTIO_BIT(NET_F_HOST_TSO4))))
+		return false;
 	if (vdev_fault(dev, NET_FAULT_MTU_CHANGES)) {
 		struct net_state *st = dev->state;
 		uint16_t changed = (uint16_t)(st->mtu - 8);   /* fault: #3 wants mtu fixed once read */
@@ -283,16 +243,11 @@ static bool net_accept_features(struct vdev *dev, uint64_t f)
 	return true;
 }
 
-static void drop_held(struct net_state *st)
-{
-	st->held_count = 0;
-}
-
 static void net_reset(struct vdev *dev)
 {
 	struct net_state *st = dev->state;
-	st->head = st->count = 0;
-	drop_held(st);
+	st->head = st->count = st->held_count = 0;
+	st->pairs = 1;   /* Automatic receive steering #1: receiveq1 only after reset */
 	st->promisc = true;
 	st->allmulti = st->alluni = st->nomulti = st->nouni = st->nobcast = false;
 	/* Setting MAC Address Filtering #1: the table is empty after a reset. */
@@ -304,99 +259,7 @@ static void net_reset(struct vdev *dev)
 	memcpy(dev->config + CFG_MTU, &mtu, 2);
 }
 
-static void fill_header(struct vdev *dev, uint8_t *hdr, uint16_t num_buffers)
-{
-	memset(hdr, 0, NET_HDR - 2);
-	/* Processing of Incoming Packets #5: no flags or GSO type the driver did not negotiate. */
-	if (vdev_fault(dev, NET_FAULT_RX_OFFLOAD_FLAGS))
-		hdr[0] = HDR_F_DATA_VALID;
-	memcpy(hdr + NET_HDR - 2, &num_buffers, 2);
-}
-
-/* Without MRG_RXBUF: the frame at the head goes into one buffer; false when no buffer is available. */
-static bool deliver_single(struct vdev *dev, const struct pending_frame *p)
-{
-	struct virtq_chain *chain = &dev->scratch;
-	if (vdev_take(dev, RXQ, chain) != VIRTQ_TAKEN)
-		return false;
-	uint8_t hdr[NET_HDR];
-	fill_header(dev, hdr, 1);
-	if (chain->writable_bytes < NET_HDR + (uint64_t)p->len) {
-		vdev_complete(dev, RXQ, chain, 0);   /* a buffer too small for the frame: the frame is dropped */
-		return true;
-	}
-	size_t header_bytes = vdev_fault(dev, NET_FAULT_NUM_BUFFERS_UNWRITTEN) ? NET_HDR - 2 : NET_HDR;
-	virtq_chain_write(chain, &dev->mem, 0, hdr, header_bytes);
-	virtq_chain_write(chain, &dev->mem, NET_HDR, p->bytes, p->len);
-	vdev_complete(dev, RXQ, chain, NET_HDR + p->len);
-	return true;
-}
-
-/* With MRG_RXBUF: buffers are taken until the frame fits, then all are used together (Incoming #2-#4). */
-static bool deliver_merged(struct vdev *dev, const struct pending_frame *p)
-{
-	struct net_state *st = dev->state;
-	uint64_t need = NET_HDR + (uint64_t)p->len, have = 0;
-	for (unsigned i = 0; i < st->held_count; i++)
-		have += st->held[i].chain.writable_bytes;
-	while (have < need) {
-		if (st->held_count == MRG_CHAINS) {
-			drop_held(st);   /* buffers too small to ever hold the frame: give up on it */
-			return true;
-		}
-		struct held_chain *h = &st->held[st->held_count];
-		struct virtq_chain *chain = &dev->scratch;
-		if (vdev_take(dev, RXQ, chain) != VIRTQ_TAKEN)
-			return false;   /* the taken buffers wait for more */
-		if (chain->count > MRG_SEGMENTS || !chain->writable_bytes) {
-			vdev_complete(dev, RXQ, chain, 0);
-			continue;
-		}
-		h->chain = *chain;
-		h->chain.segments = h->segments;
-		h->chain.capacity = MRG_SEGMENTS;
-		memcpy(h->segments, chain->segments, chain->count * sizeof(chain->segments[0]));
-		have += chain->writable_bytes;
-		st->held_count++;
-	}
-	uint8_t *packet = st->rx;
-	fill_header(dev, packet, (uint16_t)st->held_count);
-	memcpy(packet + NET_HDR, p->bytes, p->len);
-	uint64_t offset = 0;
-	for (unsigned i = 0; i < st->held_count; i++) {
-		struct virtq_chain *chain = &st->held[i].chain;
-		uint32_t n = (uint32_t)(need - offset < chain->writable_bytes ? need - offset : chain->writable_bytes);
-		virtq_chain_write(chain, &dev->mem, 0, packet + offset, n);
-		offset += n;
-		bool last = i + 1 == st->held_count;
-		/* #3: every buffer but the last is full; the fault reports one byte short. */
-		vdev_complete(dev, RXQ, chain, n - (!last && vdev_fault(dev, NET_FAULT_MERGEABLE_MIDDLE_SHORT) ? 1 : 0));
-	}
-	drop_held(st);
-	return true;
-}
-
-static void deliver(struct vdev *dev)
-{
-	struct net_state *st = dev->state;
-	struct virtq *vq = &dev->queues[RXQ];
-	if (!vq->ready || !(dev->status & VIRTIO_STATUS_DRIVER_OK) || (dev->status & VIRTIO_STATUS_NEEDS_RESET))
-		return;
-	bool used = false;
-	while (st->count) {
-		const struct pending_frame *p = &st->pending[st->head];
-		bool done = vdev_has_feature(dev, NET_F_MRG_RXBUF) ? deliver_merged(dev, p) : deliver_single(dev, p);
-		if (!done)
-			break;
-		st->head = (st->head + 1) % PENDING_FRAMES;
-		st->count--;
-		used = true;
-	}
-	if (used)
-		vdev_notify_used(dev, RXQ);
-}
-
-/* Packet Transmission: the header's hints are used only as NEEDS_CSUM asks (#5, #6). */
+/* A frame from a transmit queue: its header and bytes go to the offload stage, then the gateway. */
 static void transmit(struct vdev *dev, struct virtq_chain *chain)
 {
 	struct net_state *st = dev->state;
@@ -406,20 +269,22 @@ static void transmit(struct vdev *dev, struct virtq_chain *chain)
 		return;   /* no frame, or longer than any this device forwards */
 	size_t len = (size_t)chain->readable_bytes - NET_HDR;
 	virtq_chain_read(chain, &dev->mem, NET_HDR, st->tx, len);
-	if (len > (size_t)st->mtu + 14 + 4 || (vdev_fault(dev, NET_FAULT_TX_DROPS_LARGE) && len > 1000 + 14))
-		return;
-	uint16_t csum_start, csum_offset;
-	memcpy(&csum_start, hdr + 6, 2);
-	memcpy(&csum_offset, hdr + 8, 2);
-	bool fill = (hdr[0] & HDR_F_NEEDS_CSUM) && vdev_has_feature(dev, NET_F_CSUM);
-	if (vdev_fault(dev, NET_FAULT_TX_HINTS_APPLIED) && (csum_start || csum_offset))
-		fill = true;   /* fault: the hints used without NEEDS_CSUM */
-	if (fill && (size_t)csum_start + csum_offset + 2 <= len) {
-		uint8_t *at = st->tx + csum_start + csum_offset;
-		uint16_t sum = net_checksum_finish(net_checksum_add(0, st->tx + csum_start, len - csum_start));
-		at[0] = (uint8_t)(sum >> 8), at[1] = (uint8_t)sum;
-	}
-	net_responder_receive(&st->responder, st->tx, len);
+	net_tx_offload(dev, hdr, len);
+}
+
+/* MQ_VQ_PAIRS_SET: 1..max_virtqueue_pairs pairs enabled from the moment the command is used (#2). */
+static uint8_t mq_command(struct vdev *dev, uint8_t cmd, const uint8_t *data, size_t len)
+{
+	struct net_state *st = dev->state;
+	uint16_t pairs;
+	if (!vdev_has_feature(dev, NET_F_MQ) || cmd != CTRL_MQ_VQ_PAIRS_SET || len != 2)
+		return NET_ERR;
+	memcpy(&pairs, data, 2);
+	if (pairs < 1 || pairs > st->max_pairs)
+		return NET_ERR;
+	st->pairs = pairs;
+	net_pairs_changed(dev);
+	return NET_OK;
 }
 
 static uint8_t rx_command(struct vdev *dev, uint8_t cmd, const uint8_t *data, size_t len)
@@ -493,6 +358,8 @@ static void control(struct vdev *dev, struct virtq_chain *chain)
 			ack = rx_command(dev, st->ctrl[1], data, data_len);
 		else if (st->ctrl[0] == CTRL_MAC)
 			ack = mac_command(dev, st->ctrl[1], data, data_len);
+		else if (st->ctrl[0] == CTRL_MQ)
+			ack = mq_command(dev, st->ctrl[1], data, data_len);
 		else if (st->ctrl[0] == CTRL_ANNOUNCE && st->ctrl[1] == CTRL_ANNOUNCE_ACK &&
 			 vdev_has_feature(dev, NET_F_GUEST_ANNOUNCE) && !data_len) {
 			/* Gratuitous Packet Sending #1: ANNOUNCE_ACK clears the status bit. */
@@ -502,26 +369,32 @@ static void control(struct vdev *dev, struct virtq_chain *chain)
 		}
 	}
 	virtq_chain_write(chain, &dev->mem, chain->writable_bytes - 1, &ack, 1);
-	vdev_complete(dev, CTRLQ, chain, 1);
+	vdev_complete(dev, net_ctrl_queue(dev), chain, 1);
 }
 
+/* Queues: receiveqN at 2(N-1), transmitqN at 2(N-1)+1, the control queue after them (net_ctrl_queue). */
 static void net_process(struct vdev *dev, unsigned queue)
 {
+	struct net_state *st = dev->state;
 	struct virtq_chain *chain = &dev->scratch;
-	if (queue == TXQ || queue == CTRLQ) {
-		if (queue == CTRLQ && !vdev_has_feature(dev, NET_F_CTRL_VQ))
+	unsigned ctrlq = net_ctrl_queue(dev), pair_queues = vdev_has_feature(dev, NET_F_MQ) ? 2u * st->max_pairs : 2u;
+	bool tx = queue % 2 == 1 && queue < pair_queues;
+	if (tx || queue == ctrlq) {
+		if (queue == ctrlq && !vdev_has_feature(dev, NET_F_CTRL_VQ))
 			return;
 		while (!(dev->status & VIRTIO_STATUS_NEEDS_RESET) && vdev_take(dev, queue, chain) == VIRTQ_TAKEN) {
-			if (queue == TXQ) {
+			if (tx) {
+				st->tx_pair = (uint8_t)(queue / 2);   /* replies steered to this pair's receive queue */
 				transmit(dev, chain);
-				vdev_complete(dev, TXQ, chain, 0);
+				st->tx_pair = 0;
+				vdev_complete(dev, queue, chain, 0);
 			} else {
 				control(dev, chain);
 			}
 		}
 		vdev_notify_used(dev, queue);
 	}
-	deliver(dev);
+	net_deliver(dev);
 }
 
 /* The host asks for an announcement (QEMU's announce-self): with GUEST_ANNOUNCE the status bit and a config change. */

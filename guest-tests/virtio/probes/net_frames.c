@@ -195,3 +195,59 @@ bool netf_is_icmp_from_gateway(const struct netf_rx *r)
 	return r->len >= 14 + 20 && f[12] == 0x08 && f[13] == 0x00 && (ip[0] >> 4) == 4 && ip[9] == 1 &&
 	       __builtin_memcmp(ip + 12, netf_gateway_ip, 4) == 0 && __builtin_memcmp(ip + 16, netf_guest_ip, 4) == 0;
 }
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v);
+}
+
+uint32_t netf_tcp_segment(uint8_t *f, const uint8_t src[6], const uint8_t gateway[6], uint16_t sport, uint16_t dport,
+			  uint32_t seq, uint32_t ack, uint8_t flags, uint16_t mss, uint32_t payload_len)
+{
+	static uint8_t pseudo[12 + NETF_FRAME_MAX];   /* pseudo header, then the segment: one checksum pass */
+	uint32_t thl = mss ? 24 : 20, l4 = thl + payload_len;
+	if (14 + 20 + l4 > NETF_FRAME_MAX)
+		return 0;
+	uint8_t *ip = f + 14, *tcp = ip + 20;
+	__builtin_memcpy(f, gateway, 6);
+	__builtin_memcpy(f + 6, src, 6);
+	f[12] = 0x08, f[13] = 0x00;
+	__builtin_memset(ip, 0, 20 + thl);
+	ip[0] = 0x45;
+	put16(ip + 2, 20 + l4);
+	put16(ip + 4, sport);
+	ip[8] = 64, ip[9] = 6;
+	__builtin_memcpy(ip + 12, netf_guest_ip, 4);
+	__builtin_memcpy(ip + 16, netf_gateway_ip, 4);
+	put16(ip + 10, inet_checksum(ip, 20));
+	put16(tcp, sport);
+	put16(tcp + 2, dport);
+	put32(tcp + 4, seq);
+	put32(tcp + 8, ack);
+	tcp[12] = (uint8_t)((thl / 4) << 4);
+	tcp[13] = flags;
+	put16(tcp + 14, 65535);
+	if (mss) {
+		tcp[20] = 2, tcp[21] = 4;
+		put16(tcp + 22, mss);
+	}
+	for (uint32_t i = 0; i < payload_len; i++)
+		tcp[thl + i] = netf_echo_pattern(sport, i);
+	__builtin_memcpy(pseudo, ip + 12, 8);
+	pseudo[8] = 0, pseudo[9] = 6;
+	put16(pseudo + 10, l4);
+	__builtin_memcpy(pseudo + 12, tcp, l4);
+	put16(tcp + 16, inet_checksum(pseudo, 12 + l4));
+	return 14 + 20 + l4;
+}
+
+bool netf_is_tcp_from_gateway(const struct netf_rx *r, uint16_t dport, uint8_t flags, uint32_t *seq)
+{
+	const uint8_t *f = r->frame, *ip = f + 14, *tcp = ip + 20;
+	if (r->len < 14 + 40 || f[12] != 0x08 || f[13] != 0x00 || ip[0] != 0x45 || ip[9] != 6 ||
+	    __builtin_memcmp(ip + 12, netf_gateway_ip, 4) != 0 || (tcp[2] << 8 | tcp[3]) != dport || tcp[13] != flags)
+		return false;
+	*seq = (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 | (uint32_t)tcp[6] << 8 | tcp[7];
+	return true;
+}

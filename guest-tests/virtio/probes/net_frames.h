@@ -61,4 +61,12 @@ uint8_t netf_echo_pattern(uint16_t ident, uint32_t i);
 /* An IPv4 packet from the gateway to the guest carrying ICMP (whole or a fragment). */
 bool netf_is_icmp_from_gateway(const struct netf_rx *r);
 
+/* A TCP segment 10.0.2.15:sport -> 10.0.2.2:dport from `src` to `gateway` with `payload_len` pattern
+ * bytes (netf_echo_pattern of sport), right checksums; mss (non-zero) adds an MSS option. Returns its
+ * length, 0 when it would not fit in NETF_FRAME_MAX. */
+uint32_t netf_tcp_segment(uint8_t *f, const uint8_t src[6], const uint8_t gateway[6], uint16_t sport, uint16_t dport,
+			  uint32_t seq, uint32_t ack, uint8_t flags, uint16_t mss, uint32_t payload_len);
+/* A whole TCP segment from the gateway to the guest's port dport with exactly these flags: its sequence number into *seq. */
+bool netf_is_tcp_from_gateway(const struct netf_rx *r, uint16_t dport, uint8_t flags, uint32_t *seq);
+
 #endif

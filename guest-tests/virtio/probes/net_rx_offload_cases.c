@@ -1,4 +1,5 @@
 /* Network receive offload statement cases (VIRTIO 1.2 §5.1.6.4.2): what DATA_VALID, NEEDS_CSUM and a GSO type promise about a received packet. */
+#include "host_link.h"
 #include "net_frames.h"
 #include "probe.h"
 #include "statements.h"
@@ -17,10 +18,19 @@
 #define TCP_CWR 0x80
 #define ECHO_IDENT 0x6c01
 #define ECHO_PAYLOAD 1200       /* sent as two fragments: the reply may come back whole, fragmented or coalesced */
+#define TCP_SPORT 0x6c02
+#define TCP_ISN 0x6c020000u
+#define TCP_MSS 536             /* announced in the SYN: the 1200-byte TCP echo comes back in 3 segments or coalesced */
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_PSH_ACK 0x18
+#define TCP_SYN_ACK 0x12
+#define FACT "AVPS-FACT-REPLY net_echo_port "
 
 enum offload_kind { DATA_VALID, NEEDS_CSUM, GSO };
 
 static uint8_t frames[4][NETF_FRAME_MAX] __attribute__((aligned(16)));
+static uint8_t tcp_frame[NETF_FRAME_MAX] __attribute__((aligned(16)));
 static uint32_t lens[4];
 static struct netf_rx got;
 
@@ -138,8 +148,30 @@ static bool applies(enum offload_kind k, const struct netf_rx *r)
 	     : k == NEEDS_CSUM ? (r->hdr.flags & HDR_F_NEEDS_CSUM) != 0 : r->hdr.gso_type != GSO_NONE;
 }
 
-/* Negotiates GUEST_CSUM (GSO: plus GUEST_TSO4), runs an ARP and an ICMP echo exchange with the
- * gateway and judges every received packet the flag or type applies to. */
+/* The TCP echo service the platform declares at the gateway (AVPS-FACT net_echo_port), 0 without one. */
+static uint16_t declared_echo_port(void)
+{
+	char reply[96];
+	if (!host_link_request("AVPS-FACT net_echo_port", FACT, reply, sizeof(reply), 2000))
+		return 0;
+	uint32_t port = 0;
+	const char *v = reply + sizeof(FACT) - 1;
+	for (; *v >= '0' && *v <= '9' && port <= 65535; v++)
+		port = port * 10 + (uint32_t)(*v - '0');
+	return *v || port > 65535 ? 0 : (uint16_t)port;
+}
+
+/* Sends one TCP segment of the echo exchange; false (a failed check) if it is not used. */
+static bool tcp_send(struct vsession *s, const uint8_t own[6], const uint8_t gateway[6], uint16_t port, uint32_t seq,
+		     uint32_t ack, uint8_t flags, uint16_t mss, uint32_t payload)
+{
+	uint32_t n = netf_tcp_segment(tcp_frame, own, gateway, TCP_SPORT, port, seq, ack, flags, mss, payload);
+	return probe_check(n > 0, "probe: TCP segment not built") && netf_send(s, tcp_frame, n);
+}
+
+/* Negotiates GUEST_CSUM (GSO: plus GUEST_TSO4), runs an ARP, an ICMP echo and, where the platform
+ * declares a TCP echo service, a TCP echo exchange with the gateway (SYN with MSS 536, then 1200
+ * bytes) and judges every received packet the flag or type applies to. */
 static void offload_case(enum offload_kind k, const char *name)
 {
 	struct vsession s;
@@ -153,23 +185,35 @@ static void offload_case(enum offload_kind k, const char *name)
 		want |= rsc;
 	if (k == GSO && net)
 		want |= net->t.offered & VIRTIO_BIT(NET_F_GUEST_ECN);
+	uint16_t port = net && (net->t.offered & want) == want ? declared_echo_port() : 0;
 	struct vdev *d = netf_open(&s, want, k == GSO ? "VIRTIO_NET_F_GUEST_CSUM and GUEST_TSO4" :
 				   "VIRTIO_NET_F_GUEST_CSUM", own);
 	if (!d)
 		return;
 	int marked = 0;
+	bool syn_sent = false, data_sent = false;
 	if (!netf_learn_gateway(&s, own, gateway))
 		goto out;
 	int nf = netf_icmp_echo(frames, lens, 4, own, gateway, 0x7c01, ECHO_IDENT, ECHO_PAYLOAD, 800, false);
 	for (int i = 0; i < nf; i++)
 		if (!netf_send(&s, frames[i], lens[i]))
 			goto out;
+	if (port && !(syn_sent = tcp_send(&s, own, gateway, port, TCP_ISN, 0, TCP_SYN, TCP_MSS, 0)))
+		goto out;
 	uint64_t end = vmmio_now_us(s.t) + 300000;
 	while (vmmio_now_us(s.t) < end) {
 		int r = netf_receive(&s, 10000, &got);
+		uint32_t server_seq;
 		if (r < 0)
 			goto out;
-		if (r == 0 || !applies(k, &got))
+		if (r == 0)
+			continue;
+		if (port && !data_sent && netf_is_tcp_from_gateway(&got, TCP_SPORT, TCP_SYN_ACK, &server_seq)) {
+			data_sent = true;
+			if (!tcp_send(&s, own, gateway, port, TCP_ISN + 1, server_seq + 1, TCP_PSH_ACK, 0, ECHO_PAYLOAD))
+				goto out;
+		}
+		if (!applies(k, &got))
 			continue;
 		marked++;
 		bool ok = k == DATA_VALID ? judge_data_valid(vdev_name(d), &got)
@@ -179,11 +223,14 @@ static void offload_case(enum offload_kind k, const char *name)
 			goto out;
 	}
 	if (!marked)
-		probe_skip("%s set %s on no received packet (ARP and ICMP echo replies from the gateway); the "
-			   "statements bind only a device that sets it", vdev_name(d), name);
+		probe_skip("%s set %s on no received packet (ARP and ICMP echo replies from the gateway%s); the "
+			   "statements bind only a device that sets it", vdev_name(d), name,
+			   port ? (data_sent ? ", TCP echo" : ", no TCP SYN-ACK") : ", no TCP echo service declared");
 	else
 		probe_diag("%s: %d received packets with %s checked", vdev_name(d), marked, name);
 out:
+	if (syn_sent)   /* the gateway forgets the connection */
+		tcp_send(&s, own, gateway, port, TCP_ISN + 1 + (data_sent ? ECHO_PAYLOAD : 0), 0, TCP_RST, 0, 0);
 	vs_close(&s);
 }
 

@@ -15,7 +15,9 @@ static const struct vdev_model *fuzz_fixed_model;
 
 static const char *fuzz_options(const char *model)
 {
-	return strcmp(model, "block") ? "" : "size=64K,queues=2";
+	if (!strcmp(model, "block"))
+		return "size=64K,queues=2";
+	return strcmp(model, "net") ? "" : "pairs=2,offloads";   /* multiqueue steering and the offload paths too */
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
