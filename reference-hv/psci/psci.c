@@ -131,6 +131,9 @@ static int64_t cpu_on(struct vcpu *caller, bool is64, uint64_t mpidr, uint64_t e
 	if (lost != -1)
 		return fault_on(vm->faults, FAULT_CPU_ON_ALREADY_ON_SUCCEEDS) ? PSCI_SUCCESS : lost;
 	target->entry = entry;
+	/* FAULT_CPU_ON_ENTRY_EL0: the target starts at EL0, and its first EL1-only instruction traps to the
+	 * caller's vectors (a fresh CPU has none of its own), where the guest can see where it was entered. */
+	target->entry_vbar = fault_on(vm->faults, FAULT_CPU_ON_ENTRY_EL0) ? caller->vbar_el1 : 0;
 	target->context_id = fault_on(vm->faults, FAULT_CPU_ON_DROPS_CONTEXT_ID) ? 0 : context_id;
 	if (fault_on(vm->faults, FAULT_CPU_ON_TRUNCATES_CONTEXT_ID))
 		target->context_id &= 0xffffffffULL;

@@ -22,6 +22,8 @@
 /* EL1h, D, A, I, F masked: the state PSCI CPU_ON and the Linux boot protocol enter with. */
 #define SPSR_EL1H_MASKED 0x3c5
 #define SPSR_I (1ULL << 7)
+/* FAULT_CPU_ON_ENTRY_EL0: EL0t, D, A, I, F masked. */
+#define SPSR_EL0T_MASKED 0x3c0
 /* SCTLR_EL1 RES1 bits, MMU and caches off. */
 #define SCTLR_EL1_RESET 0x30d00800
 #define SCTLR_C (1ULL << 2)
@@ -65,6 +67,10 @@ static void vcpu_enter(struct pcpu *p, uint64_t entry, uint64_t argument, bool c
 		frame->spsr &= ~SPSR_I;
 	bool dcache_on = cpu_on && fault_on(faults, FAULT_CPU_ON_ENTRY_DCACHE_ON);
 	write_sysreg(sctlr_el1, SCTLR_EL1_RESET | (dcache_on ? SCTLR_C : 0));
+	if (cpu_on && fault_on(faults, FAULT_CPU_ON_ENTRY_EL0)) {
+		frame->spsr = SPSR_EL0T_MASKED;
+		write_sysreg(vbar_el1, p->vcpu->entry_vbar);
+	}
 	write_sysreg(cntv_ctl_el0, 0);
 	write_sysreg(cntp_ctl_el0, 0);
 	isb();
