@@ -56,6 +56,9 @@ static void smccc_call(struct vcpu *v, struct guest_regs *regs)
 		regs->x[0] = (uint64_t)r.value;
 		dsb_sy();
 		sev();
+		/* Its physical CPU may wait in WFI (vcpu_run_loop): the kick wakes it. */
+		if (r.woken && gic_phys_present())
+			gic_phys_send_sgi(pcpus[r.woken->pcpu].mpidr, GIC_SGI_KICK);
 		return;
 	case PSCI_ACTION_STANDBY:
 		vgic_wait_for_interrupt(v);

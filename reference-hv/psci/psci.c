@@ -1,5 +1,6 @@
 /* PSCI 1.1 + SMCCC 1.1 per VM: the vCPU power-state machine (OFF -> ON_PENDING -> ON -> OFF) and discovery calls. */
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "faults.h"
 #include "psci.h"
@@ -279,6 +280,7 @@ void smccc_handle(struct vcpu *caller, const uint64_t x[4], struct psci_result *
 
 	r->action = PSCI_ACTION_RETURN;
 	r->value = PSCI_NOT_SUPPORTED;
+	r->woken = NULL;
 	if (offered_function(fid) == 0) {
 		if (fid == FN_SMCCC_ARCH_FEATURES)
 			r->value = smccc_arch_features(vm, (uint32_t)a1);
@@ -304,8 +306,10 @@ void smccc_handle(struct vcpu *caller, const uint64_t x[4], struct psci_result *
 		break;
 	case FN_CPU_ON:
 		r->value = cpu_on(caller, is64, a1, a2, a3);
-		if (r->value == PSCI_SUCCESS)
+		if (r->value == PSCI_SUCCESS) {
 			r->action = PSCI_ACTION_WAKE;
+			r->woken = vm_vcpu_by_mpidr(vm, a1);   /* NULL when a fault switch accepted any MPIDR */
+		}
 		break;
 	case FN_AFFINITY_INFO:
 		r->value = affinity_info(caller, is64, a1, a2);

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "arch.h"
+#include "gic_phys.h"
 #include "log.h"
 #include "pcpu.h"
 #include "psci.h"
@@ -84,6 +85,34 @@ static void vcpu_enter(struct pcpu *p, uint64_t entry, uint64_t argument, bool c
 	guest_enter(frame);
 }
 
+/*
+ * Waits for the next reason to look again: a kick (CPU_ON, SYSTEM_RESET, a VM stop) or, without a
+ * GIC, an event. WFI, not WFE: QEMU's TCG runs WFE as a busy loop, whose thread starves the other
+ * emulated CPUs on a loaded host. A pending kick is taken here (the caller looks again); anything
+ * else pending is left for the trap path of the guest, and this CPU falls back to WFE meanwhile.
+ */
+static void wait_for_kick(void)
+{
+	if (!gic_phys_present()) {
+		wfe();
+		return;
+	}
+	uint32_t pending = (uint32_t)read_sysreg(S3_0_C12_C12_2) & 0xffffff;   /* ICC_HPPIR1_EL1 */
+	if (pending == GIC_SGI_KICK) {
+		uint32_t intid = gic_phys_acknowledge();
+		if (intid < 1020) {
+			gic_phys_priority_drop(intid);
+			gic_phys_deactivate(intid);
+		}
+		return;
+	}
+	if (pending < 1020) {
+		wfe();
+		return;
+	}
+	wfi();
+}
+
 void vcpu_run_loop(void)
 {
 	struct pcpu *p = this_pcpu();
@@ -111,7 +140,7 @@ void vcpu_run_loop(void)
 			if (vcpu_take_start(v, &entry, &context_id))
 				vcpu_enter(p, entry, context_id, true);
 		}
-		wfe();
+		wait_for_kick();
 	}
 }
 
