@@ -112,13 +112,17 @@ primary_entry:
 	.global	secondary_entry
 secondary_entry:
 	mov	x19, x0
+	.global	secondary_entry_el_read
+secondary_entry_el_read:			/* at EL0 this traps: vectors.S finishes the reads at EL1 */
 	mrs	x20, CurrentEL			/* the entry state PSCI promises, for the probe to check */
 	mrs	x21, daif
 	mrs	x22, sctlr_el1
 	cmp	x20, #(2 << 2)
-	b.ne	1f
+	b.ne	secondary_entry_resume
 	mrs	x22, sctlr_el2
-1:	drop_to_el1
+	.global	secondary_entry_resume
+secondary_entry_resume:				/* x19 = context_id, x20-x22 = CurrentEL, DAIF, SCTLR at entry */
+	drop_to_el1
 	el1_setup
 	adrp	x1, secondary_boot_stack
 	ldr	x1, [x1, :lo12:secondary_boot_stack]

@@ -22,6 +22,9 @@ static int case_count, current_case = -1;
 static volatile int in_exception, powering_off;
 /* Result of the case being run. */
 static struct case_outcome outcome;
+/* The slowest cases run so far (index, guest-counter ticks), slowest first: reported at the end. */
+#define SLOWEST_REPORTED 3
+static struct { int index; uint64_t ticks; } slowest[SLOWEST_REPORTED] = { { -1, 0 }, { -1, 0 }, { -1, 0 } };
 
 static void console_sink(void *ctx, const char *text)
 {
@@ -80,6 +83,9 @@ static void power_off(void)
 {
 	uint64_t now = timer_count();
 	powering_off = 1;
+	for (int i = 0; i < SLOWEST_REPORTED && slowest[i].index >= 0; i++)
+		ktap_diag(&ktap, "probe: case time %llu ms %s", (unsigned long long)(timer_us(slowest[i].ticks) / 1000),
+			  __probe_cases_start[slowest[i].index].id);
 	ktap_diag(&ktap, "probe: boot-to-verdict %llu ms (counter %llu ms)",
 		  (unsigned long long)(timer_us(now - entry_ticks) / 1000),
 		  (unsigned long long)(timer_us(now) / 1000));
@@ -158,6 +164,20 @@ void exception_report(uint64_t kind, uint64_t esr, uint64_t far, uint64_t elr, u
 	probe_fatal("unexpected exception (ESR/FAR/ELR above)");
 }
 
+/* Keeps the case among the slowest SLOWEST_REPORTED (where a run's guest time goes, for make bench). */
+static void note_case_time(int index, uint64_t ticks)
+{
+	int at = SLOWEST_REPORTED;
+	while (at > 0 && (slowest[at - 1].index < 0 || slowest[at - 1].ticks < ticks))
+		at--;
+	if (at == SLOWEST_REPORTED)
+		return;
+	for (int i = SLOWEST_REPORTED - 1; i > at; i--)
+		slowest[i] = slowest[i - 1];
+	slowest[at].index = index;
+	slowest[at].ticks = ticks;
+}
+
 static void run_case(int index, bool runs)
 {
 	const struct probe_case *c = &__probe_cases_start[index];
@@ -168,7 +188,9 @@ static void run_case(int index, bool runs)
 		return;
 	}
 	case_outcome_start(&outcome);
+	uint64_t start = timer_count();
 	c->run();
+	note_case_time(index, timer_count() - start);
 	case_outcome_report(&outcome, &ktap, c->id);
 }
 

@@ -27,7 +27,8 @@ void secondary_prepare_entry(int slot)
 	dsb_sy();
 }
 
-int64_t secondary_cpu_on(int slot, uint64_t mpidr, uint64_t context_id)
+/* Clears the slot, posts `command` for the CPU's first look at it, and issues CPU_ON64. */
+static int64_t cpu_on_with(int slot, uint64_t mpidr, uint64_t context_id, enum secondary_command command)
 {
 	struct secondary_slot *s = &secondary_slots[slot];
 
@@ -35,13 +36,23 @@ int64_t secondary_cpu_on(int slot, uint64_t mpidr, uint64_t context_id)
 	s->mpidr = ~0ULL;
 	s->context_id = 0;
 	s->state = SECONDARY_DOWN;
-	s->command = SECONDARY_IDLE;
+	s->command = command;
 	s->result = 0;
 	s->esr = 0;
 	s->entries = 0;
 	s->entry_el = s->entry_daif = s->entry_sctlr = ~0ULL;
 	secondary_prepare_entry(slot);
 	return smccc_call(PSCI_FN_CPU_ON64, mpidr, secondary_entry_address(), context_id);
+}
+
+int64_t secondary_cpu_on(int slot, uint64_t mpidr, uint64_t context_id)
+{
+	return cpu_on_with(slot, mpidr, context_id, SECONDARY_IDLE);
+}
+
+int64_t secondary_cpu_on_then_off(int slot, uint64_t mpidr, uint64_t context_id)
+{
+	return cpu_on_with(slot, mpidr, context_id, SECONDARY_CPU_OFF);
 }
 
 void secondary_command(int slot, enum secondary_command command, uint64_t argument)

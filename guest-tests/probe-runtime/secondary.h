@@ -38,6 +38,9 @@ extern struct secondary_slot secondary_slots[PROBE_MAX_CPUS];
 uint64_t secondary_entry_address(void);
 /* Prepares slot (clears it, publishes its stack) and issues CPU_ON(mpidr, entry, context_id). */
 int64_t secondary_cpu_on(int slot, uint64_t mpidr, uint64_t context_id);
+/* CPU_ON64 with CPU_OFF already posted: the CPU reports its entry state (token, MPIDR, context_id,
+ * entries) and calls CPU_OFF at once, with no hand-over from the caller in between. */
+int64_t secondary_cpu_on_then_off(int slot, uint64_t mpidr, uint64_t context_id);
 /* Posts a command to a running secondary. */
 void secondary_command(int slot, enum secondary_command command, uint64_t argument);
 /* Runs fn(argument) on running secondary `slot` and waits up to timeout_ms for it to finish:

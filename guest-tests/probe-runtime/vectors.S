@@ -7,6 +7,8 @@ exception_vectors:
 	.balign	128
 	.if	\kind == 5
 	b	irq_el1h
+	.elseif	\kind == 8
+	b	sync_lower_el
 	.else
 	mov	x0, #\kind
 	b	exception_common
@@ -47,6 +49,26 @@ irq_el1h:
 	ldp	x0, x1, [sp, #0]
 	add	sp, sp, #192
 	eret
+
+/*
+ * Synchronous exception from EL0: the probe runs nothing there, so the one expected case is a CPU that
+ * CPU_ON entered at EL0 (against PSCI) whose first EL1-only read in secondary_entry (head.S) trapped here
+ * through vectors the platform gave it. It reports EL0 with the DAIF and SCTLR_EL1 it was entered with
+ * and goes on at EL1 (no stack used); any other exception is reported as unexpected.
+ */
+sync_lower_el:
+	adrp	x1, secondary_entry_el_read
+	add	x1, x1, :lo12:secondary_entry_el_read
+	mrs	x2, elr_el1
+	cmp	x1, x2
+	b.ne	1f
+	mov	x20, #0				/* CurrentEL.EL = 0 */
+	mrs	x21, spsr_el1
+	and	x21, x21, #0x3c0		/* PSTATE.DAIF at entry */
+	mrs	x22, sctlr_el1
+	b	secondary_entry_resume
+1:	mov	x0, #8
+	b	exception_common
 
 exception_common:
 	mrs	x1, esr_el1

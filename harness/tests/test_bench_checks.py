@@ -43,3 +43,12 @@ def test_a_probes_floor_leaves_out_its_own_case_time() -> None:
     assert abs(floor_ratio(out, 0.4) - 1.5) < 1e-9  # (3.1 s - 2.5 s of cases) / 0.4 s of bare QEMU
     assert floor_ratio(BootOutput(duration_s=1.0), 0.4) != floor_ratio(BootOutput(duration_s=1.0), 0.4)  # nan
     assert "psci 2.5 s cases + 0.6 s boot/host" in time_split({"psci": out}, 2.0)
+
+
+def test_a_probes_slowest_cases_come_from_its_counter_lines() -> None:
+    from avps_cts.commands.bench import slowest_cases
+    from avps_cts.targets.base import BootOutput
+    out = BootOutput(lines=["# probe: case time 1834 ms psci.cpu_on.after_off", "# probe: case time 95 ms psci.cpu_off",
+                            "# probe: boot-to-verdict 2500 ms (counter 2600 ms)"])
+    assert slowest_cases(out) == [("psci.cpu_on.after_off", 1834), ("psci.cpu_off", 95)]
+    assert slowest_cases(BootOutput(lines=["# probe: boot-to-verdict 44 ms (counter 162 ms)"])) == []

@@ -73,8 +73,8 @@ not_el2:
 	b	3b
 
 	.global	park_forever
-park_forever:
-	wfe
+park_forever:					/* WFI: TCG runs a WFE loop as a busy loop */
+	wfi
 	b	park_forever
 
 /* Resets this CPU's stack to just below its guest frame and calls fn (x0); never returns. */

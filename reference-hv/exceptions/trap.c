@@ -43,6 +43,8 @@ static void smccc_call(struct vcpu *v, struct guest_regs *regs)
 	struct psci_result r;
 	uint64_t ticks_per_ms = read_sysreg(cntfrq_el0) / 1000;
 	v->now_ms = read_sysreg(cntpct_el0) / (ticks_per_ms ? ticks_per_ms : 1);
+	if (fault_on(v->vm->faults, FAULT_CPU_ON_ENTRY_EL0))
+		v->vbar_el1 = read_sysreg(vbar_el1);
 	smccc_handle(v, regs->x, &r);
 	if (fault_on(v->vm->faults, FAULT_SMCCC_CLOBBERS_X4))
 		regs->x[4] = 0xdead00000000c1bbULL;   /* SMCCC 1.1: x4-x17 are the caller's */
@@ -54,6 +56,9 @@ static void smccc_call(struct vcpu *v, struct guest_regs *regs)
 		regs->x[0] = (uint64_t)r.value;
 		dsb_sy();
 		sev();
+		/* Its physical CPU may wait in WFI (vcpu_run_loop): the kick wakes it. */
+		if (r.woken && gic_phys_present())
+			gic_phys_send_sgi(pcpus[r.woken->pcpu].mpidr, GIC_SGI_KICK);
 		return;
 	case PSCI_ACTION_STANDBY:
 		vgic_wait_for_interrupt(v);

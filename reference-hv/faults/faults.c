@@ -66,6 +66,8 @@ const struct fault_switch fault_switches[FAULT_COUNT] = {
 		"CPU_ON enters the CPU with SCTLR_EL1.C set (data cache on)" },
 	[FAULT_CPU_ON_ENTRY_IRQ_UNMASKED] = { "cpu-on-entry-irq-unmasked",
 		"CPU_ON enters the CPU with PSTATE.I clear (IRQs unmasked)" },
+	[FAULT_CPU_ON_ENTRY_EL0] = { "cpu-on-entry-el0",
+		"CPU_ON enters the CPU at EL0 (EL0t), below the VM's highest EL, with the caller's VBAR_EL1" },
 	[FAULT_CPU_ON_TRUNCATES_CONTEXT_ID] = { "cpu-on-truncates-context-id",
 		"CPU_ON64 passes only the low 32 bits of context_id in x0" },
 	[FAULT_CPU_ON_TARGET_MPIDR_MISMATCH] = { "cpu-on-target-mpidr-mismatch",

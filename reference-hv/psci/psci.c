@@ -1,5 +1,6 @@
 /* PSCI 1.1 + SMCCC 1.1 per VM: the vCPU power-state machine (OFF -> ON_PENDING -> ON -> OFF) and discovery calls. */
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "faults.h"
 #include "psci.h"
@@ -131,6 +132,9 @@ static int64_t cpu_on(struct vcpu *caller, bool is64, uint64_t mpidr, uint64_t e
 	if (lost != -1)
 		return fault_on(vm->faults, FAULT_CPU_ON_ALREADY_ON_SUCCEEDS) ? PSCI_SUCCESS : lost;
 	target->entry = entry;
+	/* FAULT_CPU_ON_ENTRY_EL0: the target starts at EL0, and its first EL1-only instruction traps to the
+	 * caller's vectors (a fresh CPU has none of its own), where the guest can see where it was entered. */
+	target->entry_vbar = fault_on(vm->faults, FAULT_CPU_ON_ENTRY_EL0) ? caller->vbar_el1 : 0;
 	target->context_id = fault_on(vm->faults, FAULT_CPU_ON_DROPS_CONTEXT_ID) ? 0 : context_id;
 	if (fault_on(vm->faults, FAULT_CPU_ON_TRUNCATES_CONTEXT_ID))
 		target->context_id &= 0xffffffffULL;
@@ -276,6 +280,7 @@ void smccc_handle(struct vcpu *caller, const uint64_t x[4], struct psci_result *
 
 	r->action = PSCI_ACTION_RETURN;
 	r->value = PSCI_NOT_SUPPORTED;
+	r->woken = NULL;
 	if (offered_function(fid) == 0) {
 		if (fid == FN_SMCCC_ARCH_FEATURES)
 			r->value = smccc_arch_features(vm, (uint32_t)a1);
@@ -301,8 +306,10 @@ void smccc_handle(struct vcpu *caller, const uint64_t x[4], struct psci_result *
 		break;
 	case FN_CPU_ON:
 		r->value = cpu_on(caller, is64, a1, a2, a3);
-		if (r->value == PSCI_SUCCESS)
+		if (r->value == PSCI_SUCCESS) {
 			r->action = PSCI_ACTION_WAKE;
+			r->woken = vm_vcpu_by_mpidr(vm, a1);   /* NULL when a fault switch accepted any MPIDR */
+		}
 		break;
 	case FN_AFFINITY_INFO:
 		r->value = affinity_info(caller, is64, a1, a2);

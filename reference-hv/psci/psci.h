@@ -32,6 +32,7 @@ struct psci_result {
 	enum psci_action action;
 	int64_t value;
 	uint64_t entry, context_id;
+	struct vcpu *woken;        /* PSCI_ACTION_WAKE: the vCPU CPU_ON started (its physical CPU gets a kick) */
 };
 
 /* Handles one SMCCC call (function ID in x0, arguments in x1..x3) from vCPU caller. */

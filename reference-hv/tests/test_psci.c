@@ -197,6 +197,13 @@ int main(void)
 	      "fault_cpu_on32_and_bad_entry_answers");
 	CHECK(value(0, CPU_ON64, 1, ENTRY, 0x123456789ULL) == 0 && vcpu_take_start(&vm.vcpus[1], &entry, &context) &&
 	      context == 0x23456789, "fault_context_id_truncated");
+	reset_vm(NULL);
+	vm.vcpus[0].vbar_el1 = 0x40081000;
+	CHECK(value(0, CPU_ON64, 1, ENTRY, 0) == 0 && vm.vcpus[1].entry_vbar == 0, "cpu_on_gives_no_vbar");
+	reset_vm(FAULTS(FAULT_CPU_ON_ENTRY_EL0));
+	vm.vcpus[0].vbar_el1 = 0x40081000;
+	CHECK(value(0, CPU_ON64, 1, ENTRY, 0) == 0 && vcpu_take_start(&vm.vcpus[1], &entry, &context) &&
+	      entry == ENTRY && vm.vcpus[1].entry_vbar == 0x40081000, "fault_cpu_on_entry_el0_caller_vbar");
 	reset_vm(FAULTS(FAULT_AFFINITY_INFO_ON_BEFORE_START));
 	CHECK(value(0, AFFINITY_INFO64, 1, 0, 0) == 0, "fault_on_before_any_start");
 	value(0, CPU_ON64, 1, ENTRY, 0);

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "arch.h"
+#include "gic_phys.h"
 #include "log.h"
 #include "pcpu.h"
 #include "psci.h"
@@ -23,6 +24,8 @@
 /* EL1h, D, A, I, F masked: the state PSCI CPU_ON and the Linux boot protocol enter with. */
 #define SPSR_EL1H_MASKED 0x3c5
 #define SPSR_I (1ULL << 7)
+/* FAULT_CPU_ON_ENTRY_EL0: EL0t, D, A, I, F masked. */
+#define SPSR_EL0T_MASKED 0x3c0
 /* SCTLR_EL1 RES1 bits, MMU and caches off. */
 #define SCTLR_EL1_RESET 0x30d00800
 #define SCTLR_C (1ULL << 2)
@@ -66,6 +69,10 @@ static void vcpu_enter(struct pcpu *p, uint64_t entry, uint64_t argument, bool c
 		frame->spsr &= ~SPSR_I;
 	bool dcache_on = cpu_on && fault_on(faults, FAULT_CPU_ON_ENTRY_DCACHE_ON);
 	write_sysreg(sctlr_el1, SCTLR_EL1_RESET | (dcache_on ? SCTLR_C : 0));
+	if (cpu_on && fault_on(faults, FAULT_CPU_ON_ENTRY_EL0)) {
+		frame->spsr = SPSR_EL0T_MASKED;
+		write_sysreg(vbar_el1, p->vcpu->entry_vbar);
+	}
 	write_sysreg(cntv_ctl_el0, 0);
 	write_sysreg(cntp_ctl_el0, 0);
 	isb();
@@ -76,6 +83,34 @@ static void vcpu_enter(struct pcpu *p, uint64_t entry, uint64_t argument, bool c
 	watchdog_vm_arm_timer(p->vcpu);
 	__atomic_store_n(&p->vcpu->in_guest, 1, __ATOMIC_RELEASE);
 	guest_enter(frame);
+}
+
+/*
+ * Waits for the next reason to look again: a kick (CPU_ON, SYSTEM_RESET, a VM stop) or, without a
+ * GIC, an event. WFI, not WFE: QEMU's TCG runs WFE as a busy loop, whose thread starves the other
+ * emulated CPUs on a loaded host. A pending kick is taken here (the caller looks again); anything
+ * else pending is left for the trap path of the guest, and this CPU falls back to WFE meanwhile.
+ */
+static void wait_for_kick(void)
+{
+	if (!gic_phys_present()) {
+		wfe();
+		return;
+	}
+	uint32_t pending = (uint32_t)read_sysreg(S3_0_C12_C12_2) & 0xffffff;   /* ICC_HPPIR1_EL1 */
+	if (pending == GIC_SGI_KICK) {
+		uint32_t intid = gic_phys_acknowledge();
+		if (intid < 1020) {
+			gic_phys_priority_drop(intid);
+			gic_phys_deactivate(intid);
+		}
+		return;
+	}
+	if (pending < 1020) {
+		wfe();
+		return;
+	}
+	wfi();
 }
 
 void vcpu_run_loop(void)
@@ -105,7 +140,7 @@ void vcpu_run_loop(void)
 			if (vcpu_take_start(v, &entry, &context_id))
 				vcpu_enter(p, entry, context_id, true);
 		}
-		wfe();
+		wait_for_kick();
 	}
 }
 

@@ -32,6 +32,8 @@ struct vcpu {
 	int in_guest;              /* entered the guest and not parked since (SYSTEM_RESET waits for 0) */
 	unsigned counter_reads;    /* FAULT_PHYSICAL_COUNTER_RUNS_BACK: trapped CNTPCT_EL0 reads */
 	uint64_t now_ms;           /* the counter in ms at its current SMCCC call (set by the trap path) */
+	uint64_t vbar_el1;         /* its VBAR_EL1 at its current SMCCC call, read only under FAULT_CPU_ON_ENTRY_EL0 */
+	uint64_t entry_vbar;       /* FAULT_CPU_ON_ENTRY_EL0: the VBAR_EL1 its CPU_ON gave it (the caller's), 0: none */
 	uint64_t off_at_ms;        /* now_ms + 1 at its last CPU_OFF (0: never): FAULT_CPU_ON_LOST_AFTER_CPU_OFF */
 	struct vgic_cpu vgic;      /* its redistributor */
 };

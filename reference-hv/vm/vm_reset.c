@@ -115,5 +115,9 @@ void vm_reset(struct vcpu *caller)
 	__atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_RELEASE);
 	dsb_sy();
 	sev();
+	/* The boot vCPU's physical CPU may wait in WFI (vcpu_run_loop): the kick wakes it. */
+	for (int i = 0; i < vm->n_vcpus; i++)
+		if (i != caller->index && gic_phys_present())
+			gic_phys_send_sgi(pcpus[vm->vcpus[i].pcpu].mpidr, GIC_SGI_KICK);
 	vcpu_park();                                /* the boot vCPU (maybe this one) takes the restart */
 }

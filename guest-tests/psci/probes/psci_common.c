@@ -78,6 +78,36 @@ bool start_and_verify_with(int slot, uint64_t context_id)
 	return ok;
 }
 
+bool restart_then_off(int slot, uint64_t context_id)
+{
+	struct secondary_slot *s = &secondary_slots[slot];
+	uint64_t mpidr = secondary_mpidr[slot];
+	int64_t r = secondary_cpu_on_then_off(slot, mpidr, context_id), a = -100;
+
+	if (!probe_check(r == PSCI_SUCCESS, "CPU_ON(0x%llx): expected SUCCESS, got %lld (%s)",
+			 (unsigned long long)mpidr, (long long)r, psci_error_name(r)))
+		return false;
+	/* Polling starts as the CPU enters, before its CPU_OFF can finish, and stops at the first OFF. */
+	if (!probe_check(WAIT_FOR(s->entries != 0, CPU_ON_TIMEOUT_MS), "CPU 0x%llx: no sign of life %d ms after "
+			 "CPU_ON (esr 0x%llx)", (unsigned long long)mpidr, CPU_ON_TIMEOUT_MS, (unsigned long long)s->esr)) {
+		secondary_lost[slot] = true;
+		return false;
+	}
+	bool off = WAIT_FOR((a = affinity_info(mpidr, 0)) == PSCI_AFFINITY_OFF, CPU_ON_TIMEOUT_MS);
+	bool ok = probe_check(s->state != SECONDARY_FAILED, "CPU_OFF on 0x%llx returned %lld (it must not return)",
+			      (unsigned long long)mpidr, (long long)s->result);
+	ok &= probe_check(s->token == SECONDARY_TOKEN(slot), "CPU 0x%llx: token 0x%llx", (unsigned long long)mpidr,
+			  (unsigned long long)s->token);
+	ok &= probe_check(s->mpidr == mpidr, "CPU_ON(0x%llx) started the CPU with MPIDR 0x%llx",
+			  (unsigned long long)mpidr, (unsigned long long)s->mpidr);
+	ok &= probe_check(s->context_id == context_id, "CPU 0x%llx: context_id expected 0x%llx, got 0x%llx",
+			  (unsigned long long)mpidr, (unsigned long long)context_id, (unsigned long long)s->context_id);
+	if (off)
+		s->state = SECONDARY_DOWN;
+	return probe_check(off, "AFFINITY_INFO(0x%llx) after its CPU_OFF: expected OFF (1) within %d ms, last %lld",
+			   (unsigned long long)mpidr, CPU_ON_TIMEOUT_MS, (long long)a) && ok;
+}
+
 bool turn_off(int slot)
 {
 	if (!turn_off_at_once(slot))

@@ -35,6 +35,12 @@ bool turn_off(int slot);
 bool turn_off_at_once(int slot);
 /* The wait turn_off adds, for a case that used turn_off_at_once and hands the CPU on. */
 void off_settle(void);
+/*
+ * One OFF -> ON -> OFF round with no hand-over in between: CPU_ON with CPU_OFF already posted, then
+ * AFFINITY_INFO polled from the CPU's entry on until the first OFF, then the checks of
+ * start_and_verify_with and turn_off_at_once on what the CPU reported. For a CPU that is OFF.
+ */
+bool restart_then_off(int slot, uint64_t context_id);
 /* Makes sure secondary `slot` is running (CPU_ON if needed); false if it cannot be. */
 bool ensure_running(int slot);
 /* A running, not lost secondary other than `except` (-1: any), or -1. */

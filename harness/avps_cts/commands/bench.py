@@ -71,6 +71,16 @@ def bare_qemu_seconds(target: QemuTarget, image: Path) -> float:
     return seconds
 
 
+def slowest_cases(out: BootOutput) -> list[tuple[str, int]]:
+    """The probe's slowest cases on its counter ('# probe: case time N ms CASE'), slowest first."""
+    found = []
+    for line in out.lines:
+        m = re.search(r"probe: case time (\d+) ms (\S+)", line)
+        if m:
+            found.append((m.group(2), int(m.group(1))))
+    return found
+
+
 def guest_ms(out: BootOutput) -> float | None:
     """A probe's own boot-to-verdict time on the guest counter ('# probe: boot-to-verdict N ms')."""
     for line in out.lines:
@@ -193,8 +203,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         ms = guest_ms(out)
         if ms is not None:
             verdict = "within" if ms < PROBE_GUEST_BUDGET_MS else "OVER"
+            slow = ", ".join(f"{case} {case_ms} ms" for case, case_ms in slowest_cases(out))
             print(f"{name}: all cases in {ms:.0f} ms of guest (QEMU) time, {verdict} the "
-                  f"{PROBE_GUEST_BUDGET_MS} ms budget")
+                  f"{PROBE_GUEST_BUDGET_MS} ms budget" + (f"; slowest: {slow}" if slow else ""))
     _refhv_ratio(build, [i for i in images if i.name in ("linux", "psci")], args.target)
     if run.broken_by():
         print("the benchmark run had problems: " + "; ".join(run.broken_by()))
