@@ -126,7 +126,7 @@ unit-c: $(HOST_TESTS) unit-refhv
 	@set -e; for t in $(HOST_TESTS); do echo "== $$t"; $$t; done
 
 test: all unit-c kernel
-	$(PYTHON) -m pytest -q harness/tests
+	$(PYTHON) -m pytest -q --durations=25 harness/tests
 
 bench: all kernel
 	$(AVPS) bench --build $(BUILD)

@@ -43,9 +43,11 @@ $(REFHV_OUT)/refhv.bin: $(REFHV_OUT)/refhv.elf
 # by creating it with the models' library) and prints QEMU's loader arguments.
 REFHV_TOOL_SRC := $(REFHV_DIR)/tools/refhv_config.c $(REFHV_DIR)/config/config.c $(REFHV_DIR)/faults/faults.c \
 	guest-tests/lib/text_format.c $(REFHV_DIR)/virtio-mmio/mmio_transport.c $(REFHV_DEVICES_SRC)
-$(REFHV_OUT)/refhv-config: $(REFHV_TOOL_SRC) $(REFHV_HEADERS)
+# Its library part is the unit tests' objects (below): the tests' extra include folder holds only
+# test headers, which no library source includes.
+$(REFHV_OUT)/refhv-config: $(REFHV_DIR)/tools/refhv_config.c $(patsubst %,$(REFHV_OUT)/host-obj/%.o,$(filter-out $(REFHV_DIR)/tools/refhv_config.c,$(REFHV_TOOL_SRC))) $(REFHV_HEADERS)
 	@mkdir -p $(@D)
-	gcc $(HOST_CFLAGS) $(REFHV_INCLUDES) $(REFHV_TOOL_SRC) -o $@
+	gcc $(HOST_CFLAGS) $(REFHV_INCLUDES) $< $(filter %.o,$^) -o $@
 
 # Host unit tests: the hypervisor's logic, compiled for the host with ASan/UBSan.
 REFHV_TEST_LOGIC := $(REFHV_DIR)/config/config.c $(REFHV_DIR)/faults/faults.c $(REFHV_DIR)/psci/psci.c $(REFHV_DIR)/psci/unimplemented.c \
@@ -53,9 +55,15 @@ REFHV_TEST_LOGIC := $(REFHV_DIR)/config/config.c $(REFHV_DIR)/faults/faults.c $(
 	$(REFHV_DIR)/console/vuart.c $(REFHV_DIR)/vgic/vgic_mmio.c guest-tests/lib/text_format.c \
 	$(REFHV_DIR)/virtio-mmio/mmio_transport.c $(REFHV_DIR)/watchdog/gwdt.c $(REFHV_DEVICES_SRC)
 REFHV_HOST_TESTS := $(patsubst $(REFHV_DIR)/tests/%.c,$(REFHV_OUT)/host-tests/%,$(wildcard $(REFHV_DIR)/tests/*.c))
-$(REFHV_OUT)/host-tests/%: $(REFHV_DIR)/tests/%.c $(REFHV_TEST_LOGIC) $(REFHV_HEADERS) | $(BOOTSTRAP_STAMP)
+# The logic is compiled once (same flags as the tests) and linked into every test and into refhv-config.
+REFHV_TEST_OBJ := $(patsubst %,$(REFHV_OUT)/host-obj/%.o,$(REFHV_TEST_LOGIC))
+$(REFHV_OUT)/host-obj/%.c.o: %.c $(REFHV_HEADERS) | $(BOOTSTRAP_STAMP)
 	@mkdir -p $(@D)
-	gcc $(HOST_CFLAGS) $(REFHV_INCLUDES) -Iguest-tests/lib/tests $< $(REFHV_TEST_LOGIC) -o $@
+	gcc $(HOST_CFLAGS) $(REFHV_INCLUDES) -Iguest-tests/lib/tests -c $< -o $@
+.SECONDARY: $(REFHV_TEST_OBJ)
+$(REFHV_OUT)/host-tests/%: $(REFHV_DIR)/tests/%.c $(REFHV_TEST_OBJ) $(REFHV_HEADERS) | $(BOOTSTRAP_STAMP)
+	@mkdir -p $(@D)
+	gcc $(HOST_CFLAGS) $(REFHV_INCLUDES) -Iguest-tests/lib/tests $< $(REFHV_TEST_OBJ) -o $@
 
 .PHONY: refhv unit-refhv
 refhv: $(REFHV_OUT)/refhv.bin $(REFHV_OUT)/refhv-config

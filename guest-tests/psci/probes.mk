@@ -9,7 +9,7 @@ $(eval $(call PROBE_IMAGE,psci-reset,guest-tests/psci/probes/system_reset.c))
 
 # Host unit tests of the pure tables (function IDs, power_state, result names): part of make unit-c.
 $(BUILD)/host-tests/psci/%: guest-tests/psci/tests/%.c $(PSCI_PROBE_DIR)/psci_ids.c $(PSCI_PROBE_DIR)/psci_ids.h \
-		guest-tests/lib/tests/unit_check.h
+		guest-tests/lib/tests/unit_check.h | $(BOOTSTRAP_STAMP)
 	@mkdir -p $(@D)
 	gcc $(HOST_CFLAGS) $< $(PSCI_PROBE_DIR)/psci_ids.c -o $@
 EXTRA_HOST_TESTS += $(patsubst guest-tests/psci/tests/%.c,$(BUILD)/host-tests/psci/%,$(wildcard guest-tests/psci/tests/*.c))

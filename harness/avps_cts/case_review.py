@@ -8,6 +8,7 @@ from typing import Any, Iterable
 import yaml
 
 from .manifest import Manifest, ManifestCase
+from .yaml_text import safe_load
 
 REVIEW_DIR = Path(__file__).resolve().parents[2] / "requirements" / "case-review"
 CLASSES = ("behavioural", "presence")  # 'cannot-fail' is never a class: such a case is redesigned or removed
@@ -90,7 +91,7 @@ def _entry(raw: Any, program: str, source: str, index: int) -> ReviewEntry:
 def parse_file(text: str, source: str) -> list[ReviewEntry]:
     """The entries of one review file; ReviewError names the file and the entry."""
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         raise ReviewError(f"{source}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("program"), str) or \

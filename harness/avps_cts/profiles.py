@@ -1,11 +1,14 @@
 """Target descriptions as data (harness/profiles/<target>.yaml) and their named profiles, negative controls included."""
 from __future__ import annotations
 
+import copy
 import dataclasses
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from .yaml_text import safe_load
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
 _PROFILE_KEYS = {"description", "remove", "globals", "echo", "expect", "machine_options", "params",
@@ -79,21 +82,31 @@ def available_targets() -> list[str]:
 def known_nonconformance(target: str, profile: str | None = None) -> dict[str, str]:
     """Cases that fail on the target's default profile because the platform does not conform; with a
     profile, also those recorded under '<target>/<profile>' (a finding only that profile's devices show)."""
-    data = yaml.safe_load(KNOWN_NONCONFORMANCE.read_text()) or {}
+    data = safe_load(KNOWN_NONCONFORMANCE.read_text()) or {}
     keys = [target] + ([f"{target}/{profile}"] if profile and profile != "default" else [])
     return {str(k): " ".join(str(v).split()) for key in keys for k, v in (data.get(key) or {}).items()}
 
 
+# Parsed target files by (path, size, mtime): a control run loads the same file for every profile.
+_PARSED: dict[tuple[str, int, int], dict[str, Any]] = {}
+
+
 def _load_target(target: str) -> dict[str, Any]:
+    """The target file's data (callers read it, never change it: load() copies what it hands out)."""
     path = PROFILE_DIR / f"{target}.yaml"
     if not path.exists():
         raise ProfileError(f"unknown target '{target}' (known: {', '.join(available_targets())})")
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key in _PARSED:
+        return _PARSED[key]
     try:
-        data = yaml.safe_load(path.read_text())
+        data = safe_load(path.read_text())
     except yaml.YAMLError as exc:
         raise ProfileError(f"{path}: {exc}") from exc
     if not isinstance(data, dict) or "devices" not in data or "profiles" not in data:
         raise ProfileError(f"{path}: needs 'devices' and 'profiles'")
+    _PARSED[key] = data
     return data
 
 
@@ -189,5 +202,5 @@ def load(target: str, profile: str = "default") -> PlatformConfig:
         expect_fail=expect_fail, expect_lie=expect_lie,
         driver=str(data.get("driver", "qemu")),
         image_smp=_image_smp(target, data, prof),
-        options={**{k: v for k, v in data.items() if k not in _TARGET_KEYS}, **(prof.get("options") or {})},
+        options=copy.deepcopy({**{k: v for k, v in data.items() if k not in _TARGET_KEYS}, **(prof.get("options") or {})}),
     )

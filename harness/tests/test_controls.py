@@ -1,4 +1,4 @@
-"""Negative controls: each listed case fails for the reason its profile names; every control of every target runs once in make test."""
+"""Negative controls: each listed case fails for the reason its profile names; every control of every target runs once in make test (controls that cannot interact share boots, test_control_groups.py)."""
 from __future__ import annotations
 
 import subprocess

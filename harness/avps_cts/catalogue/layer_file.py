@@ -6,6 +6,8 @@ from typing import Any, Iterator
 
 import yaml
 
+from ..yaml_text import SAFE_LOADER, safe_load
+
 LAYER_TOP = {"schema", "layer", "spec", "requirements"}
 
 
@@ -18,8 +20,8 @@ def layer_entries(p: Path, layer: str, title: str, keys: dict[str, bool], noun: 
     """
     try:
         text = p.read_text(encoding="utf-8")
-        root = yaml.compose(text)
-        data: Any = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=SAFE_LOADER)
+        data: Any = safe_load(text)
     except (OSError, yaml.YAMLError) as exc:
         errors.append(f"{p}:0: cannot read {title}: {exc}")
         return

@@ -12,6 +12,8 @@ from typing import Any, Iterable
 
 import yaml
 
+from avps_cts.yaml_text import SAFE_LOADER
+
 from avps_cts.catalogue.scope import RELEASES, device_type
 from avps_cts.catalogue.suite import DEFAULT_SUITE, SuiteRequirement, load_suite
 from avps_cts.catalogue.vbsa import DEFAULT_VBSA, VbsaRule, load_vbsa
@@ -192,7 +194,7 @@ def _compose(path: Path, ctx: _Ctx) -> tuple[yaml.Node | None, Any]:
     except OSError as e:
         ctx.errors.append(f"{path}:0: cannot read: {e}")
         return None, None
-    loader = yaml.SafeLoader(text)
+    loader = SAFE_LOADER(text)
     try:
         node = loader.get_single_node()
         if node is None:

@@ -36,15 +36,35 @@ def _area(req: str) -> str | None:
     return match.group(1) if match else None
 
 
+# Titles by the catalogue files' (path, size, mtime): a control run writes one report per control.
+_TITLES: dict[tuple, dict[str, tuple[str, str]]] = {}
+
+
+def _catalogue_files_key() -> tuple:
+    from ..catalogue.loader import DEFAULT_AVPS, DEFAULT_SUITE, DEFAULT_VBSA, DEFAULT_VIRTIO
+    key = []
+    for path in (DEFAULT_AVPS, DEFAULT_VIRTIO, DEFAULT_VBSA, DEFAULT_SUITE):
+        try:
+            st = path.stat()
+            key.append((str(path), st.st_size, st.st_mtime_ns))
+        except OSError:
+            key.append((str(path), -1, -1))
+    return tuple(key)
+
+
 def _catalogue_titles() -> dict[str, tuple[str, str]]:
     """Requirement ID -> (title, level) from the catalogue; empty when it cannot be loaded."""
     try:
+        key = _catalogue_files_key()
+        if key in _TITLES:
+            return _TITLES[key]
         from ..catalogue.loader import load_catalogue
         catalogue = load_catalogue()
     except Exception:  # the report must still be written when the catalogue is broken
         return {}
     out = {r.id: (r.title, r.level) for r in catalogue.avps.values()}
     out.update({s.id: (s.summary, catalogue.level_of(s)) for s in catalogue.virtio.values()})
+    _TITLES[key] = out
     return out
 
 
