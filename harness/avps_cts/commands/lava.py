@@ -17,6 +17,7 @@ from ..lava.artifacts import ArtifactError, ArtifactServer, artifact_roots, arti
 from ..lava.host_services import PORT_ENV, SEED_ENV, run_with_services, socket_dir
 from ..lava.qemu_platform import platform_args
 from ..manifest import load as load_manifest
+from ..run import linux_image
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -35,6 +36,10 @@ def cmd_image(args: argparse.Namespace) -> int:
     build = Path(args.build)
     paths = _image_paths(build)
     shell = images.shell_image(build, _kernel(args), paths["shell"])
+    # The monitor job boots the direct run's own initramfs: built here too, so lava-validate and a
+    # job rendered before any direct run name a file that exists (a fresh clone has none).
+    monitor = linux_image(build, _kernel(args)).initrd
+    print(f"Linux monitor image: {monitor}")
     disks = images.blank_disks(profiles.load(args.target, args.profile), paths["disks"])
     print(f"LAVA shell image: {shell}")
     for name, path in disks.items():
