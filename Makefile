@@ -125,7 +125,10 @@ HOST_TESTS += $(PROBE_RT_TESTS)
 unit-c: $(HOST_TESTS) unit-refhv
 	@set -e; for t in $(HOST_TESTS); do echo "== $$t"; $$t; done
 
-test: all unit-c kernel
+# make test builds on every core by itself (make 4.3 ignores a -j set inside the Makefile, so a
+# sub-make gets it), then starts pytest once everything it needs is built.
+test:
+	$(MAKE) --no-print-directory -j$(shell nproc) all unit-c kernel
 	$(PYTHON) -m pytest -q --durations=25 harness/tests
 
 bench: all kernel

@@ -117,9 +117,24 @@ def test_lab_state_round_trips_and_is_private(tmp_path: Path):
     assert LabState.load(tmp_path / "missing.json") is None
 
 
-@pytest.mark.skipif(not (TEMPLATES / "qemu.jinja2").exists(),
-                    reason="lava-server's device-type templates are not installed (make lava-lab-check installs them)")
-def test_the_lab_device_renders_the_same_qemu_options_as_the_local_lava_run_device():
+@pytest.fixture(scope="module")
+def lava_server_installed() -> None:
+    """make lava-lab-install, once: skips only where Debian's lava-server packages cannot be installed."""
+    if os.geteuid() != 0:
+        pytest.fail("the LAVA lab must run as root (lava-run, PostgreSQL and lava-server accounts)")
+    install = subprocess.run(["make", "--no-print-directory", "lava-lab-install"], cwd=REPO, capture_output=True,
+                             text=True, timeout=1800)
+    if install.returncode != 0:
+        if shutil.which("lava-server", path=PLAIN_PATH) is None:
+            pytest.skip(f"lava-server cannot be installed on this machine (make lava-lab-install, exit "
+                        f"{install.returncode}):\n{_tail(install, 8)}")
+        pytest.fail(f"make lava-lab-install failed (exit {install.returncode}):\n{_tail(install)}")
+
+
+def test_the_lab_device_renders_the_same_qemu_options_as_the_local_lava_run_device(lava_server_installed: None):
+    """Runs on every machine that can install lava-server (it used to skip on a fresh one: the templates
+    arrive with lava-server, which only the later round-trip test installed)."""
+    assert (TEMPLATES / "qemu.jinja2").exists(), f"lava-server installed but {TEMPLATES}/qemu.jinja2 is missing"
     jinja2 = pytest.importorskip("jinja2")
     from jinja2.sandbox import SandboxedEnvironment
     # As lava_scheduler_app renders a device dictionary: sandboxed, trim_blocks, job context as variables.
@@ -182,7 +197,7 @@ def _tail(done: subprocess.CompletedProcess, lines: int = 25) -> str:
     return "\n".join((done.stdout + done.stderr).splitlines()[-lines:])
 
 
-def test_a_job_through_the_real_lab_gives_the_direct_runs_results(qemu_ready: Path):
+def test_a_job_through_the_real_lab_gives_the_direct_runs_results(qemu_ready: Path, lava_server_installed: None):
     """The round trip at its smallest, in make test: the probe monitor job submitted with lavacli to
     the real lava-server, run by its lava-worker, results fetched through the REST API and compared
     case by case with a direct run of the same probe. The lab is set up once in build/lava-lab/
@@ -190,15 +205,6 @@ def test_a_job_through_the_real_lab_gives_the_direct_runs_results(qemu_ready: Pa
     (postgres.MigratedTemplate), so only the first run ever waits for the migrations.
     AVPS_LAVA_LAB_JOBS=shell,linux,probe runs all three jobs, as 'make lava-lab-check' does.
     Skipped only where Debian's lava-server packages cannot be installed (the skip says why)."""
-    if os.geteuid() != 0:
-        pytest.fail("the LAVA lab must run as root (lava-run, PostgreSQL and lava-server accounts)")
-    install = subprocess.run(["make", "--no-print-directory", "lava-lab-install"], cwd=REPO, capture_output=True,
-                             text=True, timeout=1800)
-    if install.returncode != 0:
-        if shutil.which("lava-server", path=PLAIN_PATH) is None:
-            pytest.skip(f"lava-server cannot be installed on this machine (make lava-lab-install, exit "
-                        f"{install.returncode}):\n{_tail(install, 8)}")
-        pytest.fail(f"make lava-lab-install failed (exit {install.returncode}):\n{_tail(install)}")
     jobs_wanted = os.environ.get("AVPS_LAVA_LAB_JOBS", "probe")
     done = subprocess.run(["make", "--no-print-directory", "lava-lab-check", f"LAVA_LAB_JOBS={jobs_wanted}"],
                           cwd=REPO, capture_output=True, text=True, timeout=2400)
