@@ -80,3 +80,11 @@ def test_a_console_log_given_as_a_relative_path_is_linked(tmp_path: Path, monkey
     run.console_log = "console.log"
     writer.write_all(run, tmp_path / "report")
     assert (tmp_path / "console.log").as_uri() in (tmp_path / "report" / "report.html").read_text()
+
+
+def test_a_run_whose_logs_list_is_longer_than_a_file_name_still_gets_its_html_report(tmp_path: Path) -> None:
+    from avps_cts.reports import html as html_report
+    from avps_cts.results import RunResult
+    names = ", ".join(f"console-probe-{i:03}.vm-guest.log" for i in range(40))   # > 255 characters
+    run = RunResult(target="refhv", started="2026-12-02T12:00:00", console_log=names)
+    assert len(names) > 255 and "avps-cts conformance report: refhv" in html_report.render(run, folder=tmp_path)

@@ -142,6 +142,15 @@ def _platform_table(run: RunResult, metadata: dict[str, Any]) -> str:
     return f"<table>{body}</table>"
 
 
+def _log_file(console_log: str) -> Path | None:
+    """The run's console log when it names one file (a report from a captured log); a direct run
+    records its boots' logs as a list of names, which is no path (and can be longer than one may be)."""
+    try:
+        return Path(console_log) if console_log and Path(console_log).is_file() else None
+    except OSError:
+        return None
+
+
 def render(run: RunResult, conformance: dict[str, Any] | None = None, folder: Path | None = None,
            metadata: dict[str, Any] | None = None, known: dict[str, str] | None = None,
            checks: dict[str, str] | None = None) -> str:
@@ -151,8 +160,9 @@ def render(run: RunResult, conformance: dict[str, Any] | None = None, folder: Pa
     known, checks, metadata = known or {}, checks or {}, metadata or {}
     titles = _catalogue_titles()
     logs = sorted(folder.glob("console-*.log")) if folder else []
-    if run.console_log and Path(run.console_log).is_file():
-        logs.append(Path(run.console_log))
+    given = _log_file(run.console_log)
+    if given:
+        logs.append(given)
     counts = ", ".join(f"{k}: {v}" for k, v in run.counts().items() if v)
     parts = [f"<!doctype html><html lang=en><meta charset=utf-8><title>avps-cts report: {e(run.target)}</title>"
              f"<style>{_STYLE}</style><body>",
