@@ -1,4 +1,5 @@
 /* Network model offloads (VIRTIO 1.2 Network Device / Processing of Incoming Packets, Packet Transmission): receive checksum flags, TCP segments coalesced for GUEST_TSO4 (RSC_EXT counts), transmit checksum completion and HOST_TSO4 segmentation. */
+#include "byte_order.h"
 #include "model_net.h"
 
 #include <string.h>
@@ -12,26 +13,6 @@
 #define TCP_ACK 0x10
 #define TCP_CWR 0x80
 #define GSO_ECN 0x80
-
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8), p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16), put16(p + 2, v);
-}
 
 static void put_le16(uint8_t *p, uint32_t v)
 {

@@ -1,4 +1,5 @@
 /* The network model's peer on its in-process switch: a gateway (10.0.2.2) that answers ARP, ICMP echo and a TCP echo service, checking every checksum it relies on. */
+#include "byte_order.h"
 #include "model_net_responder.h"
 
 #include <string.h>
@@ -19,26 +20,6 @@
 #define TCP_PSH 0x08
 #define TCP_ACK 0x10
 #define TCP_WINDOW 65535
-
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8), p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16), put16(p + 2, v);
-}
 
 uint32_t net_checksum_add(uint32_t sum, const uint8_t *bytes, size_t len)
 {
