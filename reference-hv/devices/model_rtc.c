@@ -1,43 +1,14 @@
 /* RTC device model (VIRTIO 1.4 Device Types / RTC Device): UTC, TAI, monotonic and smeared-UTC clocks, ARM_VCT cross-timestamps, alarms. */
+#include "rtc_proto.h"
 #include "virtio_device.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define VIRTIO_ID_RTC 17
-#define RTC_F_ALARM 0
-
-#define REQUESTQ 0
-#define ALARMQ 1
-
-#define REQ_READ 0x0001
-#define REQ_READ_CROSS 0x0002
-#define REQ_CFG 0x1000
-#define REQ_CLOCK_CAP 0x1001
-#define REQ_CROSS_CAP 0x1002
-#define REQ_READ_ALARM 0x1003
-#define REQ_SET_ALARM 0x1004
-#define REQ_SET_ALARM_ENABLED 0x1005
-#define NOTIF_ALARM 0x2000
-
-#define S_OK 0
-#define S_EOPNOTSUPP 2
-#define S_ENODEV 3
-#define S_EINVAL 4
-
-#define CLOCK_UTC 0
-#define CLOCK_TAI 1
-#define CLOCK_MONOTONIC 2
-#define CLOCK_UTC_SMEARED 3
 #define SMEAR_UNSPECIFIED 0
 #define SMEAR_NOON_LINEAR 1
 #define SMEAR_UTC_SLS 2
-#define FLAG_ALARM_CAP 1u
-#define FLAG_CROSS_CAP 1u
-#define FLAG_ALARM_ENABLED 1u
-#define COUNTER_ARM_VCT 0
-#define COUNTER_X86_TSC 1
 #define COUNTER_INVALID 0xff
 
 #define NUM_CLOCKS 4
@@ -83,15 +54,6 @@ enum rtc_fault {
 	RTC_FAULT_COUNT,
 };
 
-#define RTC_DO(n) "VIRTIO-1.4: Device Types / RTC Device / Device Operation #" #n
-#define RTC_CR(n) "VIRTIO-1.4: Device Types / RTC Device / Device Operation / Control Requests #" #n
-#define RTC_RR(n) "VIRTIO-1.4: Device Types / RTC Device / Device Operation / Read Requests #" #n
-#define RTC_AO(n) "VIRTIO-1.4: Device Types / RTC Device / Device Operation / Alarm Operation #" #n
-#define RTC_ACR(n) \
-	"VIRTIO-1.4: Device Types / RTC Device / Device Operation / Alarm Operation / Alarm Control Requests #" #n
-#define RTC_AN(n) \
-	"VIRTIO-1.4: Device Types / RTC Device / Device Operation / Alarm Operation / Alarm Notifications #" #n
-
 static const struct vdev_fault rtc_faults[RTC_FAULT_COUNT] = {
 	[RTC_FAULT_UNKNOWN_MSG_TYPE_EINVAL] = { "unknown-msg-type-einval", RTC_DO(4) },
 	[RTC_FAULT_UNKNOWN_CLOCK_EINVAL] = { "unknown-clock-einval", RTC_DO(6) },
@@ -127,10 +89,10 @@ static const struct vdev_fault rtc_faults[RTC_FAULT_COUNT] = {
 
 /* The clocks, by clock_id: type, smearing variant, alarm support. */
 static const struct { uint8_t type, smearing; bool alarm; } clocks[NUM_CLOCKS] = {
-	{ CLOCK_UTC, SMEAR_UNSPECIFIED, true },
-	{ CLOCK_TAI, SMEAR_UNSPECIFIED, false },
-	{ CLOCK_MONOTONIC, SMEAR_UNSPECIFIED, true },
-	{ CLOCK_UTC_SMEARED, SMEAR_NOON_LINEAR, false },
+	{ RTC_CLOCK_UTC, SMEAR_UNSPECIFIED, true },
+	{ RTC_CLOCK_TAI, SMEAR_UNSPECIFIED, false },
+	{ RTC_CLOCK_MONOTONIC, SMEAR_UNSPECIFIED, true },
+	{ RTC_CLOCK_UTC_SMEARED, SMEAR_NOON_LINEAR, false },
 };
 
 struct rtc_alarm {
@@ -181,9 +143,9 @@ static uint64_t clock_value(struct vdev *dev, unsigned id, uint64_t now_ns)
 	uint64_t since = now_ns - st->created_ns;
 	uint64_t utc = (st->utc_s - (vdev_fault(dev, RTC_FAULT_UTC_EPOCH_2000) ? EPOCH_2000_S : 0)) * NS_PER_S + since;
 	switch (clocks[id].type) {
-	case CLOCK_TAI:
+	case RTC_CLOCK_TAI:
 		return utc + (vdev_fault(dev, RTC_FAULT_TAI_EQUALS_UTC) ? 0 : TAI_MINUS_UTC_S * NS_PER_S);
-	case CLOCK_MONOTONIC:
+	case RTC_CLOCK_MONOTONIC:
 		if (vdev_fault(dev, RTC_FAULT_MONOTONIC_EPOCH_AFTER_RESET))
 			return st->reset_epoch_set ? now_ns - st->reset_ns : 0;
 		return since;
@@ -225,31 +187,31 @@ static void serve_alarms(struct vdev *dev)
 	struct rtc_state *st = dev->state;
 	struct virtq_chain *chain = &dev->scratch;
 	bool any = false;
-	if (!vdev_has_feature(dev, RTC_F_ALARM) || dev->num_queues <= ALARMQ)
+	if (!vdev_has_feature(dev, RTC_F_ALARM) || dev->num_queues <= RTC_ALARMQ)
 		return;
 	for (unsigned id = 0; id < NUM_CLOCKS; id++) {
 		while (st->alarms[id].pending && !(dev->status & VIRTIO_STATUS_NEEDS_RESET) &&
-		       vdev_take(dev, ALARMQ, chain) == VIRTQ_TAKEN) {
+		       vdev_take(dev, RTC_ALARMQ, chain) == VIRTQ_TAKEN) {
 			uint8_t notif[16] = { 0 };
-			uint16_t type = NOTIF_ALARM, clock = (uint16_t)(id + (vdev_fault(dev, RTC_FAULT_NOTIF_WRONG_CLOCK) ? 1 : 0));
+			uint16_t type = RTC_NOTIF_ALARM, clock = (uint16_t)(id + (vdev_fault(dev, RTC_FAULT_NOTIF_WRONG_CLOCK) ? 1 : 0));
 			memcpy(notif, &type, 2);
 			memcpy(notif + 8, &clock, 2);
-			vdev_complete(dev, ALARMQ, chain, (uint32_t)virtq_chain_write(chain, &dev->mem, 0, notif, sizeof(notif)));
+			vdev_complete(dev, RTC_ALARMQ, chain, (uint32_t)virtq_chain_write(chain, &dev->mem, 0, notif, sizeof(notif)));
 			st->alarms[id].pending--;
 			any = true;
 		}
 	}
 	if (any)
-		vdev_notify_used(dev, ALARMQ);
+		vdev_notify_used(dev, RTC_ALARMQ);
 }
 
 /* Bytes of each request and response by msg_type; false for a msg_type this specification does not describe. */
 static bool sizes_of(uint16_t type, uint32_t *req, uint32_t *resp)
 {
 	static const struct { uint16_t type; uint8_t req, resp; } table[] = {
-		{ REQ_READ, 16, 16 }, { REQ_READ_CROSS, 16, 24 }, { REQ_CFG, 8, 16 }, { REQ_CLOCK_CAP, 16, 16 },
-		{ REQ_CROSS_CAP, 16, 16 }, { REQ_READ_ALARM, 16, 24 }, { REQ_SET_ALARM, 24, 8 },
-		{ REQ_SET_ALARM_ENABLED, 16, 8 },
+		{ RTC_REQ_READ, 16, 16 }, { RTC_REQ_READ_CROSS, 16, 24 }, { RTC_REQ_CFG, 8, 16 }, { RTC_REQ_CLOCK_CAP, 16, 16 },
+		{ RTC_REQ_CROSS_CAP, 16, 16 }, { RTC_REQ_READ_ALARM, 16, 24 }, { RTC_REQ_SET_ALARM, 24, 8 },
+		{ RTC_REQ_SET_ALARM_ENABLED, 16, 8 },
 	};
 	for (unsigned i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if (table[i].type == type) {
@@ -265,9 +227,9 @@ static uint8_t read_clock(struct vdev *dev, uint16_t id, uint8_t counter, bool c
 	struct rtc_state *st = dev->state;
 	uint64_t cycles = 0;
 	bool have_cycles;
-	if (cross && counter != COUNTER_ARM_VCT && counter != COUNTER_X86_TSC && counter != COUNTER_INVALID &&
+	if (cross && counter != RTC_COUNTER_ARM_VCT && counter != RTC_COUNTER_X86_TSC && counter != COUNTER_INVALID &&
 	    !(counter >= 0xf0 && counter <= 0xfe))
-		return S_EOPNOTSUPP;                          /* Device Operation #5: a counter nobody defined */
+		return RTC_S_EOPNOTSUPP;                          /* Device Operation #5: a counter nobody defined */
 	uint64_t now = sample(dev, &cycles, &have_cycles);
 	if (vdev_fault(dev, RTC_FAULT_MONOTONIC_EPOCH_AFTER_RESET) && !st->reset_epoch_set) {
 		st->reset_ns = now;                           /* the epoch: the first read after the reset */
@@ -276,9 +238,9 @@ static uint8_t read_clock(struct vdev *dev, uint16_t id, uint8_t counter, bool c
 	uint64_t value = clock_value(dev, id, now);
 	if (cross) {
 		/* Read Requests #11: only the driver's Arm virtual counter can be told; x86 TSC never on this device. */
-		bool tsc_lie = counter == COUNTER_X86_TSC && vdev_fault(dev, RTC_FAULT_TSC_CROSS_OK);
-		if (!have_cycles || (counter != COUNTER_ARM_VCT && !tsc_lie))
-			return S_EOPNOTSUPP;
+		bool tsc_lie = counter == RTC_COUNTER_X86_TSC && vdev_fault(dev, RTC_FAULT_TSC_CROSS_OK);
+		if (!have_cycles || (counter != RTC_COUNTER_ARM_VCT && !tsc_lie))
+			return RTC_S_EOPNOTSUPP;
 		if (vdev_fault(dev, RTC_FAULT_CROSS_COUNTER_OFFSET)) {
 			uint64_t freq = 0;
 			dev->host.counter(dev->host.ctx, &freq);
@@ -286,7 +248,7 @@ static uint8_t read_clock(struct vdev *dev, uint16_t id, uint8_t counter, bool c
 		}
 		memcpy(resp + 16, &cycles, 8);
 	}
-	if (clocks[id].type == CLOCK_MONOTONIC && vdev_fault(dev, RTC_FAULT_TIME_BACKWARDS) && (st->reads++ & 1) &&
+	if (clocks[id].type == RTC_CLOCK_MONOTONIC && vdev_fault(dev, RTC_FAULT_TIME_BACKWARDS) && (st->reads++ & 1) &&
 	    value > 1000000)
 		value -= 1000000;                             /* every other reading 1 ms back */
 	if (vdev_fault(dev, RTC_FAULT_STALE_READING) && st->have_last[id] && now - st->last_sample[id] < STALE_NS)
@@ -299,7 +261,7 @@ static uint8_t read_clock(struct vdev *dev, uint16_t id, uint8_t counter, bool c
 	if (!cross && vdev_fault(dev, RTC_FAULT_READ_IN_MICROSECONDS))
 		value /= 1000;
 	memcpy(resp + 8, &value, 8);
-	return S_OK;
+	return RTC_S_OK;
 }
 
 /* Alarm control requests (READ_ALARM, SET_ALARM, SET_ALARM_ENABLED) of an existing clock. */
@@ -309,21 +271,21 @@ static uint8_t alarm_request(struct vdev *dev, uint16_t type, uint16_t id, const
 	struct rtc_alarm *a = &st->alarms[id];
 	bool negotiated = vdev_has_feature(dev, RTC_F_ALARM) || vdev_fault(dev, RTC_FAULT_ALARM_WITHOUT_NEGOTIATION);
 	if (!negotiated || !clocks[id].alarm)
-		return S_ENODEV;                              /* Alarm Control Requests #1, #2 */
-	if (type == REQ_READ_ALARM) {
-		uint8_t flags = a->enabled && !vdev_fault(dev, RTC_FAULT_ALARM_ENABLED_FLAG_DROPPED) ? FLAG_ALARM_ENABLED : 0;
+		return RTC_S_ENODEV;                              /* Alarm Control Requests #1, #2 */
+	if (type == RTC_REQ_READ_ALARM) {
+		uint8_t flags = a->enabled && !vdev_fault(dev, RTC_FAULT_ALARM_ENABLED_FLAG_DROPPED) ? RTC_FLAG_ALARM_ENABLED : 0;
 		memcpy(resp + 8, &a->time, 8);
 		resp[16] = flags;
-		return S_OK;
+		return RTC_S_OK;
 	}
-	uint8_t flags = type == REQ_SET_ALARM ? req[18] : req[10];
-	if ((flags & ~FLAG_ALARM_ENABLED) && !vdev_fault(dev, RTC_FAULT_BAD_FLAGS_ACCEPTED))
-		return S_EINVAL;                              /* Device Operation #7: a flag no feature allows */
-	bool enable = flags & FLAG_ALARM_ENABLED;
+	uint8_t flags = type == RTC_REQ_SET_ALARM ? req[18] : req[10];
+	if ((flags & ~RTC_FLAG_ALARM_ENABLED) && !vdev_fault(dev, RTC_FAULT_BAD_FLAGS_ACCEPTED))
+		return RTC_S_EINVAL;                              /* Device Operation #7: a flag no feature allows */
+	bool enable = flags & RTC_FLAG_ALARM_ENABLED;
 	uint64_t cycles;
 	bool have;
 	uint64_t now = clock_value(dev, id, sample(dev, &cycles, &have));
-	if (type == REQ_SET_ALARM) {
+	if (type == RTC_REQ_SET_ALARM) {
 		memcpy(&a->time, req + 8, 8);
 		a->armed = now < a->time;
 	} else if (vdev_fault(dev, RTC_FAULT_SET_ALARM_ENABLED_CLEARS_TIME)) {
@@ -332,10 +294,10 @@ static uint8_t alarm_request(struct vdev *dev, uint16_t type, uint16_t id, const
 	a->enabled = enable;
 	if (!enable && !vdev_fault(dev, RTC_FAULT_DISABLE_KEEPS_PENDING))
 		a->pending = 0;                               /* Alarm Operation #16: before the response is used */
-	bool past_ignored = type == REQ_SET_ALARM && vdev_fault(dev, RTC_FAULT_PAST_SET_IGNORED);
+	bool past_ignored = type == RTC_REQ_SET_ALARM && vdev_fault(dev, RTC_FAULT_PAST_SET_IGNORED);
 	if (enable && now >= a->time && !past_ignored && !vdev_fault(dev, RTC_FAULT_ALARM_NEVER_FIRES))
 		expire(dev, id);                              /* Alarm Operation #8, #9 */
-	return S_OK;
+	return RTC_S_OK;
 }
 
 /* Executes one request whose header and body fit; writes the response fields after the status header. */
@@ -343,41 +305,41 @@ static uint8_t execute(struct vdev *dev, uint16_t type, const uint8_t *req, uint
 {
 	struct rtc_state *st = dev->state;
 	uint16_t id;
-	memcpy(&id, req + (type == REQ_SET_ALARM ? 16 : 8), 2);
-	if (type == REQ_CFG) {
+	memcpy(&id, req + (type == RTC_REQ_SET_ALARM ? 16 : 8), 2);
+	if (type == RTC_REQ_CFG) {
 		uint16_t n = NUM_CLOCKS;
 		memcpy(resp + 8, &n, 2);
-		return S_OK;
+		return RTC_S_OK;
 	}
 	if (id >= NUM_CLOCKS)
-		return vdev_fault(dev, RTC_FAULT_UNKNOWN_CLOCK_EINVAL) ? S_EINVAL : S_ENODEV;   /* Device Operation #6 */
+		return vdev_fault(dev, RTC_FAULT_UNKNOWN_CLOCK_EINVAL) ? RTC_S_EINVAL : RTC_S_ENODEV;   /* Device Operation #6 */
 	switch (type) {
-	case REQ_CLOCK_CAP: {
+	case RTC_REQ_CLOCK_CAP: {
 		bool alarm_flag = clocks[id].alarm && !(id == 0 && vdev_fault(dev, RTC_FAULT_ALARM_CAP_MISSING)) &&
 				  (vdev_has_feature(dev, RTC_F_ALARM) || vdev_fault(dev, RTC_FAULT_ALARM_CAP_WITHOUT_NEGOTIATION));
 		resp[8] = clocks[id].type;
 		resp[9] = clocks[id].smearing;
-		if (clocks[id].type == CLOCK_UTC && vdev_fault(dev, RTC_FAULT_SMEARING_ON_UTC))
+		if (clocks[id].type == RTC_CLOCK_UTC && vdev_fault(dev, RTC_FAULT_SMEARING_ON_UTC))
 			resp[9] = SMEAR_NOON_LINEAR;
-		if (clocks[id].type == CLOCK_UTC_SMEARED && vdev_fault(dev, RTC_FAULT_CLOCK_CAP_UNSTABLE) &&
+		if (clocks[id].type == RTC_CLOCK_UTC_SMEARED && vdev_fault(dev, RTC_FAULT_CLOCK_CAP_UNSTABLE) &&
 		    (st->cap_requests++ & 1))
 			resp[9] = SMEAR_UTC_SLS;
-		resp[10] = alarm_flag ? FLAG_ALARM_CAP : 0;
-		return S_OK;
+		resp[10] = alarm_flag ? RTC_FLAG_ALARM_CAP : 0;
+		return RTC_S_OK;
 	}
-	case REQ_CROSS_CAP: {
+	case RTC_REQ_CROSS_CAP: {
 		uint8_t counter = req[10];
-		if (counter > COUNTER_X86_TSC && counter < 0xf0)
-			return S_EOPNOTSUPP;                  /* Device Operation #5 */
+		if (counter > RTC_COUNTER_X86_TSC && counter < 0xf0)
+			return RTC_S_EOPNOTSUPP;                  /* Device Operation #5 */
 		/* Control Requests #23: exactly the pairs READ_CROSS answers OK. */
-		bool ok = dev->host.counter && (counter == COUNTER_ARM_VCT ||
-						(counter == COUNTER_X86_TSC && vdev_fault(dev, RTC_FAULT_TSC_CROSS_OK)));
-		resp[8] = ok ? FLAG_CROSS_CAP : 0;
-		return S_OK;
+		bool ok = dev->host.counter && (counter == RTC_COUNTER_ARM_VCT ||
+						(counter == RTC_COUNTER_X86_TSC && vdev_fault(dev, RTC_FAULT_TSC_CROSS_OK)));
+		resp[8] = ok ? RTC_FLAG_CROSS_CAP : 0;
+		return RTC_S_OK;
 	}
-	case REQ_READ:
-	case REQ_READ_CROSS:
-		return read_clock(dev, id, req[10], type == REQ_READ_CROSS, resp);
+	case RTC_REQ_READ:
+	case RTC_REQ_READ_CROSS:
+		return read_clock(dev, id, req[10], type == RTC_REQ_READ_CROSS, resp);
 	default:
 		return alarm_request(dev, type, id, req, resp);
 	}
@@ -394,16 +356,16 @@ static uint32_t handle(struct vdev *dev, const struct virtq_chain *chain)
 	size_t got = virtq_chain_read(chain, &dev->mem, 0, req, sizeof(req));
 	memcpy(&type, req, 2);
 	if (got < 8 && !vdev_fault(dev, RTC_FAULT_SHORT_REQUEST_ACCEPTED))
-		resp[0] = S_EINVAL;
+		resp[0] = RTC_S_EINVAL;
 	else if (!sizes_of(type, &req_size, &resp_size))
-		resp[0] = vdev_fault(dev, RTC_FAULT_UNKNOWN_MSG_TYPE_EINVAL) ? S_EINVAL : S_EOPNOTSUPP;
+		resp[0] = vdev_fault(dev, RTC_FAULT_UNKNOWN_MSG_TYPE_EINVAL) ? RTC_S_EINVAL : RTC_S_EOPNOTSUPP;
 	else if (got < req_size && !vdev_fault(dev, RTC_FAULT_SHORT_REQUEST_ACCEPTED))
-		resp[0] = S_EINVAL;                       /* #8: the request does not fit the readable part */
+		resp[0] = RTC_S_EINVAL;                       /* #8: the request does not fit the readable part */
 	else if (chain->writable_bytes < resp_size)
-		resp[0] = S_EINVAL;                       /* #9: the response does not fit the writable part */
+		resp[0] = RTC_S_EINVAL;                       /* #9: the response does not fit the writable part */
 	else
 		resp[0] = execute(dev, type, req, resp);
-	if (resp[0] != S_OK)
+	if (resp[0] != RTC_S_OK)
 		memset(resp + 1, 0, sizeof(resp) - 1), resp_size = 8;
 	if (vdev_fault(dev, RTC_FAULT_RESERVED_NOT_ZEROED))
 		resp[1] = 0xa5;
@@ -416,7 +378,7 @@ static void rtc_process(struct vdev *dev, unsigned queue)
 {
 	struct rtc_state *st = dev->state;
 	watch_alarms(dev);
-	if (queue == REQUESTQ) {
+	if (queue == RTC_REQUESTQ) {
 		bool reverse = vdev_fault(dev, RTC_FAULT_READS_USED_REVERSED);
 		unsigned held = 0;
 		for (;;) {
@@ -425,11 +387,11 @@ static void rtc_process(struct vdev *dev, unsigned queue)
 				chain->segments = st->batch_segments[held];
 				chain->capacity = 4;
 			}
-			if ((dev->status & VIRTIO_STATUS_NEEDS_RESET) || vdev_take(dev, REQUESTQ, chain) != VIRTQ_TAKEN)
+			if ((dev->status & VIRTIO_STATUS_NEEDS_RESET) || vdev_take(dev, RTC_REQUESTQ, chain) != VIRTQ_TAKEN)
 				break;
 			uint32_t written = handle(dev, chain);
 			if (!reverse) {
-				vdev_complete(dev, REQUESTQ, chain, written);
+				vdev_complete(dev, RTC_REQUESTQ, chain, written);
 				continue;
 			}
 			/* reads-used-reversed: every request executed in order, the batch used last-first. */
@@ -438,8 +400,8 @@ static void rtc_process(struct vdev *dev, unsigned queue)
 				break;
 		}
 		while (held--)
-			vdev_complete(dev, REQUESTQ, &st->batch[held], st->batch_written[held]);
-		vdev_notify_used(dev, REQUESTQ);
+			vdev_complete(dev, RTC_REQUESTQ, &st->batch[held], st->batch_written[held]);
+		vdev_notify_used(dev, RTC_REQUESTQ);
 	}
 	serve_alarms(dev);
 }
