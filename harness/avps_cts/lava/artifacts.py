@@ -1,6 +1,7 @@
 """Job artifacts over HTTP: a read-only server for the build and cache folders, and the URLs jobs name them by."""
 from __future__ import annotations
 
+import os
 import threading
 import urllib.parse
 from dataclasses import dataclass, field
@@ -64,11 +65,18 @@ def _handler(roots: dict[str, Path], served: Served) -> type[SimpleHTTPRequestHa
             return super().send_head()
 
         def do_GET(self) -> None:
-            super().do_GET()
-            target = self.translate_path(self.path)
-            if target:
+            # Recorded once the headers are out and before the body: a client that has read the
+            # whole file must find its fetch listed (recording after the copy raced with it).
+            body = self.send_head()
+            if body is None:
+                return
+            try:
                 with served.lock:
-                    served.fetched.append((urllib.parse.urlsplit(self.path).path, Path(target).stat().st_size))
+                    served.fetched.append((urllib.parse.urlsplit(self.path).path,
+                                           os.fstat(body.fileno()).st_size))
+                self.copyfile(body, self.wfile)
+            finally:
+                body.close()
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
             pass  # the caller reports what was served; LAVA's own log has each download
