@@ -2,7 +2,7 @@
 include guest-tests/probe-runtime/runtime.mk
 VIRTIO_PROBE_SRC := $(addprefix guest-tests/virtio/probes/,mmio_cases.c rng.c blk.c lifecycle.c \
 	core_cases.c mmio_layout_cases.c vq_cases.c blk_cases.c device_cases.c crypto_cases.c net_cases.c net_ctrl_cases.c console_cases.c packed_cases.c balloon_cases.c irq_cases.c absent_device_cases.c \
-	net_filter_cases.c net_mtu_cases.c net_csum_cases.c net_rx_offload_cases.c net_mq_cases.c feature_subset_cases.c iommu_request_cases.c spi_cases.c mem_request_cases.c console_emerg_cases.c console_port_cases.c crypto_digest_cases.c crypto_aead_cases.c crypto_chain_cases.c crypto_stateless_cases.c balloon_report_cases.c fs_shm_cases.c scsi_event_cases.c \
+	net_filter_cases.c net_mtu_cases.c net_csum_cases.c net_rx_offload_cases.c net_mq_cases.c feature_subset_cases.c iommu_request_cases.c spi_cases.c mem_request_cases.c console_emerg_cases.c console_port_cases.c crypto_digest_cases.c crypto_aead_cases.c crypto_chain_cases.c crypto_stateless_cases.c balloon_report_cases.c balloon_hint_cases.c fs_shm_cases.c scsi_event_cases.c \
 	transport.c session.c blk_request.c host_link.c net_frames.c) \
 	guest-tests/lib/entropy_checks.c
 # Devices the reference models serve over vhost-user (GPIO, I2C, socket; SKIP "device absent" elsewhere), interrupts taken.
