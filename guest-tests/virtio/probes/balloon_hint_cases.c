@@ -65,8 +65,8 @@ static bool hint_open(struct hinting *h, uint32_t *first)
 		return false;
 	uint32_t id = CMD_ID_STOP;
 	if (!WAIT_FOR((id = cmd_id(h)) > CMD_ID_DONE, ROUND_WAIT_MS)) {
-		probe_skip("%s started no hinting round within %d ms of DRIVER_OK (free_page_hint_cmd_id %u): the platform "
-			   "hints only while it migrates the VM", vdev_name(d), ROUND_WAIT_MS, id);
+		probe_skip("%s started no hinting round within %d ms of DRIVER_OK (free_page_hint_cmd_id %u): a platform "
+			   "may hint only while it migrates the VM", vdev_name(d), ROUND_WAIT_MS, id);
 		vs_close(&h->s);
 		return false;
 	}
