@@ -202,12 +202,13 @@ static void balloon_hint_stale(void)
 	if (!send_cmd(&h, a))
 		goto out;
 	/* Pages under the current ID until the device moves on (the device may discard these). */
-	while (k < MIGRATION_PAGES && (now = cmd_id(&h)) == a)
+	uint64_t end = timer_count() + timer_freq() / 1000 * MIGRATION_MS;
+	while (k < MIGRATION_PAGES && timer_count() < end && (now = cmd_id(&h)) == a)
 		if (!hint_page(&h, k++ % POOL))
 			goto out;
 	if (now == a) {
-		probe_skip("%s kept command ID %u for %d hinted pages: no stale command ID to hint under",
-			   vdev_name(h.s.d), a, k);
+		probe_skip("%s kept command ID %u for %d hinted pages (at most %d pages / %d ms): no stale command ID to "
+			   "hint under", vdev_name(h.s.d), a, k, MIGRATION_PAGES, MIGRATION_MS);
 		goto out;
 	}
 	for (int p = 0; p < POOL && p < k; p++)
@@ -219,9 +220,9 @@ static void balloon_hint_stale(void)
 	now = cmd_id(&h);
 	device_events(&h);
 	for (int p = 0; p < 4; p++)
-		if (!probe_check(page_kept(&h, p, &word, &value), "%s: a page hinted under stale command ID %u (free_page_hint_cmd_id "
-				 "%u) changed: word %d reads 0x%08x, the driver wrote 0x%08x", vdev_name(h.s.d), a, now,
-				 word, value, h.written[p] + (uint32_t)word))
+		if (!probe_check(page_kept(&h, p, &word, &value), "%s: a page hinted under stale command ID %u "
+				 "(free_page_hint_cmd_id %u) changed: word %d reads 0x%08x, the driver wrote 0x%08x",
+				 vdev_name(h.s.d), a, now, word, value, h.written[p] + (uint32_t)word))
 			goto out;
 	probe_diag("%s: %u -> %u after %d pages (%d of them changed by the device); 4 stale hints kept", vdev_name(h.s.d),
 		   a, now, k, changed);
