@@ -1,5 +1,6 @@
 /* Memory balloon free page hinting statement cases (VIRTIO 1.2 §5.5.6.5): command IDs, stale hints, hinted pages after DONE. */
 #include "cpu.h"
+#include "host_link.h"
 #include "probe.h"
 #include "session.h"
 #include "statements.h"
@@ -14,6 +15,10 @@
 #define POOL 8                /* pages the cases hint, in turn */
 #define MAX_IDS 16
 #define ROUND_WAIT_MS 500     /* for the first command ID after DRIVER_OK */
+#define HOST_ROUND_WAIT_MS 2000 /* for a command ID once the host started a migration at the driver's request */
+#define HOST_WAIT_MS 8000     /* for the host's answer to a migration request */
+#define STALL_STEPS 8         /* steps (a page hinted, or a 1 ms wait at STOP) without a new value of
+                                 free_page_hint_cmd_id before the driver asks the host to end its migration */
 #define MIGRATION_PAGES 48    /* bounds of one followed migration */
 #define MIGRATION_MS 3000
 #define HINT_WAIT_US 1000000  /* for the device to use one free_page_vq buffer */
@@ -27,6 +32,8 @@ struct hinting {
 	int vq;                   /* free_page_vq: 3 after statsq, else 2 */
 	uint32_t seed;
 	uint32_t written[POOL];   /* the pattern each pool page was last filled with (0: not yet) */
+	bool host_driven;         /* the host migrates the VM at this driver's request */
+	bool migrating;           /* such a migration is running */
 };
 
 /* The IDs a driver that never sends STOP saw, in order, while it followed one migration. */
@@ -40,6 +47,31 @@ struct migration {
 static uint32_t cmd_id(const struct hinting *h)
 {
 	return (uint32_t)vmmio_config(h->s.t, CONFIG_CMD_ID, 4);
+}
+
+/* Asks the platform's host over the host link to start or cancel a migration of the VM (on QEMU:
+ * harness/avps_cts/host/migration.py); false, with the host's answer or the reason in reply, unless it did. */
+static bool host_migration(const char *action, char *reply, size_t size)
+{
+	static unsigned nonce;
+	char request[48], prefix[48];
+	nonce++;
+	text_format(request, sizeof(request), "AVPS-MIGRATE %u %s", nonce, action);
+	text_format(prefix, sizeof(prefix), "AVPS-MIGRATE-REPLY %u %s ", nonce, action);
+	if (!host_link_request(request, prefix, reply, size, HOST_WAIT_MS))
+		return false;
+	size_t n = 0;
+	while (reply[n])
+		n++;
+	return n >= 3 && reply[n - 3] == ' ' && reply[n - 2] == 'o' && reply[n - 1] == 'k';
+}
+
+/* Waits (bounded) for a non-reserved command ID other than `not`; the last value read. */
+static uint32_t wait_new_round(const struct hinting *h, uint32_t not, int ms)
+{
+	uint32_t id = CMD_ID_STOP;
+	WAIT_FOR((id = cmd_id(h)) > CMD_ID_DONE && id != not, ms);
+	return id;
 }
 
 /* Opens the device with FREE_PAGE_HINT (and STATS_VQ when offered: then free_page_vq is queue 3 everywhere) up to
@@ -61,17 +93,61 @@ static bool hint_open(struct hinting *h, uint32_t *first)
 	h->seed = 0x6b000000u | ((uint32_t)timer_count() & 0xfff0u) << 4;
 	for (int k = 0; k < POOL; k++)
 		h->written[k] = 0;
+	h->host_driven = h->migrating = false;
 	if (!vs_open(&h->s, d, want, h->vq + 1, VIRTQ_SPLIT, 8, VS_DRIVER_OK))
 		return false;
-	uint32_t id = CMD_ID_STOP;
-	if (!WAIT_FOR((id = cmd_id(h)) > CMD_ID_DONE, ROUND_WAIT_MS)) {
-		probe_skip("%s started no hinting round within %d ms of DRIVER_OK (free_page_hint_cmd_id %u): a platform "
-			   "may hint only while it migrates the VM", vdev_name(d), ROUND_WAIT_MS, id);
-		vs_close(&h->s);
-		return false;
+	uint32_t id = wait_new_round(h, CMD_ID_STOP, ROUND_WAIT_MS);
+	if (id <= CMD_ID_DONE) {
+		/* A platform may hint only while it migrates the VM: ask its host for a migration. */
+		char reply[96];
+		if (!host_migration("start", reply, sizeof(reply))) {
+			probe_skip("%s started no hinting round within %d ms of DRIVER_OK (free_page_hint_cmd_id %u), and the "
+				   "host migrates no VM on request: %s", vdev_name(d), ROUND_WAIT_MS, id, reply);
+			vs_close(&h->s);
+			return false;
+		}
+		h->host_driven = h->migrating = true;
+		if ((id = wait_new_round(h, CMD_ID_STOP, HOST_ROUND_WAIT_MS)) <= CMD_ID_DONE) {
+			probe_skip("%s started no hinting round within %d ms of the migration the host started "
+				   "(free_page_hint_cmd_id %u)", vdev_name(d), HOST_ROUND_WAIT_MS, id);
+			host_migration("cancel", reply, sizeof(reply));
+			vs_close(&h->s);
+			return false;
+		}
 	}
 	*first = id;
 	return true;
+}
+
+/* Ends the case: the host's migration (if the driver asked for one) is cancelled, the device reset. */
+static void hint_close(struct hinting *h)
+{
+	char reply[96];
+	if (h->migrating)
+		host_migration("cancel", reply, sizeof(reply));
+	vs_close(&h->s);
+}
+
+/* A host that migrates at the driver's request may keep one round (QEMU: until its next dirty-log pass) for the
+ * case's whole time: after STALL_STEPS steps without a new value of free_page_hint_cmd_id the driver asks it to end
+ * the migration, which the device answers with DONE. */
+static bool end_host_migration(struct hinting *h, uint32_t id)
+{
+	char reply[96];
+	if (!probe_check(host_migration("cancel", reply, sizeof(reply)), "%s: the host did not end its migration: %s",
+			 vdev_name(h->s.d), reply))
+		return false;
+	h->migrating = false;
+	WAIT_FOR(cmd_id(h) != id, HOST_ROUND_WAIT_MS);
+	return true;
+}
+
+/* One step of a driver waiting while free_page_hint_cmd_id reads STOP: 1 ms, so the polling stays light. */
+static void pause_1ms(void)
+{
+	uint64_t end = timer_count() + timer_freq() / 1000;
+	while (timer_count() < end)
+		;
 }
 
 /* Posts one free_page_vq buffer and waits (bounded) for its use; false when the case ended: a device that keeps it
@@ -128,10 +204,8 @@ static void device_events(struct hinting *h)
 {
 	vmmio_notify(h->s.t, &h->s.q[h->vq]);
 	for (int i = 0; i < 20; i++) {
-		uint64_t end = timer_count() + timer_freq() / 1000;
 		(void)cmd_id(h);
-		while (timer_count() < end)
-			;
+		pause_1ms();
 	}
 }
 
@@ -141,10 +215,12 @@ static bool follow(struct hinting *h, uint32_t first, struct migration *m)
 {
 	uint64_t end = timer_count() + timer_freq() / 1000 * MIGRATION_MS;
 	uint32_t prev = CMD_ID_STOP, id = first;
+	int steps = 0;   /* since free_page_hint_cmd_id last changed */
 	m->n = m->hinted = 0;
 	m->reissued = -1;
 	while (m->hinted < MIGRATION_PAGES && timer_count() < end && id != CMD_ID_DONE) {
 		if (id != prev && id > CMD_ID_DONE) {
+			steps = 0;
 			for (int j = 0; j < m->n && m->reissued < 0; j++)
 				if (m->ids[j] == id)
 					m->reissued = j;
@@ -153,8 +229,14 @@ static bool follow(struct hinting *h, uint32_t first, struct migration *m)
 			if (!send_cmd(h, id))
 				return false;
 		}
+		if (id != prev && id <= CMD_ID_DONE)
+			steps = 0;
 		prev = id;
 		if (id > CMD_ID_DONE && !hint_page(h, m->hinted++ % POOL))
+			return false;
+		if (id <= CMD_ID_DONE)
+			pause_1ms();
+		if (++steps == STALL_STEPS && h->migrating && !end_host_migration(h, prev))
 			return false;
 		id = cmd_id(h);
 	}
@@ -173,6 +255,22 @@ static void balloon_hint_ids(void)
 		return;
 	if (!follow(&h, first, &m))
 		goto out;
+	if (m.reissued < 0 && m.last == CMD_ID_DONE && h.host_driven && m.n < MAX_IDS) {
+		/* The host's migration ended: the next one's command ID must be new too (still no STOP sent). */
+		char reply[96];
+		if (!host_migration("start", reply, sizeof(reply))) {
+			probe_skip("%s: the host started no second migration: %s", vdev_name(h.s.d), reply);
+			goto out;
+		}
+		h.migrating = true;
+		uint32_t id = wait_new_round(&h, CMD_ID_STOP, HOST_ROUND_WAIT_MS);
+		for (int j = 0; j < m.n && id > CMD_ID_DONE && m.reissued < 0; j++)
+			if (m.ids[j] == id)
+				m.reissued = j;
+		if (id > CMD_ID_DONE)
+			m.ids[m.n++] = id;
+		m.last = id;
+	}
 	char list[MAX_IDS * 12] = "";
 	for (int j = 0, at = 0; j < m.n; j++)
 		at += text_format(list + at, sizeof(list) - (unsigned)at, "%s%u", j ? " " : "", m.ids[j]);
@@ -186,7 +284,7 @@ static void balloon_hint_ids(void)
 		probe_diag("%s: command IDs %s, then %u, after %d hinted pages", vdev_name(h.s.d), list, m.last, m.hinted);
 	}
 out:
-	vs_close(&h.s);
+	hint_close(&h);
 }
 
 PROBE_CASE(balloon_hint_stale, "virtio.balloon.hint_stale_id_pages_ignored", AVPS_CHECKS("pages hinted under the driver's command ID after free_page_hint_cmd_id moved on from it (the driver keeps hinting, no new command buffer) keep what the driver wrote, also after 20 ms of device activity"),
@@ -203,9 +301,12 @@ static void balloon_hint_stale(void)
 		goto out;
 	/* Pages under the current ID until the device moves on (the device may discard these). */
 	uint64_t end = timer_count() + timer_freq() / 1000 * MIGRATION_MS;
-	while (k < MIGRATION_PAGES && timer_count() < end && (now = cmd_id(&h)) == a)
+	while (k < MIGRATION_PAGES && timer_count() < end && (now = cmd_id(&h)) == a) {
 		if (!hint_page(&h, k++ % POOL))
 			goto out;
+		if (k == STALL_STEPS && h.migrating && !end_host_migration(&h, a))
+			goto out;
+	}
 	if (now == a) {
 		probe_skip("%s kept command ID %u for %d hinted pages (at most %d pages / %d ms): no stale command ID to "
 			   "hint under", vdev_name(h.s.d), a, k, MIGRATION_PAGES, MIGRATION_MS);
@@ -227,7 +328,7 @@ static void balloon_hint_stale(void)
 	probe_diag("%s: %u -> %u after %d pages (%d of them changed by the device); 4 stale hints kept", vdev_name(h.s.d),
 		   a, now, k, changed);
 out:
-	vs_close(&h.s);
+	hint_close(&h);
 }
 
 PROBE_CASE(balloon_hint_done, "virtio.balloon.hinted_pages_untouched_after_done", AVPS_CHECKS("once free_page_hint_cmd_id reads CMD_ID_DONE after a followed migration, hinted pages the driver then writes keep what it wrote through 20 ms of device activity (config reads, a free_page_vq notification)"),
@@ -263,5 +364,5 @@ static void balloon_hint_done(void)
 			goto out;
 	probe_diag("%s: %d command IDs, DONE after %d hinted pages; %d pages kept", vdev_name(h.s.d), m.n, m.hinted, pages);
 out:
-	vs_close(&h.s);
+	hint_close(&h);
 }

@@ -13,6 +13,7 @@ from .console_echo import EchoResponder, RequestHandler
 from .device_changes import HostAnnounce, HostBalloon, HostBalloonStats, HostConsolePort, HostScsiHotplug, HostScsiResize
 from .files import SharedDirectories
 from .input_events import HostInput
+from .migration import HostMigration
 from .net_echo import TcpEchoServer
 from .qmp import QmpClient
 from .screen import HostScreen
@@ -47,6 +48,7 @@ class HostServices:
         self.host_balloon: HostBalloon | None = None
         self.host_announce: HostAnnounce | None = None
         self.host_balloon_stats: HostBalloonStats | None = None
+        self.host_migration: HostMigration | None = None
         self.host_scsi_resize: HostScsiResize | None = None
         self.host_scsi_hotplug: HostScsiHotplug | None = None
         self.host_console_port: HostConsolePort | None = None
@@ -110,7 +112,7 @@ class HostServices:
             self.shares.create(name)
 
     def _request_handlers(self) -> dict[str, RequestHandler]:
-        """What the console responders answer besides echo: AVPS-SCREEN/-BALLOON/-ANNOUNCE/-BALLOONSTATS/
+        """What the console responders answer besides echo: AVPS-SCREEN/-BALLOON/-ANNOUNCE/-BALLOONSTATS/-MIGRATE/
         -SCSIRESIZE/-SCSIHOTPLUG/-PORTHOTPLUG through the first QMP monitor, AVPS-INPUT through the input
         models' back ends and that monitor, AVPS-FILE, AVPS-DISK, AVPS-FACT. Called once the back ends run."""
         handlers: dict[str, RequestHandler] = {}
@@ -128,6 +130,8 @@ class HostServices:
             handlers["AVPS-BALLOON"] = self.host_balloon.handle_request
             handlers["AVPS-ANNOUNCE"] = self.host_announce.handle_request
             handlers["AVPS-BALLOONSTATS"] = self.host_balloon_stats.handle_request
+            self.host_migration = HostMigration(monitor)
+            handlers["AVPS-MIGRATE"] = self.host_migration.handle_request
             self.host_scsi_resize = HostScsiResize(monitor)
             self.host_scsi_hotplug = HostScsiHotplug(monitor, self.host_scsi_resize)
             self.host_console_port = HostConsolePort(monitor)
