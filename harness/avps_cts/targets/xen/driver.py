@@ -118,6 +118,9 @@ class XenTarget:
             declared_digest = params.pop("cmdline_digest", None)
             bootargs = close_command_line(c.append + "".join(f" avps.{k}={v}" for k, v in params.items()),
                                           new_nonce(), declared_digest)
+        elif image.params.get("cases"):
+            # A probe reads its case filter from /chosen/bootargs (guest-tests/probe-runtime/case_filter.h).
+            bootargs = f"avps.cases={image.params['cases']}"
         return DomainSpec(name=f"domU{domid}", kernel=image.kernel, initrd=image.initrd if image.kind == "linux" else None,
                           bootargs=bootargs, cpus=c.smp,
                           memory_mib=c.memory_mib if image.kind == "linux" else self.probe_memory_mib)
