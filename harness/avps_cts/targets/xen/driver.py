@@ -12,7 +12,7 @@ from ...cache import MissingToolError, arm64_package_dir, cache_dir, require_pro
 from ...profiles import PlatformConfig
 from .dt import DeviceTreeError, DomainSpec, chosen_dts, compile_dom0less, dump_qemu_dtb, place_modules
 from .session import SessionResult, XenSession
-from ..base import PANIC_MARKERS, BootImage, BootOutput
+from ..base import PANIC_MARKERS, BootImage, BootOutput, exit_errors
 from ..qemu import accelerator, qemu_version
 
 REPO = Path(__file__).resolve().parents[4]
@@ -195,6 +195,8 @@ def boot_output(result: SessionResult, domid: int, log_path: Path) -> BootOutput
                      timed_out=stream.end == "timeout",
                      problems=list(result.problems), duration_s=stream.ended_at or result.duration_s,
                      command=result.command)
+    if result.exit_code not in (0, None) and result.command:
+        out.exit_errors = exit_errors(result.xen_lines, result.command[0])  # QEMU's own, outside every domain
     if stream.end == "timeout":
         out.problems.append(f"domain {domid} did not finish within the timeout: the rest is not-run")
     elif stream.end == "console-ended":
