@@ -111,7 +111,8 @@ HOST_TEST_SRC := $(wildcard guest-tests/lib/tests/*.c)
 HOST_TESTS := $(patsubst guest-tests/lib/tests/%.c,$(BUILD)/host-tests/%,$(HOST_TEST_SRC)) $(EXTRA_HOST_TESTS)
 $(BUILD)/host-tests/%: guest-tests/lib/tests/%.c $(wildcard guest-tests/lib/*.c guest-tests/lib/*.h) | $(BOOTSTRAP_STAMP)
 	@mkdir -p $(@D)
-	gcc $(HOST_CFLAGS) $< guest-tests/lib/ktap.c guest-tests/lib/text_format.c guest-tests/lib/kernel_cmdline.c guest-tests/lib/case_outcome.c guest-tests/lib/entropy_checks.c guest-tests/lib/disk_pattern.c -o $@
+	gcc $(HOST_CFLAGS) $< guest-tests/lib/ktap.c guest-tests/lib/text_format.c guest-tests/lib/kernel_cmdline.c guest-tests/lib/case_outcome.c guest-tests/lib/entropy_checks.c guest-tests/lib/disk_pattern.c \
+		guest-tests/lib/case_selection.c -o $@
 
 # The probe runtime's virtio driver core also builds for the host (ring arithmetic, device models).
 PROBE_RT_TEST_SRC := $(wildcard guest-tests/probe-runtime/tests/*.c)
@@ -119,7 +120,7 @@ PROBE_RT_TESTS := $(patsubst guest-tests/probe-runtime/tests/%.c,$(BUILD)/host-t
 $(BUILD)/host-tests/probe-runtime/%: guest-tests/probe-runtime/tests/%.c $(wildcard guest-tests/probe-runtime/*.[ch]) | $(BOOTSTRAP_STAMP)
 	@mkdir -p $(@D)
 	gcc $(HOST_CFLAGS) -Iguest-tests/lib/tests -Iguest-tests/probe-runtime -DVIRTQ_HOST_BUILD $< \
-		guest-tests/probe-runtime/virtq.c guest-tests/probe-runtime/vmmio.c -o $@
+		guest-tests/probe-runtime/virtq.c guest-tests/probe-runtime/vmmio.c guest-tests/probe-runtime/case_filter.c -o $@
 HOST_TESTS += $(PROBE_RT_TESTS)
 
 unit-c: $(HOST_TESTS) unit-refhv

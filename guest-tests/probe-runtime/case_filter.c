@@ -1,4 +1,4 @@
-/* Probe case filter: parses 'avps.cases=' from the kernel command line and matches case IDs against it. */
+/* Probe case filter: parses 'avps.cases=' from the kernel command line and matches case IDs against it ('-' entries exclude). */
 #include <string.h>
 
 #include "case_filter.h"
@@ -38,18 +38,44 @@ static bool entry_matches(const char *entry, size_t n, const char *id)
 	return strlen(id) == n && strncmp(id, entry, n) == 0;
 }
 
-bool case_filter_selects(const char *id)
+/* Whether an entry of the list ('-' entries when negative, the others when not) matches the ID;
+ * *seen says whether the list has any such entry. */
+static bool list_matches(const char *id, bool negative, bool *seen)
 {
-	if (!filter_list)
-		return true;
 	size_t start = 0;
+	bool hit = false;
+
+	*seen = false;
 	while (start <= filter_len) {
 		size_t end = start;
 		while (end < filter_len && filter_list[end] != ',')
 			end++;
-		if (end > start && entry_matches(filter_list + start, end - start, id))
-			return true;
+		const char *entry = filter_list + start;
+		size_t n = end - start;
+		if (n > 0 && (entry[0] == '-') == negative) {
+			*seen = true;
+			if (negative ? entry_matches(entry + 1, n - 1, id) : entry_matches(entry, n, id))
+				hit = true;
+		}
 		start = end + 1;
 	}
-	return false;
+	return hit;
+}
+
+bool case_filter_excludes(const char *id)
+{
+	bool seen;
+
+	return filter_list && list_matches(id, true, &seen);
+}
+
+bool case_filter_selects(const char *id)
+{
+	bool seen;
+
+	if (!filter_list)
+		return true;
+	if (list_matches(id, true, &seen))
+		return false;
+	return list_matches(id, false, &seen) || !seen;
 }

@@ -1,4 +1,4 @@
-/* Probe case filter: 'avps.cases=<id>[,<id>...]' in /chosen/bootargs names the cases one boot must run (runtime.c runs every case up to the last of them). */
+/* Probe case filter: 'avps.cases=<id>[,<id>...][,-<id>...]' in /chosen/bootargs names the cases one boot must run (runtime.c runs every case up to the last of them) and those it must not. */
 #ifndef PROBE_CASE_FILTER_H
 #define PROBE_CASE_FILTER_H
 
@@ -12,7 +12,11 @@
 /* Reads avps.cases from the command line text (NULL or no such word: every case runs);
  * returns whether it found one. */
 bool case_filter_init(const char *bootargs, size_t len);
-/* Whether the case with this ID runs: listed exactly, or under a listed prefix ending in '*'. */
+/* Whether the filter selects the case: listed exactly, or under a listed prefix ending in '*' (no
+ * such entry in the list: every case), and not excluded. */
 bool case_filter_selects(const char *id);
+/* Whether a '-<id>' or '-<prefix>*' entry excludes the case (a case the run skips): it never runs,
+ * not even as the set-up of a later selected case. */
+bool case_filter_excludes(const char *id);
 
 #endif

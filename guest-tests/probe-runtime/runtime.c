@@ -238,7 +238,8 @@ void probe_runtime_main(const void *fdt, uint64_t entry_count, uint64_t entry_el
 		  (const void *)_start, fdt, (unsigned long long)uart);
 	/* A case may build on what the cases before it set up (a started secondary, a device past its
 	 * handshake): every case up to the last selected one runs, whatever the filter says, except the
-	 * stand-alone ones (PROBE_CASE_STANDALONE), which run only when selected. */
+	 * stand-alone ones (PROBE_CASE_STANDALONE), which run only when selected, and the excluded ones
+	 * ('-<id>': the run skips them), which never run. */
 	int last_selected = -1;
 	for (int i = 0; i < case_count; i++)
 		if (case_filter_selects(__probe_cases_start[i].id))
@@ -249,7 +250,8 @@ void probe_runtime_main(const void *fdt, uint64_t entry_count, uint64_t entry_el
 			  case_count - 1 - last_selected);
 	for (int i = 0; i < case_count; i++) {
 		const struct probe_case *c = &__probe_cases_start[i];
-		run_case(i, i <= last_selected && (!filtered || !c->stands_alone || case_filter_selects(c->id)));
+		run_case(i, i <= last_selected && !case_filter_excludes(c->id) &&
+			 (!filtered || !c->stands_alone || case_filter_selects(c->id)));
 	}
 	current_case = case_count;
 	int failed = ktap_subtest_end(&ktap);

@@ -29,7 +29,7 @@ from typing import Any
 
 from . import profiles
 from .manifest import Manifest
-from .selection import linux_filter, probe_filter
+from .selection import filter_selects, linux_filter, probe_filter
 
 # Profile keys that only switch faults on one device; everything else defines the platform.
 _DEVICE_FAULT_KEY = "vhost_user_options"
@@ -115,20 +115,15 @@ def can_interact(a: Member, b: Member, reach: dict[str, set[str]]) -> bool:
 def linux_plan(manifest: Manifest, params: dict[str, str]) -> dict[str, frozenset[str]]:
     """What a Linux boot filter (avps.only, avps.cases) runs: program -> its cases."""
     programs = params["only"].split(",") if params.get("only") else manifest.linux_programs()
-    entries = set(params["cases"].split(",")) if params.get("cases") else None
-    out = {}
-    for program in programs:
-        ids = [c.case_id for c in manifest.for_program(program)]
-        if entries is not None and f"{program}.*" not in entries:
-            ids = [i for i in ids if i in entries]
-        out[program] = frozenset(ids)
-    return out
+    cases = params.get("cases", "")
+    return {program: frozenset(c.case_id for c in manifest.for_program(program) if filter_selects(cases, c.case_id))
+            for program in programs}
 
 
 def probe_plan(manifest: Manifest, probe: str, params: dict[str, str]) -> frozenset[str]:
     """The cases a probe boot filter (avps.cases) selects."""
-    ids = [c.case_id for c in manifest.for_program(probe)]
-    return frozenset(params["cases"].split(",")) if params.get("cases") else frozenset(ids)
+    cases = params.get("cases", "")
+    return frozenset(c.case_id for c in manifest.for_program(probe) if filter_selects(cases, c.case_id))
 
 
 def filter_keeps_selection(manifest: Manifest, expect: dict[str, dict[str, str]], names: list[str]) -> bool:

@@ -150,7 +150,10 @@ def results_from_boot(image: BootImage, out: BootOutput, manifest: Manifest) -> 
         problems = [p for p in problems if "KTAP document stopped" not in p]
     problems = [f"{image.name}: {p}" for p in problems] + _boot_problems(image.name, out)
     if out.exit_code not in (0, None) and not out.timed_out:
-        problems.append(f"{image.name}: the target exited with status {out.exit_code}")
+        said = f": {' / '.join(out.exit_errors)}" if out.exit_errors else ""
+        exited = f"{image.name}: the target exited with status {out.exit_code}{said}"
+        # What the target said about why it stopped comes first: a start failure leaves no KTAP at all.
+        problems[:0 if out.exit_errors else len(problems)] = [exited]
     return cases, problems
 
 

@@ -70,11 +70,18 @@ class Selection:
     def selected(self, manifest: Manifest) -> list[ManifestCase]:
         return [c for c in manifest.cases if self.wants(c)]
 
+    def skipped(self, case_id: str) -> bool:
+        """Named by --skip: never run, not even as the set-up of a later selected probe case."""
+        return any(fnmatch.fnmatchcase(case_id, g) for g in self.skip_globs)
+
     def boot_params(self, manifest: Manifest, image: str) -> dict[str, str]:
         """What one boot of image is told to run: avps.only=<programs> for the Linux runner,
-        avps.cases=<ids> for a probe; empty when it runs everything it carries."""
+        avps.cases=<entries> for a probe; empty when it runs everything it carries."""
         wanted = {c.case_id for c in self.selected(manifest)}
-        return linux_filter(manifest, wanted) if image == "linux" else probe_filter(manifest, image, wanted)
+        if image == "linux":
+            return linux_filter(manifest, wanted)
+        excluded = {c.case_id for c in manifest.for_program(image) if self.skipped(c.case_id)}
+        return probe_filter(manifest, image, wanted, excluded)
 
     def images(self, manifest: Manifest) -> list[str]:
         """Names of the boot images that carry a selected case, in manifest order."""
@@ -110,6 +117,42 @@ def from_options(manifest: Manifest, known_requirements: Iterable[str], *, only:
     return sel
 
 
+def compress(ids: list[str], chosen: set[str]) -> list[str]:
+    """The chosen IDs as filter entries, in ID order: 'a.b.*' stands for the IDs under the dotted
+    prefix 'a.b.' when there are several and all of them are chosen (case_filter.h and
+    case_selection.h read it so)."""
+    entries: list[str] = []
+
+    def walk(prefix: str, members: list[str]) -> None:
+        groups: dict[str, None] = {}
+        for case_id in members:
+            groups.setdefault(case_id[len(prefix):].split(".", 1)[0], None)
+        for head in groups:
+            name = prefix + head
+            if name in members and name in chosen:
+                entries.append(name)
+            under = [i for i in members if i.startswith(name + ".")]
+            if len(under) > 1 and all(i in chosen for i in under):
+                entries.append(name + ".*")
+            elif any(i in chosen for i in under):
+                walk(name + ".", under)
+    walk("", ids)
+    return entries
+
+
+def filter_selects(text: str, case_id: str) -> bool:
+    """What a boot filter ('a,b.*,-c') selects, read as the guest reads it: listed exactly or under a
+    listed prefix ending in '*', and not under an entry starting with '-' (a case the run skips: a
+    probe never runs it, not even as the set-up of a later case); no positive entry selects all."""
+    def matches(entry: str) -> bool:
+        return case_id.startswith(entry[:-1]) if entry.endswith("*") else case_id == entry
+    entries = [e for e in text.split(",") if e]
+    positive = [e for e in entries if not e.startswith("-")]
+    if any(matches(e[1:]) for e in entries if e.startswith("-")):
+        return False
+    return not positive or any(matches(e) for e in positive)
+
+
 def linux_filter(manifest: Manifest, wanted: set[str]) -> dict[str, str]:
     """avps.only=<programs> for the runner, plus avps.cases=<ids> (guest-tests/lib/case_selection.h)
     where a program runs only some of its cases; a whole program is 'program.*'. The Linux command
@@ -118,13 +161,13 @@ def linux_filter(manifest: Manifest, wanted: set[str]) -> dict[str, str]:
     programs = manifest.linux_programs()
     chosen = [p for p in programs if any(c.case_id in wanted for c in manifest.for_program(p))]
     params = boot_filter("only", programs, chosen)
-    entries: list[str] = []
-    for program in chosen:
-        ids = [c.case_id for c in manifest.for_program(program)]
-        picked = [i for i in ids if i in wanted]
-        entries += [f"{program}.*"] if len(picked) == len(ids) else picked
-    if any(not e.endswith("*") for e in entries):  # some program runs only some of its cases
-        params["cases"] = ",".join(entries)
+    ids = [c.case_id for p in chosen for c in manifest.for_program(p)]
+    picked = {i for i in ids if i in wanted}
+    if len(picked) < len(ids):  # some program runs only some of its cases
+        # The shorter of 'these cases' and 'all but these' ('-<id>', case_selection.h).
+        named = ",".join(compress(ids, picked))
+        left_out = ",".join("-" + e for e in compress(ids, set(ids) - picked))
+        params["cases"] = named if len(named) <= len(left_out) else left_out
 
     def length() -> int:
         return sum(len(f" avps.{k}={v}") for k, v in params.items())
@@ -133,10 +176,26 @@ def linux_filter(manifest: Manifest, wanted: set[str]) -> dict[str, str]:
     return params if length() <= LINUX_FILTER_CHARS else {}
 
 
-def probe_filter(manifest: Manifest, probe: str, wanted: set[str]) -> dict[str, str]:
-    """avps.cases=<ids> for a probe (guest-tests/probe-runtime/case_filter.h)."""
+def probe_filter(manifest: Manifest, probe: str, wanted: set[str], excluded: set[str] | None = None) -> dict[str, str]:
+    """avps.cases=<entries> for a probe (guest-tests/probe-runtime/case_filter.h): the wanted cases
+    (prefixes where a whole group is wanted), then '-<id>' for each skipped case, which the probe then
+    never runs, not even as the set-up of a later case. A skip list too long for the command line is
+    an error (the probe would run what the run skips); a too long wanted list is left off (the probe
+    runs every case it does not skip, the harness drops the rest)."""
     ids = [c.case_id for c in manifest.for_program(probe)]
-    return boot_filter("cases", ids, [i for i in ids if i in wanted])
+    skipped = [i for i in ids if i in (excluded or set())]
+    chosen = [i for i in ids if i in wanted and i not in skipped]
+    if not chosen:
+        return {}
+    negative = ["-" + e for e in compress(ids, set(skipped))]
+    positive = [] if len(chosen) + len(skipped) == len(ids) else compress(ids, set(chosen))
+    if len(",".join(negative)) > MAX_FILTER_CHARS:
+        raise SelectionError(f"probe {probe}: the cases skipped ({len(skipped)}) do not fit on its command line "
+                             f"({len(','.join(negative))} > {MAX_FILTER_CHARS} characters): skip by fewer globs")
+    if len(",".join(positive + negative)) > MAX_FILTER_CHARS:
+        positive = []
+    text = ",".join(positive + negative)
+    return {"cases": text} if text else {}
 
 
 def boot_filter(key: str, everything: list[str], chosen: list[str]) -> dict[str, str]:

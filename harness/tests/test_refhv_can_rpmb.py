@@ -29,3 +29,7 @@ def test_can_rpmb_rtc_media_and_balloon_hint_cases_pass_on_the_reference_models(
     skipped = [line for line in out.lines if "# SKIP" in line and any(case in line for case in wanted)]
     assert {case: results.get(case) for case in wanted} == {case: "ok" for case in wanted}
     assert skipped == []
+    # virtio.mmio.ids knows the RTC device's virtqueues (requestq, alarmq with VIRTIO_RTC_F_ALARM) and checks them.
+    assert results.get("virtio.mmio.ids") == "ok"
+    assert any(re.search(r": DeviceID 17 VendorID ", line) for line in out.lines)
+    assert not any("DeviceID 17: virtqueue count not known" in line for line in out.lines)

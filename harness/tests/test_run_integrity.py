@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -195,3 +196,36 @@ def test_a_probe_document_without_results_is_still_its_probes(build: Path) -> No
     assert not any("matches no built program" in p for p in problems), problems
     run = RunResult(target="log", cases=cases, problems=problems)
     assert run.broken_by() == [p for p in problems if "psci.system_reset" not in p]
+
+
+@pytest.mark.parametrize("target_name", ["qemu-arm64", "refhv", "xen"])
+def test_a_target_that_exits_at_start_names_its_own_error(qemu_ready: Path, tmp_path: Path, target_name: str) -> None:
+    """QEMU refusing an option or missing a file says why on its stderr: the run's problem quotes that line
+    (it was only in the console log, behind 'no KTAP header ... exited with status 1'); the run is broken."""
+    import dataclasses
+    from avps_cts import profiles
+    from avps_cts.profiles import Device
+    from avps_cts.run import probe_images
+    from avps_cts.targets import qemu, refhv, xen
+    manifest = load_manifest(qemu_ready)
+    config = profiles.load(target_name)
+    # In the real build folder: refhv boots the hypervisor built there (elsewhere it builds one first).
+    scratch = qemu_ready / "run" / f"start-failure-{tmp_path.name}"
+    if target_name == "qemu-arm64":
+        config = dataclasses.replace(config, devices=[Device("bad", ["-device", "virtio-nosuch-device"])])
+        target, said = qemu.create(config, scratch), "'virtio-nosuch-device' is not a valid device model"
+    elif target_name == "refhv":
+        target, said = refhv.create(dataclasses.replace(config, cpu="no-such-cpu"), scratch), "no-such-cpu"
+    else:
+        target, said = xen.create(config, scratch), "missing-xen"
+        target.xen = tmp_path / "missing-xen"
+    run = RunResult(target=target_name)
+    image = next(i for i in probe_images(qemu_ready, manifest) if i.name == "psci")
+    try:
+        run_images(target, [image], manifest, tmp_path, run)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    assert run.problems[0].startswith("psci: the target exited with status ") and "qemu-system-aarch64: " in \
+        run.problems[0] and said in run.problems[0], run.problems
+    assert ": info: " not in run.problems[0]  # QEMU's QMP 'waiting for connection' line is no error
+    assert run.exit_status() == EXIT_BROKEN_RUN >= 2

@@ -109,3 +109,19 @@ def test_qemu_dump_with_the_same_machine_options(tmp_path: Path, qemu_ready: Pat
                         tmp_path / "virt.dtb")
     assert _fdtget(out, "/chosen", "stdout-path", "s").startswith("/pl011@")
     assert "arm,gic-v3" in _fdtget(out, "/intc@8000000", "compatible", "s")
+
+
+def test_a_probe_domu_gets_its_case_filter_as_bootargs(tmp_path: Path) -> None:
+    """A rule-based run reaches a probe booted as a domU: its case filter is the domain's bootargs, which
+    Xen puts in the domU's /chosen (without it a skipped case would run)."""
+    from avps_cts import profiles
+    from avps_cts.targets import xen
+    from avps_cts.targets.base import BootImage
+    target = xen.create(profiles.load("xen"), tmp_path / "scratch")
+    probe = tmp_path / "psci.img"
+    probe.write_bytes(b"\0" * 64)
+    filtered = BootImage("probe", probe, name="psci", params={"cases": "-psci.cpu_on.after_off"})
+    assert target.domain_for(filtered, 1).bootargs == "avps.cases=-psci.cpu_on.after_off"
+    assert target.domain_for(BootImage("probe", probe, name="psci"), 1).bootargs == ""
+    assert "bootargs = \"avps.cases=-psci.cpu_on.after_off\";" in chosen_dts(
+        [target.domain_for(filtered, 1)], place_modules([probe]), "")

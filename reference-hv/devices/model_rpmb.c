@@ -1,4 +1,5 @@
 /* RPMB device model (VIRTIO 1.2 Device Types / RPMB Device): one-time key, monotonic write counter, HMAC-SHA256-authenticated data. */
+#include "byte_order.h"
 #include "hmac_sha256.h"
 #include "rpmb_frame.h"
 #include "virtio_device.h"
@@ -73,28 +74,6 @@ struct rpmb_state {
 	uint8_t result_frame[RPMB_FRAME_BYTES]; /* answer of the last program-key / data-write, for RESULT_READ */
 	uint8_t frames[MAX_BLOCKS + 1][RPMB_FRAME_BYTES];
 };
-
-static uint16_t get_be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	put_be16(p, (uint16_t)(v >> 16));
-	put_be16(p + 2, (uint16_t)v);
-}
 
 /* The MAC of `count` frames: HMAC-SHA256 with the key over bytes 228..511 of each (data_only: the data fields). */
 static void frames_mac(const struct rpmb_state *st, uint8_t (*frames)[RPMB_FRAME_BYTES], unsigned count, bool data_only,
@@ -190,8 +169,8 @@ static void answer(struct vdev *dev, uint8_t *frame, uint16_t resp, uint16_t res
 	struct rpmb_state *st = dev->state;
 	if (result == RPMB_RES_NO_AUTH_KEY && vdev_fault(dev, RPMB_FAULT_NO_KEY_WRONG_CODE))
 		result = RPMB_RES_GENERAL_FAILURE;
-	put_be16(frame + RPMB_OFF_RESULT, result);
-	put_be16(frame + RPMB_OFF_REQ_RESP, resp);
+	put16(frame + RPMB_OFF_RESULT, result);
+	put16(frame + RPMB_OFF_REQ_RESP, resp);
 	if (st->key_programmed)
 		frames_mac(st, (uint8_t(*)[RPMB_FRAME_BYTES])frame, 1, false, frame + RPMB_OFF_KEY_MAC);
 }
@@ -201,7 +180,7 @@ static void program_key(struct vdev *dev, const uint8_t *req, uint8_t *resp)
 {
 	struct rpmb_state *st = dev->state;
 	uint16_t result = RPMB_RES_OK;
-	if (get_be16(req + RPMB_OFF_BLOCK_COUNT) != 1 && !vdev_fault(dev, RPMB_FAULT_KEY_BLOCK_COUNT_UNCHECKED))
+	if (be16(req + RPMB_OFF_BLOCK_COUNT) != 1 && !vdev_fault(dev, RPMB_FAULT_KEY_BLOCK_COUNT_UNCHECKED))
 		result = RPMB_RES_GENERAL_FAILURE;
 	else if (st->key_programmed && !vdev_fault(dev, RPMB_FAULT_KEY_PROGRAMMABLE_TWICE))
 		result = RPMB_RES_WRITE_FAILURE;
@@ -218,10 +197,10 @@ static void get_write_counter(struct vdev *dev, const uint8_t *req, uint8_t *res
 	uint16_t result = RPMB_RES_OK;
 	if (!st->key_programmed)
 		result = RPMB_RES_NO_AUTH_KEY;
-	else if (get_be16(req + RPMB_OFF_BLOCK_COUNT) != 1)
+	else if (be16(req + RPMB_OFF_BLOCK_COUNT) != 1)
 		result = RPMB_RES_GENERAL_FAILURE;
 	memcpy(resp + RPMB_OFF_NONCE, req + RPMB_OFF_NONCE, 16);
-	put_be32(resp + RPMB_OFF_COUNTER, st->write_counter);
+	put32(resp + RPMB_OFF_COUNTER, st->write_counter);
 	/* Get Write Counter #3: answered as RPMB_RESP_GET_COUNTER (the fault echoes the request type). */
 	answer(dev, resp, vdev_fault(dev, RPMB_FAULT_COUNTER_ANSWER_TYPE_WRONG) ? RPMB_REQ_GET_WRITE_COUNTER : RPMB_RESP_GET_COUNTER,
 	       result);
@@ -232,7 +211,7 @@ static void data_write(struct vdev *dev, unsigned count, uint8_t *resp)
 {
 	struct rpmb_state *st = dev->state;
 	const uint8_t *first = st->frames[0];
-	uint16_t blocks = get_be16(first + RPMB_OFF_BLOCK_COUNT), address = get_be16(first + RPMB_OFF_ADDRESS);
+	uint16_t blocks = be16(first + RPMB_OFF_BLOCK_COUNT), address = be16(first + RPMB_OFF_ADDRESS);
 	uint16_t result = RPMB_RES_OK;
 	uint8_t mac[SHA256_BYTES];
 	if (!st->key_programmed)
@@ -250,7 +229,7 @@ static void data_write(struct vdev *dev, unsigned count, uint8_t *resp)
 		frames_mac(st, st->frames, blocks, vdev_fault(dev, RPMB_FAULT_MAC_WRONG_DATA), mac);
 		if (memcmp(mac, st->frames[blocks - 1] + RPMB_OFF_KEY_MAC, sizeof(mac)))
 			result = vdev_fault(dev, RPMB_FAULT_AUTH_FAILURE_WRONG_CODE) ? RPMB_RES_COUNT_FAILURE : RPMB_RES_AUTH_FAILURE;
-		else if (get_be32(first + RPMB_OFF_COUNTER) != st->write_counter && !vdev_fault(dev, RPMB_FAULT_COUNTER_NOT_CHECKED))
+		else if (be32(first + RPMB_OFF_COUNTER) != st->write_counter && !vdev_fault(dev, RPMB_FAULT_COUNTER_NOT_CHECKED))
 			result = RPMB_RES_COUNT_FAILURE;
 	}
 	if (result == RPMB_RES_OK) {
@@ -259,8 +238,8 @@ static void data_write(struct vdev *dev, unsigned count, uint8_t *resp)
 		if (!vdev_fault(dev, RPMB_FAULT_COUNTER_NOT_INCREMENTED))
 			st->write_counter++;
 	}
-	put_be32(resp + RPMB_OFF_COUNTER, st->write_counter);
-	put_be16(resp + RPMB_OFF_ADDRESS, address);
+	put32(resp + RPMB_OFF_COUNTER, st->write_counter);
+	put16(resp + RPMB_OFF_ADDRESS, address);
 	answer(dev, resp, RPMB_RESP_DATA_WRITE, result);
 }
 
@@ -268,7 +247,7 @@ static void data_write(struct vdev *dev, unsigned count, uint8_t *resp)
 static uint32_t data_read(struct vdev *dev, const uint8_t *req, uint64_t room, struct virtq_chain *chain)
 {
 	struct rpmb_state *st = dev->state;
-	uint16_t blocks = get_be16(req + RPMB_OFF_BLOCK_COUNT), address = get_be16(req + RPMB_OFF_ADDRESS);
+	uint16_t blocks = be16(req + RPMB_OFF_BLOCK_COUNT), address = be16(req + RPMB_OFF_ADDRESS);
 	uint16_t result = RPMB_RES_OK;
 	if (!st->key_programmed)
 		result = RPMB_RES_NO_AUTH_KEY;
@@ -285,11 +264,11 @@ static uint32_t data_read(struct vdev *dev, const uint8_t *req, uint64_t room, s
 		if (result == RPMB_RES_OK)
 			memcpy(out[i] + RPMB_OFF_DATA, half_sector(st, (uint32_t)address + i), HALF_SECTOR);
 		memcpy(out[i] + RPMB_OFF_NONCE, req + RPMB_OFF_NONCE, 16);
-		put_be16(out[i] + RPMB_OFF_ADDRESS, address);
-		put_be16(out[i] + RPMB_OFF_BLOCK_COUNT, blocks);
-		put_be16(out[i] + RPMB_OFF_RESULT, result == RPMB_RES_NO_AUTH_KEY && vdev_fault(dev, RPMB_FAULT_NO_KEY_WRONG_CODE)
+		put16(out[i] + RPMB_OFF_ADDRESS, address);
+		put16(out[i] + RPMB_OFF_BLOCK_COUNT, blocks);
+		put16(out[i] + RPMB_OFF_RESULT, result == RPMB_RES_NO_AUTH_KEY && vdev_fault(dev, RPMB_FAULT_NO_KEY_WRONG_CODE)
 						      ? RPMB_RES_GENERAL_FAILURE : result);
-		put_be16(out[i] + RPMB_OFF_REQ_RESP, RPMB_RESP_DATA_READ);
+		put16(out[i] + RPMB_OFF_REQ_RESP, RPMB_RESP_DATA_READ);
 	}
 	if (st->key_programmed)
 		frames_mac(st, out, count, false, out[count - 1] + RPMB_OFF_KEY_MAC);
@@ -306,9 +285,9 @@ static void handle_request(struct vdev *dev, struct virtq_chain *chain)
 	}
 	for (unsigned i = 0; i < in_frames; i++)
 		virtq_chain_read(chain, &dev->mem, (uint64_t)i * RPMB_FRAME_BYTES, st->frames[i], RPMB_FRAME_BYTES);
-	uint16_t type = get_be16(st->frames[0] + RPMB_OFF_REQ_RESP);
+	uint16_t type = be16(st->frames[0] + RPMB_OFF_REQ_RESP);
 	/* A RESULT_READ frame last asks for the answer of the program-key / data-write in front of it. */
-	bool result_read = in_frames > 1 && get_be16(st->frames[in_frames - 1] + RPMB_OFF_REQ_RESP) == RPMB_REQ_RESULT_READ;
+	bool result_read = in_frames > 1 && be16(st->frames[in_frames - 1] + RPMB_OFF_REQ_RESP) == RPMB_REQ_RESULT_READ;
 	uint8_t resp[RPMB_FRAME_BYTES] = { 0 };
 	uint32_t written = 0;
 	switch (type) {
@@ -321,8 +300,8 @@ static void handle_request(struct vdev *dev, struct virtq_chain *chain)
 		memcpy(st->result_frame, resp, RPMB_FRAME_BYTES);
 		if (result_read && chain->writable_bytes >= RPMB_FRAME_BYTES) {
 			/* Result Read #1 */
-			if (get_be16(st->frames[in_frames - 1] + RPMB_OFF_BLOCK_COUNT) != 1)
-				answer(dev, resp, get_be16(resp + RPMB_OFF_REQ_RESP), RPMB_RES_GENERAL_FAILURE);
+			if (be16(st->frames[in_frames - 1] + RPMB_OFF_BLOCK_COUNT) != 1)
+				answer(dev, resp, be16(resp + RPMB_OFF_REQ_RESP), RPMB_RES_GENERAL_FAILURE);
 			written = (uint32_t)virtq_chain_write(chain, &dev->mem, 0, resp, RPMB_FRAME_BYTES);
 		}
 		break;
@@ -339,8 +318,8 @@ static void handle_request(struct vdev *dev, struct virtq_chain *chain)
 	case RPMB_REQ_RESULT_READ:
 		/* A result read of its own returns the last program-key / data-write answer. */
 		memcpy(resp, st->result_frame, RPMB_FRAME_BYTES);
-		if (get_be16(st->frames[0] + RPMB_OFF_BLOCK_COUNT) != 1 && !vdev_fault(dev, RPMB_FAULT_RESULT_READ_COUNT_UNCHECKED))
-			answer(dev, resp, get_be16(resp + RPMB_OFF_REQ_RESP), RPMB_RES_GENERAL_FAILURE);
+		if (be16(st->frames[0] + RPMB_OFF_BLOCK_COUNT) != 1 && !vdev_fault(dev, RPMB_FAULT_RESULT_READ_COUNT_UNCHECKED))
+			answer(dev, resp, be16(resp + RPMB_OFF_REQ_RESP), RPMB_RES_GENERAL_FAILURE);
 		written = (uint32_t)virtq_chain_write(chain, &dev->mem, 0, resp, RPMB_FRAME_BYTES);
 		break;
 	default:

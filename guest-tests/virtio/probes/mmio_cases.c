@@ -5,6 +5,7 @@
 #include "virtio_mmio.h"
 #include "host_link.h"
 #include "text_format.h"
+#include "../../../reference-hv/devices/rtc_proto.h"
 
 const char probe_name[] = "virtio-mmio";
 
@@ -96,6 +97,8 @@ static int queues_defined(struct vdev *d, uint64_t negotiated)
 		return 3;                                     /* txq, rxq, controlq */
 	case VIRTIO_ID_MEDIA:
 		return 2;                                     /* commandq, eventq */
+	case VIRTIO_ID_RTC:
+		return 1 + (int)((negotiated >> RTC_F_ALARM) & 1);   /* requestq, + alarmq with VIRTIO_RTC_F_ALARM */
 	default:
 		return 0;                                     /* the probe does not know this type */
 	}
@@ -128,11 +131,17 @@ static void mmio_ids(void)
 			queue_features |= VIRTIO_BIT(VIRTIO_I2C_F_ZERO_LENGTH_REQUEST);   /* kept only when offered */
 		if (d->device_id == VIRTIO_ID_CAN)
 			queue_features |= VIRTIO_CAN_FRAME_TYPES;                         /* kept only when offered */
+		if (d->device_id == VIRTIO_ID_RTC)
+			queue_features |= VIRTIO_BIT(RTC_F_ALARM);        /* adds the alarmq; kept only when offered */
 		uint32_t st = vmmio_negotiate(&d->t, queue_features);
 		int want = queues_defined(d, d->t.negotiated);
 		if (!probe_check(st & VIRTIO_STATUS_FEATURES_OK, "%s: FEATURES_OK refused for 0x%llx", n,
-				 (unsigned long long)d->t.negotiated) || want == 0)
+				 (unsigned long long)d->t.negotiated))
 			continue;
+		if (want == 0) {
+			probe_diag("%s: DeviceID %u: virtqueue count not known to the probe, not checked", n, d->device_id);
+			continue;
+		}
 		int missing = -1;
 		for (int q = 0; q < want && q < 64 && missing < 0; q++) {
 			vdev_write(d, VIRTIO_MMIO_QUEUE_SEL, (uint32_t)q);

@@ -6,6 +6,8 @@
 
 /* The one SHA-256/HMAC of the tree (FIPS 180-4 / RFC 4231 vectors in reference-hv/devices/tests/test_hmac_sha256.c). */
 #include "../../../reference-hv/devices/hmac_sha256.h"
+/* The big-endian field helpers of the reference models (RPMB frames are big-endian). */
+#include "../../../reference-hv/devices/byte_order.h"
 #include "../../../reference-hv/devices/rpmb_frame.h"
 
 #define VIRTIO_ID_RPMB 28
@@ -36,28 +38,6 @@ static const uint8_t other_key[32] = "avps-cts rpmb second key attempt";
 static int key_state;       /* 0: not known yet; 1: the suite's key is programmed; -1: another key is */
 static bool started_fresh;  /* the device had no key when the probe first asked */
 static uint8_t nonce_seed = 0x40;
-
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)be16(p) << 16 | be16(p + 2);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
 
 /* Resets the device unless the case never opened it (no device: nothing to close). */
 static void rpmb_close(struct rpmb *c)

@@ -35,6 +35,18 @@ class BootOutput:
     duration_s: float = 0.0
     command: list[str] = dataclasses.field(default_factory=list)
     host_evidence: dict[str, object] = dataclasses.field(default_factory=dict)
+    # The process's own error lines when it exited with a failure status (QEMU's 'qemu-system-aarch64:
+    # -device x: ...' for a bad option or a missing file): the run's problem names them.
+    exit_errors: list[str] = dataclasses.field(default_factory=list)
+
+
+def exit_errors(lines: Sequence[str], program: str, limit: int = 3) -> list[str]:
+    """The error lines a program that failed printed under its own name ('qemu-system-aarch64: ...'),
+    not its info or warning lines (QEMU's 'waiting for connection' on the QMP socket is one)."""
+    prefix = Path(program).name + ":"
+    found = [line.strip() for line in lines
+             if line.startswith(prefix) and ": info: " not in line and ": warning: " not in line]
+    return [line[:240] for line in found[:limit]]
 
 
 def stream_process(command: Sequence[str], log_path: Path, timeout_s: float,
@@ -98,6 +110,8 @@ def stream_process(command: Sequence[str], log_path: Path, timeout_s: float,
         out.problems.append("the target process could not be stopped")
     proc.stdout.close()
     out.duration_s = round(time.monotonic() - start, 3)
+    if out.exit_code not in (0, None):
+        out.exit_errors = exit_errors(out.lines, command[0])
     for line in out.lines:
         if any(marker in line for marker in PANIC_MARKERS):
             out.problems.append(f"guest kernel panic: {line.strip()[:160]}")

@@ -220,7 +220,7 @@ class RefhvTarget:
         if raw.timed_out:
             problems.append(f"VM {self.image_vm} did not finish within the timeout; refhv and QEMU were stopped")
         out = BootOutput(lines=lines, times=times, exit_code=raw.exit_code, timed_out=raw.timed_out,
-                         problems=problems, duration_s=raw.duration_s, command=raw.command)
+                         problems=problems, duration_s=raw.duration_s, command=raw.command, exit_errors=raw.exit_errors)
         out.host_evidence.update({
             "shutdown_reason": observed,
             "vm_end": stream.end, "vm_end_reason": stream.end_reason,

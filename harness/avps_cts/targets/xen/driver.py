@@ -12,7 +12,7 @@ from ...cache import MissingToolError, arm64_package_dir, cache_dir, require_pro
 from ...profiles import PlatformConfig
 from .dt import DeviceTreeError, DomainSpec, chosen_dts, compile_dom0less, dump_qemu_dtb, place_modules
 from .session import SessionResult, XenSession
-from ..base import PANIC_MARKERS, BootImage, BootOutput
+from ..base import PANIC_MARKERS, BootImage, BootOutput, exit_errors
 from ..qemu import accelerator, qemu_version
 
 REPO = Path(__file__).resolve().parents[4]
@@ -118,6 +118,9 @@ class XenTarget:
             declared_digest = params.pop("cmdline_digest", None)
             bootargs = close_command_line(c.append + "".join(f" avps.{k}={v}" for k, v in params.items()),
                                           new_nonce(), declared_digest)
+        elif image.params.get("cases"):
+            # A probe reads its case filter from /chosen/bootargs (guest-tests/probe-runtime/case_filter.h).
+            bootargs = f"avps.cases={image.params['cases']}"
         return DomainSpec(name=f"domU{domid}", kernel=image.kernel, initrd=image.initrd if image.kind == "linux" else None,
                           bootargs=bootargs, cpus=c.smp,
                           memory_mib=c.memory_mib if image.kind == "linux" else self.probe_memory_mib)
@@ -192,6 +195,8 @@ def boot_output(result: SessionResult, domid: int, log_path: Path) -> BootOutput
                      timed_out=stream.end == "timeout",
                      problems=list(result.problems), duration_s=stream.ended_at or result.duration_s,
                      command=result.command)
+    if result.exit_code not in (0, None) and result.command:
+        out.exit_errors = exit_errors(result.xen_lines, result.command[0])  # QEMU's own, outside every domain
     if stream.end == "timeout":
         out.problems.append(f"domain {domid} did not finish within the timeout: the rest is not-run")
     elif stream.end == "console-ended":
