@@ -1,4 +1,4 @@
-"""The CAN, RPMB, RTC and media reference models on refhv: every statement case of the virtio-mmio probe for them passes on the virtio-can-rpmb profile (one boot)."""
+"""The CAN, RPMB, RTC, media and file-system reference models on refhv: every statement case of the virtio-mmio probe for them passes on the virtio-can-rpmb profile (one boot)."""
 from __future__ import annotations
 
 import re
@@ -13,13 +13,14 @@ from avps_cts.manifest import load as load_manifest
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_can_rpmb_rtc_and_media_cases_pass_on_the_reference_models(qemu_ready: Path, tmp_path: Path) -> None:
+def test_can_rpmb_rtc_media_and_fs_cases_pass_on_the_reference_models(qemu_ready: Path, tmp_path: Path) -> None:
     subprocess.run(["make", "-s", "-C", str(REPO), "refhv"], check=True)
     wanted = sorted(c.case_id for c in load_manifest(qemu_ready).cases
-                    if c.case_id.startswith(("virtio.can.", "virtio.rpmb.", "virtio.rtc.", "virtio.media."))
+                    if c.case_id.startswith(("virtio.can.", "virtio.rpmb.", "virtio.rtc.", "virtio.media.", "virtio.fs."))
                     and c.program == "virtio-mmio")
     assert len(wanted) >= 41 + 9, wanted
     assert sum(case.startswith("virtio.media.") for case in wanted) == 9, wanted
+    assert sum(case.startswith("virtio.fs.") for case in wanted) == 5, wanted
     target = RefhvTarget(profiles.load("refhv", "virtio-can-rpmb"), tmp_path / "run" / "refhv")
     out = target.boot(BootImage(kind="probe", kernel=qemu_ready / "probes" / "virtio-mmio.img", name="virtio-mmio"),
                       tmp_path / "console-virtio-mmio.log")
