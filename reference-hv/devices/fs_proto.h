@@ -24,6 +24,7 @@
 #define FUSE_SETLK 32
 #define FUSE_SETLKW 33
 #define FUSE_INTERRUPT 36
+#define FUSE_DESTROY 38
 #define FUSE_SETUPMAPPING 48
 #define FUSE_REMOVEMAPPING 49
 
@@ -111,6 +112,9 @@
 
 /* The file the cases open: the harness seeds it into every shared directory (harness/avps_cts/host/files.py). */
 #define FS_SEED_FILE "avps-host-seed"
+/* A file whose opening for writing the host holds up for a while (harness/avps_cts/host/held_file.py). */
+#define FS_HELD_FILE "avps-held-open"
+#define FS_O_RDWR 2
 
 #define FS_HIPRIO(n) \
 	"VIRTIO-1.2: Device Types / File System Device / Device Operation / Device Operation: High Priority Queue #" #n

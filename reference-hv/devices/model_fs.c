@@ -260,6 +260,9 @@ static int32_t request(struct vdev *dev, unsigned queue, struct virtq_chain *cha
 	if (!st->initialised)
 		return -FUSE_EIO;
 	switch (opcode) {
+	case FUSE_DESTROY:
+		fs_reset(dev);                      /* the session ends; the next one starts with FUSE_INIT */
+		return 0;
 	case FUSE_LOOKUP: {
 		char name[sizeof(FS_SEED_FILE)] = { 0 };
 		size_t n = chain->readable_bytes - FUSE_IN_HDR;

@@ -1,11 +1,12 @@
-/* File system device statement cases over a FUSE session (VIRTIO 1.2 §5.11.6.6-7): hiprio served while the request queues hold waiting flock requests; DAX mappings that overlap, and past the window's end. */
+/* File system device statement cases over a FUSE session (VIRTIO 1.2 §5.11.6.6-7): hiprio served while the request queues hold requests the device cannot finish yet; DAX mappings that overlap, and past the window's end. */
 #include "fuse_client.h"
 #include "probe.h"
 
 #include <string.h>
 
-#define HIPRIO_WAIT_US 1000000
-#define HELD_SETTLE_US 50000   /* a SETLKW the device answers at once comes back well within this */
+#define HIPRIO_WAIT_US 300000    /* shorter than the host's hold of avps-held-open (500 ms) */
+#define HELD_SETTLE_US 50000     /* a request the device answers at once comes back well within this */
+#define HELD_RELEASE_US 3000000  /* the host gives avps-held-open up 500 ms after the open began */
 
 /* The seeded file under the root: its nodeid (looked up `times` times) and size; 0 after a SKIP or failed check. */
 static uint64_t seed_file(struct fuse_client *c, int times, uint64_t *size)
@@ -21,86 +22,131 @@ static uint64_t seed_file(struct fuse_client *c, int times, uint64_t *size)
 	return e ? 0 : node;
 }
 
-/* Answers of the held SETLKWs after the unlock: each answered (any error: the case is about hiprio). */
-static void drain(struct fuse_client *c, struct fc_req *held, int count)
+/* The requests that keep the request queues busy: one per queue, each waiting for something the device gets only
+ * later (a flock another handle holds, or the opening for writing of a file the host holds up). */
+struct load {
+	bool flock;                      /* else FS_HELD_FILE opened for writing */
+	uint64_t node, holder;
+	struct fc_req held[VS_MAX_QUEUES];
+	int count;
+	const char *what;
+};
+
+/* Sets up and posts the load; false after a SKIP or a failed check. */
+static bool occupy(struct fuse_client *c, struct load *l)
 {
-	for (int i = 0; i < count; i++) {
-		int got = fc_wait(c, &held[i], VS_WAIT_US);
-		if (got == 1)
-			fc_result(c, &held[i], "SETLKW after the unlock");
+	uint64_t size = 0, fh[VS_MAX_QUEUES];
+	uint8_t args[FUSE_LK_IN];
+	int32_t e = 0;
+	l->flock = c->flags & FUSE_FLOCK_LOCKS;
+	l->what = l->flock ? "FUSE_SETLKW" : "FUSE_OPEN for writing";
+	if (l->flock) {
+		if (!(l->node = seed_file(c, 2, &size)))
+			return false;
+		e = fc_open_file(c, l->node, &l->holder);
+		for (int q = 0; q < c->request_queues && !e; q++)
+			e = fc_open_file(c, l->node, &fh[q]);
+		if (e == FC_FAILED || !probe_check(e == 0, "%s: OPEN of %s answered error %ld", c->n, FS_SEED_FILE, (long)e))
+			return false;
+		fc_flock_args(args, l->holder, FUSE_F_WRLCK);
+		e = fc_call(c, FUSE_SETLK, l->node, args, sizeof(args), 0, "SETLK");
+		if (e == FC_FAILED || !probe_check(e == 0, "%s: SETLK (flock, exclusive) of a fresh handle answered %ld",
+						   c->n, (long)e))
+			return false;
+	} else {
+		for (int i = 0; i < 2 && !e; i++)
+			l->node = fc_lookup(c, FS_HELD_FILE, &size, &e);
+		if (e == -FUSE_ENOENT)
+			probe_skip("%s: FUSE_INIT did not grant FUSE_FLOCK_LOCKS and the share has no %s: no request the "
+				   "device holds pending", c->n, FS_HELD_FILE);
+		else if (e != FC_FAILED && e)
+			probe_check(false, "%s: LOOKUP of %s answered error %ld", c->n, FS_HELD_FILE, (long)e);
+		if (e)
+			return false;
+	}
+	for (int q = 0; q < c->request_queues; q++) {
+		uint8_t open_args[FUSE_OPEN_IN] = { FS_O_RDWR };
+		if (l->flock)
+			fc_flock_args(args, fh[q], FUSE_F_WRLCK);
+		if (!(l->flock ? fc_post(c, &l->held[q], 1 + q, FUSE_SETLKW, l->node, args, sizeof(args), 0, false)
+			       : fc_post(c, &l->held[q], 1 + q, FUSE_OPEN, l->node, open_args, sizeof(open_args), FUSE_OPEN_OUT,
+					 false)))
+			return false;
+		l->count++;
+	}
+	for (int q = 0; q < l->count; q++) {
+		int got = fc_wait(c, &l->held[q], HELD_SETTLE_US);
+		if (got == 1) {
+			e = fc_result(c, &l->held[q], l->what);
+			if (e != FC_FAILED)
+				probe_skip("%s: the %s on request queue %d was answered at once (error %ld): the device holds no "
+					   "request pending", c->n, l->what, q, (long)e);
+		}
+		if (got)
+			return false;
+	}
+	return true;
+}
+
+/* Lets the load finish (unlock, or the host's hold running out) and checks nothing about its answers. */
+static void release(struct fuse_client *c, struct load *l)
+{
+	struct fc_req unlock;
+	uint8_t args[FUSE_LK_IN];
+	fc_flock_args(args, l->holder, FUSE_F_UNLCK);
+	if (l->flock && fc_post(c, &unlock, 1, FUSE_SETLK, l->node, args, sizeof(args), 0, false))
+		fc_wait(c, &unlock, VS_WAIT_US);
+	for (int q = 0; q < l->count; q++) {
+		if (fc_wait(c, &l->held[q], HELD_RELEASE_US) != 1 || fc_result(c, &l->held[q], l->what) != 0 || l->flock)
+			continue;
+		uint8_t rel[FUSE_RELEASE_IN] = { 0 };
+		memcpy(rel, c->reply, 8);    /* the fh the held OPEN got */
+		fc_call(c, FUSE_RELEASE, l->node, rel, sizeof(rel), 0, "RELEASE");
 	}
 }
 
 PROBE_CASE_STANDALONE(fs_hiprio_not_paused, "virtio.fs.hiprio_served_while_requests_pending",
-	   AVPS_CHECKS("with every request queue holding a FUSE_SETLKW that waits for a flock the probe holds on another "
-		       "handle, a FUSE_FORGET made available on the hiprio queue is used within 1 s"),
+	   AVPS_CHECKS("with every request queue holding a request the device cannot finish yet (a FUSE_SETLKW waiting "
+		       "for a flock the probe holds on another handle, or without flock an OPEN for writing of "
+		       "avps-held-open, which the host holds up), a FUSE_FORGET on the hiprio queue is used within 300 ms"),
 	   "AVPS.FS.1", FS_HIPRIO(1))
 static void fs_hiprio_not_paused(void)
 {
 	struct fuse_client c;
+	struct load l;
+	struct fc_req forget;
 	struct vdev *d = fc_device();
-	struct fc_req held[VS_MAX_QUEUES], unlock, forget;
-	uint64_t size = 0, node, holder = 0, fh[VS_MAX_QUEUES];
-	uint8_t args[FUSE_LK_IN];
-	int waiting = 0;
 	memset(&c, 0, sizeof(c));
+	memset(&l, 0, sizeof(l));
 	if (!d || !fc_open(&c, d, FUSE_FLOCK_LOCKS))
 		goto out;
-	if (!(c.flags & FUSE_FLOCK_LOCKS)) {
-		probe_skip("%s: FUSE_INIT did not grant FUSE_FLOCK_LOCKS: no lock wait to hold the request queues", c.n);
-		goto out;
-	}
-	if (!(node = seed_file(&c, 2, &size)))
-		goto out;
-	int32_t e = fc_open_file(&c, node, &holder);
-	for (int q = 0; q < c.request_queues && !e; q++)
-		e = fc_open_file(&c, node, &fh[q]);
-	if (e == FC_FAILED || !probe_check(e == 0, "%s: OPEN of %s answered error %ld", c.n, FS_SEED_FILE, (long)e))
-		goto out;
-	fc_flock_args(args, holder, FUSE_F_WRLCK);
-	e = fc_call(&c, FUSE_SETLK, node, args, sizeof(args), 0, "SETLK");
-	if (e == FC_FAILED || !probe_check(e == 0, "%s: SETLK (flock, exclusive) of a fresh handle answered %ld", c.n,
-					   (long)e))
-		goto out;
-	for (int q = 0; q < c.request_queues; q++) {
-		fc_flock_args(args, fh[q], FUSE_F_WRLCK);
-		if (!fc_post(&c, &held[q], 1 + q, FUSE_SETLKW, node, args, sizeof(args), 0, false))
-			goto out;
-		waiting++;
-	}
-	for (int q = 0; q < waiting; q++) {
-		int got = fc_wait(&c, &held[q], HELD_SETTLE_US);
-		if (got < 0)
-			goto out;
-		if (got == 1) {
-			e = fc_result(&c, &held[q], "SETLKW");
-			if (e != FC_FAILED)
-				probe_skip("%s: the SETLKW on request queue %d was answered at once (error %ld) while another "
-					   "handle held the flock: the device holds no request pending", c.n, q, (long)e);
-			goto out;
-		}
-	}
+	if (!occupy(&c, &l))
+		goto drain;
 	uint8_t nlookup[FUSE_FORGET_IN] = { 1 };
-	if (!fc_post(&c, &forget, FS_HIPRIO_QUEUE, FUSE_FORGET, node, nlookup, sizeof(nlookup), 0, true))
-		goto out;
+	if (!fc_post(&c, &forget, FS_HIPRIO_QUEUE, FUSE_FORGET, l.node, nlookup, sizeof(nlookup), 0, true))
+		goto drain;
+	uint64_t t0 = vmmio_now_us(c.s.t);
 	int used = fc_wait(&c, &forget, HIPRIO_WAIT_US);
+	uint64_t waited = vmmio_now_us(c.s.t) - t0;
 	bool still_held = true;
-	for (int q = 0; q < waiting; q++)
+	for (int q = 0; q < l.count; q++)
 		still_held &= !virtq_has_used(&c.s.q[1 + q]);
-	fc_flock_args(args, holder, FUSE_F_UNLCK);
-	if (used >= 0 && fc_post(&c, &unlock, 1, FUSE_SETLK, node, args, sizeof(args), 0, false) &&
-	    fc_wait(&c, &unlock, VS_WAIT_US) == 1)
-		fc_result(&c, &unlock, "SETLK unlock");
-	drain(&c, held, waiting);
+	release(&c, &l);
+	if (used == 1)
+		probe_diag("%s: hiprio FORGET used after %llu us while %d request queue(s) each held a %s pending", c.n,
+			   (unsigned long long)waited, l.count, l.what);
 	if (used < 0)
 		goto out;
-	if (!still_held) {
-		probe_skip("%s: a SETLKW was answered while the flock was still held: the request queues were not kept busy",
-			   c.n);
+	if (used == 1 && !still_held) {
+		probe_skip("%s: a %s was answered before the hiprio FORGET was seen used: the request queues were not kept "
+			   "busy", c.n, l.what);
 		goto out;
 	}
 	probe_check(used == 1, "%s: FUSE_FORGET on the hiprio queue not used within %u ms while %d request queue(s) "
-		    "each held a FUSE_SETLKW pending", c.n, HIPRIO_WAIT_US / 1000, waiting);
+		    "each held a %s pending", c.n, HIPRIO_WAIT_US / 1000, l.count, l.what);
+	goto out;
+drain:
+	release(&c, &l);
 out:
 	fc_close(&c);
 }

@@ -48,6 +48,7 @@ bool fc_open(struct fuse_client *c, struct vdev *d, uint32_t init_flags)
 			 "%s: FUSE_INIT reply of %u bytes, major %u", c->n, c->reply_len,
 			 c->reply_len >= 4 ? fs_get32(c->reply) : 0))
 		return false;
+	c->initialised = true;
 	c->flags = fs_get32(c->reply + FUSE_INIT_OUT_FLAGS);
 	c->map_alignment = c->reply[FUSE_INIT_OUT_MAP_ALIGNMENT] | (uint32_t)c->reply[FUSE_INIT_OUT_MAP_ALIGNMENT + 1] << 8;
 	return true;
@@ -55,6 +56,13 @@ bool fc_open(struct fuse_client *c, struct vdev *d, uint32_t init_flags)
 
 void fc_close(struct fuse_client *c)
 {
+	bool idle = true;
+	for (int i = 0; i < FC_SLOTS; i++)
+		idle &= !c->inflight[i] || c->inflight[i]->qi == FS_HIPRIO_QUEUE;
+	struct fc_req r;
+	if (c->initialised && idle && fc_post(c, &r, 1, FUSE_DESTROY, 0, NULL, 0, 0, false))
+		fc_wait(c, &r, VS_WAIT_US);   /* a server that keeps one session per device start wants it ended */
+	c->initialised = false;
 	if (c->s.t)
 		vs_close(&c->s);
 	memset(c->inflight, 0, sizeof(c->inflight));

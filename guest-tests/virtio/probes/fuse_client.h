@@ -30,6 +30,7 @@ struct fuse_client {
 	uint32_t flags;                  /* FUSE_INIT reply flags */
 	uint32_t map_alignment;          /* log2, from the FUSE_INIT reply (valid with FUSE_MAP_ALIGNMENT) */
 	uint64_t next_unique;
+	bool initialised;                /* FUSE_INIT answered: fc_close ends the session with FUSE_DESTROY */
 	struct fc_req *inflight[FC_SLOTS];
 	uint8_t *reply;                  /* the payload of the last fc_call answered without error */
 	uint32_t reply_len;
@@ -42,7 +43,8 @@ uint64_t fc_dax_window(struct vdev *d, uint64_t *base);
 /* Resets d, enables hiprio and up to VS_MAX_QUEUES - 1 request queues, DRIVER_OK, FUSE_INIT asking for
  * init_flags; false after a failed check. */
 bool fc_open(struct fuse_client *c, struct vdev *d, uint32_t init_flags);
-/* Resets the device unless the case never opened it. */
+/* Ends the session with FUSE_DESTROY (when no request is in flight), then resets the device unless the case
+ * never opened it. */
 void fc_close(struct fuse_client *c);
 /* Makes a request available on queue qi (0: hiprio) with args_len argument bytes and room for out_len
  * payload bytes after the out header (no device-writable part at all when no_reply). */

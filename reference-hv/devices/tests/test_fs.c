@@ -204,6 +204,9 @@ static void test_requests(void)
 	EXPECT(call(&td, FUSE_READ, 2, 40, 64, out) == 0 && fs_get32(out) == FUSE_OUT_HDR + 64 &&
 	      out[FUSE_OUT_HDR] == file_byte(PAGE + 1));
 	EXPECT(call(&td, 9999, 2, 0, 0, NULL) == -FUSE_ENOSYS);
+	EXPECT(call(&td, FUSE_DESTROY, 0, 0, 0, NULL) == 0);            /* the session ends */
+	memcpy(req + FUSE_IN_HDR, FS_SEED_FILE, sizeof(FS_SEED_FILE));
+	EXPECT(call(&td, FUSE_LOOKUP, FUSE_ROOT_ID, sizeof(FS_SEED_FILE), FUSE_ENTRY_OUT, NULL) == -FUSE_EIO);
 	td_stop(&td);
 }
 
