@@ -23,9 +23,10 @@ static uint64_t seed_file(struct fuse_client *c, int times, uint64_t *size)
 }
 
 /* The requests that keep the request queues busy: one per queue, each waiting for something the device gets only
- * later (a flock another handle holds, or the opening for writing of a file the host holds up). */
+ * later: the opening for writing of FS_HELD_FILE, which the host holds up, where the share has it; else a flock
+ * another handle holds. */
 struct load {
-	bool flock;                      /* else FS_HELD_FILE opened for writing */
+	bool flock;                      /* SETLKW waits, else FS_HELD_FILE opened for writing */
 	uint64_t node, holder;
 	struct fc_req held[VS_MAX_QUEUES];
 	int count;
@@ -38,8 +39,18 @@ static bool occupy(struct fuse_client *c, struct load *l)
 	uint64_t size = 0, fh[VS_MAX_QUEUES];
 	uint8_t args[FUSE_LK_IN];
 	int32_t e = 0;
-	l->flock = c->flags & FUSE_FLOCK_LOCKS;
+	for (int i = 0; i < 2 && !e; i++)
+		l->node = fc_lookup(c, FS_HELD_FILE, &size, &e);
+	if (e == FC_FAILED || (e && e != -FUSE_ENOENT &&
+			       !probe_check(false, "%s: LOOKUP of %s answered error %ld", c->n, FS_HELD_FILE, (long)e)))
+		return false;
+	l->flock = e == -FUSE_ENOENT;        /* no held file: a flock wait, where the device grants flock */
 	l->what = l->flock ? "FUSE_SETLKW" : "FUSE_OPEN for writing";
+	if (l->flock && !(c->flags & FUSE_FLOCK_LOCKS)) {
+		probe_skip("%s: the share has no %s and FUSE_INIT did not grant FUSE_FLOCK_LOCKS: no request the device "
+			   "holds pending", c->n, FS_HELD_FILE);
+		return false;
+	}
 	if (l->flock) {
 		if (!(l->node = seed_file(c, 2, &size)))
 			return false;
@@ -52,16 +63,6 @@ static bool occupy(struct fuse_client *c, struct load *l)
 		e = fc_call(c, FUSE_SETLK, l->node, args, sizeof(args), 0, "SETLK");
 		if (e == FC_FAILED || !probe_check(e == 0, "%s: SETLK (flock, exclusive) of a fresh handle answered %ld",
 						   c->n, (long)e))
-			return false;
-	} else {
-		for (int i = 0; i < 2 && !e; i++)
-			l->node = fc_lookup(c, FS_HELD_FILE, &size, &e);
-		if (e == -FUSE_ENOENT)
-			probe_skip("%s: FUSE_INIT did not grant FUSE_FLOCK_LOCKS and the share has no %s: no request the "
-				   "device holds pending", c->n, FS_HELD_FILE);
-		else if (e != FC_FAILED && e)
-			probe_check(false, "%s: LOOKUP of %s answered error %ld", c->n, FS_HELD_FILE, (long)e);
-		if (e)
 			return false;
 	}
 	for (int q = 0; q < c->request_queues; q++) {
@@ -94,10 +95,12 @@ static void release(struct fuse_client *c, struct load *l)
 	struct fc_req unlock;
 	uint8_t args[FUSE_LK_IN];
 	fc_flock_args(args, l->holder, FUSE_F_UNLCK);
-	if (l->flock && fc_post(c, &unlock, 1, FUSE_SETLK, l->node, args, sizeof(args), 0, false))
-		fc_wait(c, &unlock, VS_WAIT_US);
+	if (l->flock && fc_post(c, &unlock, 1, FUSE_SETLK, l->node, args, sizeof(args), 0, false) &&
+	    fc_wait(c, &unlock, VS_WAIT_US) == 1)
+		fc_result(c, &unlock, "SETLK unlock");
 	for (int q = 0; q < l->count; q++) {
-		if (fc_wait(c, &l->held[q], HELD_RELEASE_US) != 1 || fc_result(c, &l->held[q], l->what) != 0 || l->flock)
+		if (l->held[q].read || fc_wait(c, &l->held[q], HELD_RELEASE_US) != 1 ||
+		    fc_result(c, &l->held[q], l->what) != 0 || l->flock)
 			continue;
 		uint8_t rel[FUSE_RELEASE_IN] = { 0 };
 		memcpy(rel, c->reply, 8);    /* the fh the held OPEN got */
@@ -107,8 +110,8 @@ static void release(struct fuse_client *c, struct load *l)
 
 PROBE_CASE_STANDALONE(fs_hiprio_not_paused, "virtio.fs.hiprio_served_while_requests_pending",
 	   AVPS_CHECKS("with every request queue holding a request the device cannot finish yet (a FUSE_SETLKW waiting "
-		       "for a flock the probe holds on another handle, or without flock an OPEN for writing of "
-		       "avps-held-open, which the host holds up), a FUSE_FORGET on the hiprio queue is used within 300 ms"),
+		       "for a flock the probe holds on another handle, or an OPEN for writing of avps-held-open where the "
+		       "share has it: the host holds it up), a FUSE_FORGET on the hiprio queue is used within 300 ms"),
 	   "AVPS.FS.1", FS_HIPRIO(1))
 static void fs_hiprio_not_paused(void)
 {

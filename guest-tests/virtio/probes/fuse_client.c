@@ -114,20 +114,24 @@ int fc_wait(struct fuse_client *c, struct fc_req *r, uint32_t timeout_us)
 			return -1;
 		struct fc_req *hit = NULL;
 		for (int i = 0; i < FC_SLOTS && !hit; i++)
-			if (c->inflight[i] && c->inflight[i]->qi == r->qi && c->inflight[i]->id == u.id)
+			if (c->inflight[i] && !c->inflight[i]->done && c->inflight[i]->qi == r->qi && c->inflight[i]->id == u.id)
 				hit = c->inflight[i];
 		if (!probe_check(hit != NULL, "%s: queue %d used id %u, which names no request in flight", c->n, r->qi, u.id))
 			return -1;
 		hit->done = true;
 		hit->used_len = u.len;
-		c->inflight[hit->slot] = NULL;
+		if (!hit->out_len)
+			c->inflight[hit->slot] = NULL;   /* nothing to read: the buffers are free again */
 	}
 	return 1;
 }
 
-int32_t fc_result(struct fuse_client *c, const struct fc_req *r, const char *what)
+int32_t fc_result(struct fuse_client *c, struct fc_req *r, const char *what)
 {
 	const uint8_t *out = out_buf[r->slot];
+	r->read = true;
+	if (c->inflight[r->slot] == r)
+		c->inflight[r->slot] = NULL;     /* c->reply stays valid until the next fc_post */
 	uint32_t len = fs_get32(out + FUSE_OUT_LEN);
 	int32_t error = (int32_t)fs_get32(out + FUSE_OUT_ERROR);
 	uint64_t unique = fs_get64(out + FUSE_OUT_UNIQUE);

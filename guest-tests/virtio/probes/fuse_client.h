@@ -11,14 +11,15 @@
 #define FC_OUT_BYTES (FUSE_OUT_HDR + FUSE_ENTRY_OUT)
 #define FC_FAILED INT32_MIN              /* a request whose answer failed a check (already reported) */
 
-/* One request in flight: its queue, unique, buffer id and out buffer; done once its used entry was taken. */
+/* One request in flight: its queue, unique, buffer id and out buffer; done once its used entry was taken, read
+ * once fc_result looked at its answer (its buffers stay reserved until then). */
 struct fc_req {
 	int slot;
 	int qi;
 	uint64_t unique;
 	uint16_t id;
 	uint32_t out_len;                /* device-writable bytes (0: a hiprio request without reply) */
-	bool done;
+	bool done, read;
 	uint32_t used_len;
 };
 
@@ -55,7 +56,7 @@ bool fc_post(struct fuse_client *c, struct fc_req *r, int qi, uint32_t opcode, u
 int fc_wait(struct fuse_client *c, struct fc_req *r, uint32_t timeout_us);
 /* The out header's error of an answered request (0 or a negated errno), FC_FAILED after a failed check;
  * a successful answer's payload in c->reply, c->reply_len bytes. */
-int32_t fc_result(struct fuse_client *c, const struct fc_req *r, const char *what);
+int32_t fc_result(struct fuse_client *c, struct fc_req *r, const char *what);
 /* Post, wait VS_WAIT_US and validate: the error, or FC_FAILED. */
 int32_t fc_call(struct fuse_client *c, uint32_t opcode, uint64_t nodeid, const void *args, uint32_t args_len,
 		uint32_t out_len, const char *what);
