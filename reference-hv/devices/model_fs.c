@@ -21,6 +21,8 @@ enum fs_fault {
 	FS_FAULT_HIPRIO_STARVED,
 	FS_FAULT_DAX_OVERLAP_REFUSED,
 	FS_FAULT_DAX_PAST_END_ACCEPTED,
+	FS_FAULT_NO_REQUEST_QUEUES,
+	FS_FAULT_DAX_REGION_1,
 	FS_FAULT_COUNT,
 };
 
@@ -28,6 +30,9 @@ static const struct vdev_fault fs_faults[FS_FAULT_COUNT] = {
 	[FS_FAULT_HIPRIO_STARVED] = { "hiprio-starved-while-requests-pending", FS_HIPRIO(1) },
 	[FS_FAULT_DAX_OVERLAP_REFUSED] = { "dax-overlap-refused", FS_DAX(4) },
 	[FS_FAULT_DAX_PAST_END_ACCEPTED] = { "dax-past-end-accepted", FS_DAX(5) },
+	[FS_FAULT_NO_REQUEST_QUEUES] = { "request-queues-zero",
+					 "VIRTIO-1.2: Device Types / File System Device / Device configuration layout #1" },
+	[FS_FAULT_DAX_REGION_1] = { "dax-window-region-1", FS_DAX(2) },
 };
 
 /* A SETLKW the lock holder keeps waiting: its chain stays taken until the lock is granted or interrupted. */
@@ -84,8 +89,9 @@ static bool fs_create(struct vdev *dev, const char *options, char *err, size_t e
 		       VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_RING_PACKED);
 	dev->config_size = FS_CFG_BYTES;
 	memcpy(dev->config + FS_CFG_TAG, "avpsfs", 6);
-	fs_put32(dev->config + FS_CFG_NUM_REQUEST_QUEUES, 1);
-	dev->shm_id = FS_SHM_DAX_WINDOW;
+	/* fault request-queues-zero: the config says none; fault dax-window-region-1: the window under ID 1 */
+	fs_put32(dev->config + FS_CFG_NUM_REQUEST_QUEUES, vdev_fault(dev, FS_FAULT_NO_REQUEST_QUEUES) ? 0 : 1);
+	dev->shm_id = vdev_fault(dev, FS_FAULT_DAX_REGION_1) ? 1 : FS_SHM_DAX_WINDOW;
 	dev->shm_size = FS_WINDOW_BYTES;
 	fs_reset(dev);
 	return true;

@@ -210,6 +210,22 @@ static void test_requests(void)
 	td_stop(&td);
 }
 
+/* The configuration faults: no request queue in the config; the DAX window under shared memory region ID 1. */
+static void test_config_faults(void)
+{
+	struct test_driver td;
+	EXPECT(td_start(&td, "fs", "", ~0ull, false));
+	EXPECT(fs_get32(td.dev.config + FS_CFG_NUM_REQUEST_QUEUES) == 1 && td.dev.shm_id == FS_SHM_DAX_WINDOW);
+	EXPECT(!memcmp(td.dev.config + FS_CFG_TAG, "avpsfs", 7));
+	td_stop(&td);
+	EXPECT(td_start(&td, "fs", "fault=request-queues-zero", ~0ull, false));
+	EXPECT(fs_get32(td.dev.config + FS_CFG_NUM_REQUEST_QUEUES) == 0);
+	td_stop(&td);
+	EXPECT(td_start(&td, "fs", "fault=dax-window-region-1", ~0ull, false));
+	EXPECT(td.dev.shm_id == 1 && td.dev.shm_size == WINDOW);
+	td_stop(&td);
+}
+
 int main(void)
 {
 	printf("KTAP version 1\n");
@@ -219,5 +235,6 @@ int main(void)
 	test_dax("", true, true);
 	test_dax("fault=dax-overlap-refused", false, true);
 	test_dax("fault=dax-past-end-accepted", true, false);
+	test_config_faults();
 	return UNIT_DONE();
 }
