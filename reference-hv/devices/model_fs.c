@@ -127,6 +127,21 @@ static void answer(struct vdev *dev, unsigned queue, struct virtq_chain *chain, 
 
 static void process_hiprio(struct vdev *dev);
 
+/* FUSE_INIT or FUSE_DESTROY ends the session: requests still held are answered EIO before its state goes. */
+static void end_session(struct vdev *dev)
+{
+	struct fs_state *st = dev->state;
+	for (unsigned i = 0; i < FS_HELD; i++) {
+		struct fs_held *h = &st->held[i];
+		if (!h->used)
+			continue;
+		h->used = false;
+		answer(dev, h->queue, &h->chain, h->unique, -FUSE_EIO, NULL, 0);
+		vdev_notify_used(dev, h->queue);
+	}
+	fs_reset(dev);
+}
+
 /* The lock is free again: the oldest waiter gets it, its SETLKW answered 0. */
 static void grant_waiter(struct vdev *dev)
 {
@@ -253,7 +268,7 @@ static int32_t request(struct vdev *dev, unsigned queue, struct virtq_chain *cha
 	memset(out, 0, FUSE_ENTRY_OUT);
 	if (opcode == FUSE_INIT) {
 		uint32_t flags = fs_get32(in + 12) & (FUSE_FLOCK_LOCKS | FUSE_MAP_ALIGNMENT);
-		fs_reset(dev);                      /* a new INIT ends the previous session */
+		end_session(dev);                   /* a new INIT ends the previous session */
 		st->initialised = true;
 		fs_put32(out + FUSE_INIT_OUT_MAJOR, FUSE_KERNEL_VERSION);
 		fs_put32(out + FUSE_INIT_OUT_MINOR, FUSE_KERNEL_MINOR);
@@ -267,7 +282,7 @@ static int32_t request(struct vdev *dev, unsigned queue, struct virtq_chain *cha
 		return -FUSE_EIO;
 	switch (opcode) {
 	case FUSE_DESTROY:
-		fs_reset(dev);                      /* the session ends; the next one starts with FUSE_INIT */
+		end_session(dev);                   /* the next session starts with FUSE_INIT */
 		return 0;
 	case FUSE_LOOKUP: {
 		char name[sizeof(FS_SEED_FILE)] = { 0 };

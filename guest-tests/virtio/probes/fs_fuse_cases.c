@@ -201,7 +201,7 @@ static int32_t setup(struct dax *x, uint64_t foffset, uint64_t len, uint64_t mof
 	return fc_call(&x->c, FUSE_SETUPMAPPING, x->node, args, sizeof(args), 0, "SETUPMAPPING");
 }
 
-static void remove(struct dax *x, uint64_t moffset, uint64_t len)
+static void unmap(struct dax *x, uint64_t moffset, uint64_t len)
 {
 	uint8_t args[FUSE_REMOVEMAPPING_IN + FUSE_REMOVEMAPPING_ONE] = { 1 };
 	fs_put64(args + FUSE_REMOVEMAPPING_IN, moffset);
@@ -260,7 +260,7 @@ static void fs_dax_overlap(void)
 	shows(&x, a, 0, "partly overlapping mapping");
 unmap:
 	if (x.c.s.t)
-		remove(&x, 0, 3 * a);
+		unmap(&x, 0, 3 * a);
 out:
 	fc_close(&x.c);
 }
@@ -283,13 +283,13 @@ static void fs_dax_past_end(void)
 			   "the end cannot be told from refusals of any mapping", x.c.n, (unsigned long long)last, (long)e);
 		goto out;
 	}
-	remove(&x, last, a);
+	unmap(&x, last, a);
 	e = setup(&x, 0, 2 * a, last);
 	if (e == FC_FAILED || !probe_check(e != 0, "%s: SETUPMAPPING of 0x%llx bytes at window offset 0x%llx (past the "
 					   "window's end 0x%llx) answered 0", x.c.n, (unsigned long long)(2 * a),
 					   (unsigned long long)last, (unsigned long long)x.window)) {
 		if (e == 0)
-			remove(&x, last, a);
+			unmap(&x, last, a);
 		goto out;
 	}
 	e = setup(&x, 0, a, x.window);

@@ -153,6 +153,12 @@ static void test_interrupt_ends_held(void)
 	EXPECT(td_used(&td, REQUESTQ, &id, &used) && id == wait.id);
 	EXPECT((int32_t)fs_get32(td_host(&td, wait.w) + FUSE_OUT_ERROR) == -4);
 	EXPECT(td_used(&td, 0, &id, &used) && used == 0);
+	/* a SETLKW still held when the session ends is answered EIO */
+	lock_args(fh2, FUSE_F_WRLCK);
+	wait = post(&td, REQUESTQ, FUSE_SETLKW, 2, FUSE_LK_IN, FUSE_OUT_HDR);
+	EXPECT(!td_used(&td, REQUESTQ, &id, &used));
+	EXPECT(call(&td, FUSE_DESTROY, 0, 0, 0, NULL) == 0);
+	EXPECT(fs_get32(td_host(&td, wait.w) + FUSE_OUT_ERROR) == (uint32_t)-FUSE_EIO);
 	td_stop(&td);
 }
 
