@@ -135,9 +135,6 @@ static void fs_hiprio_not_paused(void)
 	for (int q = 0; q < l.count; q++)
 		still_held &= !virtq_has_used(&c.s.q[1 + q]);
 	release(&c, &l);
-	if (used == 1)
-		probe_diag("%s: hiprio FORGET used after %llu us while %d request queue(s) each held a %s pending", c.n,
-			   (unsigned long long)waited, l.count, l.what);
 	if (used < 0)
 		goto out;
 	if (used == 1 && !still_held) {
@@ -145,6 +142,9 @@ static void fs_hiprio_not_paused(void)
 			   "busy", c.n, l.what);
 		goto out;
 	}
+	if (used == 1)
+		probe_diag("%s: hiprio FORGET used after %llu us while %d request queue(s) each held a %s pending", c.n,
+			   (unsigned long long)waited, l.count, l.what);
 	probe_check(used == 1, "%s: FUSE_FORGET on the hiprio queue not used within %u ms while %d request queue(s) "
 		    "each held a %s pending", c.n, HIPRIO_WAIT_US / 1000, l.count, l.what);
 	goto out;
