@@ -15,5 +15,7 @@ VIRTIO_PROBE_SRC += guest-tests/virtio/probes/scmi_cases.c guest-tests/virtio/pr
 VIRTIO_PROBE_SRC += guest-tests/virtio/probes/media_cases.c guest-tests/virtio/probes/media_driver.c
 # RTC (VIRTIO 1.4; the refhv model; SKIP "device absent" elsewhere).
 VIRTIO_PROBE_SRC += $(addprefix guest-tests/virtio/probes/,rtc_session.c rtc_cases.c rtc_alarm_cases.c)
+# The file-system cases over a FUSE session: hiprio while the request queues hold flock waits, DAX mappings (fuse_client.c drives the session).
+VIRTIO_PROBE_SRC += $(addprefix guest-tests/virtio/probes/,fuse_client.c fs_fuse_cases.c)
 $(eval $(call PROBE_IMAGE,virtio-mmio,$(VIRTIO_PROBE_SRC)))
 $(PROBE_OUT)/obj/guest-tests/virtio/probes/%.c.o: $(wildcard guest-tests/virtio/probes/*.h)

@@ -25,7 +25,7 @@ unit-c: unit-devices
 FUZZ_CC := clang
 FUZZ_CFLAGS := -std=c11 -O1 -g -D_DEFAULT_SOURCE -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined
 FUZZ_TARGETS := $(patsubst $(DEVICES_DIR)/fuzz/fuzz_%.c,$(BUILD)/fuzz/fuzz_%,$(wildcard $(DEVICES_DIR)/fuzz/fuzz_*.c))
-FUZZ_MODELS := entropy block gpio i2c vsock console input net can rpmb scmi sound media rtc balloon
+FUZZ_MODELS := entropy block gpio i2c vsock console input net can rpmb scmi sound media rtc balloon fs
 FUZZ_SECONDS ?= 600
 
 FUZZ_OBJ := $(patsubst %,$(BUILD)/fuzz/obj/%.o,$(DEVICES_SRC))

@@ -18,11 +18,12 @@ extern const struct vdev_model model_sound;
 extern const struct vdev_model model_media;
 extern const struct vdev_model model_rtc;
 extern const struct vdev_model model_balloon;
+extern const struct vdev_model model_fs;
 
 static const struct vdev_model *const all_models[] = {
 	&model_entropy, &model_block, &model_gpio, &model_i2c, &model_vsock,
 	&model_console, &model_input, &model_net, &model_can, &model_rpmb, &model_scmi, &model_sound,
-	&model_media, &model_rtc, &model_balloon,
+	&model_media, &model_rtc, &model_balloon, &model_fs,
 	NULL,
 };
 

@@ -7,17 +7,21 @@ import time
 from pathlib import Path
 
 from ..cache import MissingToolError
+from .held_file import HeldFile
 
 VIRTIOFSD = Path("/usr/lib/qemu/virtiofsd")
 START_TIMEOUT_S = 15.0
 
 
 class VirtiofsDaemons:
-    """One virtiofsd per {virtiofsd:NAME} placeholder: serves the shared directory NAME on NAME.vfs.sock."""
+    """One virtiofsd per {virtiofsd:NAME} placeholder: serves the shared directory NAME on NAME.vfs.sock, with a
+    file whose opening for writing the host holds up (held_file.py: the probe's hiprio case keeps a request queue
+    busy with it)."""
 
     def __init__(self, scratch: Path) -> None:
         self.scratch = scratch
         self.running: dict[str, subprocess.Popen[bytes]] = {}
+        self.held: list[HeldFile] = []
 
     def socket(self, name: str) -> Path:
         return self.scratch / f"{name}.vfs.sock"
@@ -38,6 +42,9 @@ class VirtiofsDaemons:
         directory = directory.resolve()
         sock = self.socket(name).resolve()
         sock.unlink(missing_ok=True)
+        held = HeldFile(directory, (self.scratch / f"{name}.held.log").resolve())
+        held.start()
+        self.held.append(held)
         with self.log(name).open("wb") as log:
             proc = subprocess.Popen([str(VIRTIOFSD), f"--socket-path={sock}", "-o", f"source={directory}",
                                      "-o", "cache=none", "-o", "log_level=warn"],
@@ -54,6 +61,9 @@ class VirtiofsDaemons:
         return sock
 
     def stop(self) -> None:
+        for held in self.held:
+            held.stop()
+        self.held.clear()
         for proc in self.running.values():
             if proc.poll() is None:
                 proc.terminate()
