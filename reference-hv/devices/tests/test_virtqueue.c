@@ -45,6 +45,20 @@ static void basic_round_trips(bool packed)
 	name(n, sizeof(n), "device_healthy", packed);
 	CHECK(!(td.dev.status & VIRTIO_STATUS_NEEDS_RESET), n);
 	td_stop(&td);
+	/* A notification stands for a used buffer (MMIO Device Register Layout #4): kicks with nothing
+	 * available, before the first buffer and after the last one, raise none (the vhost-user back end
+	 * processes every ring it starts; QEMU set InterruptStatus bit 0 for that call, guest saw it in some runs). */
+	CHECK(td_start(&td, "entropy", "", ALL_FEATURES, packed), "start");
+	td_kick(&td, 0);
+	unsigned before_any = td.used_notifications[0];
+	struct td_buffer b = { td_alloc(&td, 8), 8, true };
+	td_submit(&td, 0, &b, 1);
+	unsigned after_one = td.used_notifications[0];
+	td_kick(&td, 0);
+	td_kick(&td, 0);
+	name(n, sizeof(n), "no_notification_without_used_buffer", packed);
+	CHECK(before_any == 0 && after_one == 1 && td.used_notifications[0] == 1 && td_used(&td, 0, &got_id, &len), n);
+	td_stop(&td);
 }
 
 /* A hostile chain must set NEEDS_RESET, raise one config notification, and write nothing. */
