@@ -247,6 +247,14 @@ static void status_rules(void)
 	td_submit(&td, 0, &b, 1);
 	CHECK(td.used_notifications[0] == 0 && td_used(&td, 0, &id, &len), "fault_no_used_notification");
 	td_stop(&td);
+	td_start(&td, "entropy", "fault=notify-without-used-buffer", ALL_FEATURES & ~VIRTIO_BIT(VIRTIO_F_EVENT_IDX), false);
+	td_kick(&td, 0);
+	unsigned spurious = td.used_notifications[0];
+	b.addr = td_alloc(&td, 8);
+	td_submit(&td, 0, &b, 1);
+	CHECK(spurious == 1 && td.used_notifications[0] == 2 && td_used(&td, 0, &id, &len),
+	      "fault_notify_without_used_buffer");
+	td_stop(&td);
 	td_start(&td, "entropy", "fault=used-length-wrong", ALL_FEATURES, false);
 	td_submit(&td, 0, &b, 1);
 	CHECK(td_used(&td, 0, &id, &len) && len == 9, "fault_used_length_wrong");
