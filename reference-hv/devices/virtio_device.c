@@ -24,6 +24,8 @@ const struct vdev_fault vdev_generic_faults[VDEV_GENERIC_FAULT_COUNT] = {
 		"VIRTIO-1.2: Basic Facilities of a Virtio Device / Virtqueues / The Virtqueue Descriptor Table / Indirect Descriptors #1" },
 	[VDEV_FAULT_USED_FLAGS_GARBAGE] = { "used-flags-garbage",
 		"VIRTIO-1.2: Basic Facilities of a Virtio Device / Virtqueues / Available Buffer Notification Suppression #1" },
+	[VDEV_FAULT_NOTIFY_WITHOUT_USED_BUFFER] = { "notify-without-used-buffer",
+		"VIRTIO-1.2: Virtio Transport Options / Virtio Over MMIO / MMIO Device Register Layout #4" },
 };
 
 /* The ring-level faults, as virtq fault bits. */
@@ -257,6 +259,12 @@ void vdev_complete(struct vdev *dev, unsigned queue, const struct virtq_chain *c
 void vdev_notify_used(struct vdev *dev, unsigned queue)
 {
 	struct virtq *vq = &dev->queues[queue];
+	if (dev->generic_faults[VDEV_FAULT_NOTIFY_WITHOUT_USED_BUFFER] && !vq->used_unsignalled) {
+		/* fault: a queue processed with nothing used (a spurious kick, a ring just started) notifies anyway */
+		if (dev->host.used_notify)
+			dev->host.used_notify(dev->host.ctx, queue);
+		return;
+	}
 	if (!virtq_should_notify(vq, &dev->mem) || dev->generic_faults[VDEV_FAULT_NO_USED_NOTIFICATION])
 		return;
 	if (dev->host.used_notify)

@@ -12,6 +12,7 @@ void virtq_reset(struct virtq *vq)
 	vq->used_wrap = true;
 	vq->signalled_used = 0;
 	vq->signalled_valid = false;
+	vq->used_unsignalled = false;
 	vq->broken = false;
 	vq->broken_reason = NULL;
 }
@@ -48,11 +49,18 @@ enum virtq_take virtq_take(struct virtq *vq, const struct guest_memory *mem, str
 
 bool virtq_give(struct virtq *vq, const struct guest_memory *mem, const struct virtq_chain *chain, uint32_t written)
 {
-	return vq->packed ? virtq_packed_give(vq, mem, chain, written) : virtq_split_give(vq, mem, chain, written);
+	bool given = vq->packed ? virtq_packed_give(vq, mem, chain, written) : virtq_split_give(vq, mem, chain, written);
+	vq->used_unsignalled |= given;
+	return given;
 }
 
 bool virtq_should_notify(struct virtq *vq, const struct guest_memory *mem)
 {
+	/* A model that processed a queue with nothing in it (a spurious kick, a ring just started) has no
+	 * used buffer to tell the driver about. */
+	if (!vq->used_unsignalled)
+		return false;
+	vq->used_unsignalled = false;
 	return vq->packed ? virtq_packed_should_notify(vq, mem) : virtq_split_should_notify(vq, mem);
 }
 

@@ -47,6 +47,7 @@ struct virtq {
 	bool used_wrap;       /* packed: Device Ring Wrap Counter */
 	uint16_t signalled_used;   /* used_idx when the driver was last notified */
 	bool signalled_valid;
+	bool used_unsignalled;     /* a buffer was used since the last notification decision */
 	bool broken;          /* a malformed ring was seen: nothing more is taken from it */
 	const char *broken_reason;
 	unsigned faults;      /* VIRTQ_FAULT_* bits the device core switched on */
@@ -74,7 +75,9 @@ enum virtq_take virtq_take(struct virtq *vq, const struct guest_memory *mem, str
 /* Returns a chain as used, reporting `written` bytes; false when the used ring is not guest memory. */
 bool virtq_give(struct virtq *vq, const struct guest_memory *mem, const struct virtq_chain *chain, uint32_t written);
 
-/* After one or more virtq_give calls: does the driver want a used-buffer notification now? */
+/* After one or more virtq_give calls: does the driver want a used-buffer notification now? Always false
+ * when nothing was used since the last call: a notification must stand for a used buffer (MMIO Device
+ * Register Layout #4: InterruptStatus bits of events that did not take place stay zero). */
 bool virtq_should_notify(struct virtq *vq, const struct guest_memory *mem);
 
 /* Asks the driver for (or tells it to stop sending) available-buffer notifications. */

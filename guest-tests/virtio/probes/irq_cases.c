@@ -6,6 +6,7 @@
 
 #define GICD_ISPENDR 0x200
 #define GICD_ICPENDR 0x280
+#define SPI_LOOKS 8   /* looks at an idle line: each after InterruptACK, judged only while InterruptStatus is 0 */
 
 /* Distributor base of the GIC the DT names (GICv2 or GICv3: SPIs live in the distributor). */
 static uintptr_t distributor(void)
@@ -49,11 +50,23 @@ static void mmio_spi(void)
 	unsigned intid = 32 + number;   /* GIC binding: type 0 = SPI, numbered from 32 */
 	if (!vs_open(&s, d, 0, 1, VIRTQ_SPLIT, 8, VS_DRIVER_OK))
 		return;
-	vmmio_ack(s.t, vmmio_read(s.t, VMMIO_INTERRUPT_STATUS));
-	spi_clear(gicd, intid);
-	bool before = spi_pending(gicd, intid);
-	probe_check(!before, "%s: SPI %u pending at the GIC while InterruptStatus is 0x%x", vdev_name(d), intid,
-		    vmmio_read(s.t, VMMIO_INTERRUPT_STATUS));
+	/* The line is judged only while InterruptStatus reads 0 on both sides of the GICD_ISPENDR read: an event
+	 * the device raises in between (legitimately pending) is acknowledged and the look repeated. */
+	uint32_t isr_before = 0, isr_after = 0;
+	bool before = false;
+	int look = 0;
+	do {
+		vmmio_ack(s.t, vmmio_read(s.t, VMMIO_INTERRUPT_STATUS));
+		spi_clear(gicd, intid);
+		isr_before = vmmio_read(s.t, VMMIO_INTERRUPT_STATUS);
+		before = spi_pending(gicd, intid);
+		isr_after = vmmio_read(s.t, VMMIO_INTERRUPT_STATUS);
+	} while ((isr_before | isr_after) && ++look < SPI_LOOKS);
+	if (isr_before | isr_after)   /* events nobody caused are virtio.mmio.interrupt_status_only_real_events' to judge */
+		probe_diag("%s: idle line not judged: InterruptStatus 0x%x at each of %d looks after InterruptACK",
+			   vdev_name(d), isr_before | isr_after, SPI_LOOKS);
+	else
+		probe_check(!before, "%s: SPI %u pending at the GIC while InterruptStatus reads 0", vdev_name(d), intid);
 	struct vbuf e = { b, sizeof(b), true };
 	if (vs_call(&s, 0, &e, 1, VIRTQ_CHAIN_DIRECT, &u, "entropy request")) {
 		uint32_t isr = vmmio_wait_isr(s.t, VIRTIO_ISR_USED, 100000);

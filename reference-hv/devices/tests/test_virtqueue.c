@@ -45,6 +45,20 @@ static void basic_round_trips(bool packed)
 	name(n, sizeof(n), "device_healthy", packed);
 	CHECK(!(td.dev.status & VIRTIO_STATUS_NEEDS_RESET), n);
 	td_stop(&td);
+	/* A notification stands for a used buffer (MMIO Device Register Layout #4): kicks with nothing
+	 * available, before the first buffer and after the last one, raise none (the vhost-user back end
+	 * processes every ring it starts; QEMU set InterruptStatus bit 0 for that call, guest saw it in some runs). */
+	CHECK(td_start(&td, "entropy", "", ALL_FEATURES, packed), "start");
+	td_kick(&td, 0);
+	unsigned before_any = td.used_notifications[0];
+	struct td_buffer b = { td_alloc(&td, 8), 8, true };
+	td_submit(&td, 0, &b, 1);
+	unsigned after_one = td.used_notifications[0];
+	td_kick(&td, 0);
+	td_kick(&td, 0);
+	name(n, sizeof(n), "no_notification_without_used_buffer", packed);
+	CHECK(before_any == 0 && after_one == 1 && td.used_notifications[0] == 1 && td_used(&td, 0, &got_id, &len), n);
+	td_stop(&td);
 }
 
 /* A hostile chain must set NEEDS_RESET, raise one config notification, and write nothing. */
@@ -232,6 +246,14 @@ static void status_rules(void)
 	td_start(&td, "entropy", "fault=no-used-notification", ALL_FEATURES, false);
 	td_submit(&td, 0, &b, 1);
 	CHECK(td.used_notifications[0] == 0 && td_used(&td, 0, &id, &len), "fault_no_used_notification");
+	td_stop(&td);
+	td_start(&td, "entropy", "fault=notify-without-used-buffer", ALL_FEATURES & ~VIRTIO_BIT(VIRTIO_F_EVENT_IDX), false);
+	td_kick(&td, 0);
+	unsigned spurious = td.used_notifications[0];
+	b.addr = td_alloc(&td, 8);
+	td_submit(&td, 0, &b, 1);
+	CHECK(spurious == 1 && td.used_notifications[0] == 2 && td_used(&td, 0, &id, &len),
+	      "fault_notify_without_used_buffer");
 	td_stop(&td);
 	td_start(&td, "entropy", "fault=used-length-wrong", ALL_FEATURES, false);
 	td_submit(&td, 0, &b, 1);
