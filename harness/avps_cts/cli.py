@@ -22,7 +22,7 @@ from .manifest import Manifest, ManifestError, contract_problems, load as load_m
 from .profiles import ProfileError
 from .reports import summary, writer
 from .results import EXIT_BAD_INPUT, CaseResult, RunResult, Status
-from .boot_pool import default_jobs
+from .boot_pool import default_jobs, jobs_argument
 from .run import Progress, attach_checks, linux_image, probe_images, report_folder, run_images, run_scratch
 from .selection import Selection, SelectionError, mark_selected_out
 from .targets import DRIVERS, driver_module
@@ -137,17 +137,6 @@ def _make_target(target: str, profile: str, scratch: Path):
         raise UsageError(f"target '{target}' names driver '{config.driver}', which does not exist "
                          f"(drivers: {', '.join(sorted(DRIVERS))})") from exc
     return driver.create(config, scratch), config
-
-
-def _jobs(text: str) -> int:
-    """--jobs N: a whole number of at least 1."""
-    try:
-        jobs = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--jobs takes a whole number, not '{text}'") from None
-    if jobs < 1:
-        raise argparse.ArgumentTypeError(f"--jobs must be at least 1, not {jobs}")
-    return jobs
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -424,7 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-probes", action="store_true", help="boot only the Linux image")
     r.add_argument("--probes-only", action="store_true", help="boot only the bare-metal probes")
     r.add_argument("--only", help="boot only images whose name starts with this ('linux' or a probe)")
-    r.add_argument("--jobs", type=_jobs, default=default_jobs(), metavar="N",
+    r.add_argument("--jobs", type=jobs_argument, default=default_jobs(), metavar="N",
                    help=f"boot up to N images at once, each with its own host services (default {default_jobs()}: "
                         "one per host core, at most 2; 1 boots one after another); firmware and hypervisor "
                         "targets boot one at a time")

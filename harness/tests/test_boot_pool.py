@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from avps_cts.boot_pool import default_jobs, run_pool, workers_for
+from avps_cts.boot_pool import default_jobs, jobs_argument, run_pool, workers_for
 from avps_cts.manifest import load as load_manifest
 from avps_cts.results import RunResult, Status
 from avps_cts.run import Progress, probe_images, run_images
@@ -42,6 +42,14 @@ def test_a_target_without_siblings_boots_one_at_a_time() -> None:
     target = object()
     assert workers_for(target, 4) == [target]
     assert 1 <= default_jobs() <= 2
+
+
+def test_jobs_is_a_whole_number_of_at_least_one() -> None:
+    import argparse
+    assert jobs_argument("3") == 3
+    for bad in ("0", "-1", "two"):
+        with pytest.raises(argparse.ArgumentTypeError, match="--jobs"):
+            jobs_argument(bad)
 
 
 def test_results_keep_image_order_whatever_order_boots_end(build: Path, tmp_path: Path) -> None:

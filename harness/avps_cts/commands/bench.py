@@ -31,7 +31,7 @@ from ..run import linux_image, probe_images, run_images
 from ..targets.base import BootImage, BootOutput
 from ..targets.qemu import QemuTarget
 from ..bench_checks import case_outcomes, checks_per_boot, stability
-from ..boot_pool import default_jobs
+from ..boot_pool import default_jobs, jobs_argument
 
 # A probe boot with all its cases must stay under 2 s of QEMU time (issue 16).
 PROBE_GUEST_BUDGET_MS = 2000
@@ -202,12 +202,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print(f"{name:14} {boot or float('nan'):>13.2f} {tests or float('nan'):>9.2f} {out.duration_s:>9.2f} "
               f"{bare_s or float('nan'):>8.2f} {ratio:>7.2f} {floor:>12.2f} {checks:>12} {per_s:>9.1f}")
     full_ratio = full_s / bare.duration_s if bare.duration_s else float("nan")
+    print()
     if args.jobs > 1:
-        print(f"\nfull default run, one boot at a time (--jobs 1): {one_s:.2f} s; ratio "
-              f"{one_s / bare.duration_s:.2f}")
-    print(f"{'' if args.jobs > 1 else chr(10)}full default run (--jobs {args.jobs}, as make run): {full_s:.2f} s; "
-          f"bare boot-to-runner (Linux, init runs no test): {bare.duration_s:.2f} s; ratio {full_ratio:.2f} "
-          f"(goal <= {GOAL})")
+        print(f"full default run, one boot at a time (--jobs 1): {one_s:.2f} s; ratio {one_s / bare.duration_s:.2f}")
+    print(f"full default run (--jobs {args.jobs}, as make run): {full_s:.2f} s; bare boot-to-runner (Linux, init "
+          f"runs no test): {bare.duration_s:.2f} s; ratio {full_ratio:.2f} (goal <= {GOAL})")
     if len(runs) > 1:
         verdicts = [{c.case_id: c.status for c in r.cases} for r in runs]
         differ = sorted(k for k in verdicts[0].keys() | verdicts[1].keys() if verdicts[0].get(k) != verdicts[1].get(k))
@@ -261,7 +260,7 @@ def register(sub: argparse._SubParsersAction, common: Callable[[argparse.Argumen
     p.add_argument("--stability", type=int, default=0, metavar="N",
                    help="boot each probe image N times; report whether every verdict was identical (exit 1 if not)")
     p.add_argument("--only", default="", help="with --stability: only probe images whose name starts with this")
-    p.add_argument("--jobs", type=int, default=default_jobs(), metavar="N",
+    p.add_argument("--jobs", type=jobs_argument, default=default_jobs(), metavar="N",
                    help=f"boots at once for the full run (default {default_jobs()}, as make run); the per-image "
                         "table always boots one image at a time")
     p.set_defaults(func=cmd_bench)
