@@ -22,6 +22,7 @@ from .manifest import Manifest, ManifestError, contract_problems, load as load_m
 from .profiles import ProfileError
 from .reports import summary, writer
 from .results import EXIT_BAD_INPUT, CaseResult, RunResult, Status
+from .boot_pool import default_jobs, jobs_argument
 from .run import Progress, attach_checks, linux_image, probe_images, report_folder, run_images, run_scratch
 from .selection import Selection, SelectionError, mark_selected_out
 from .targets import DRIVERS, driver_module
@@ -171,7 +172,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         config.timeout_s = args.timeout
     print(f"avps-cts: {args.target} profile '{args.profile}': booting {', '.join(i.name for i in images)}; "
           f"console logs in {folder}/", flush=True)
-    run_images(target, images, manifest, folder, run, progress=Progress.for_terminal(len(images)))
+    run_images(target, images, manifest, folder, run, progress=Progress.for_terminal(len(images)), jobs=args.jobs)
     _apply_rules(run, sel, manifest, args.waivers, declaration, build)
     return _finish(run, folder, manifest)
 
@@ -412,6 +413,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-probes", action="store_true", help="boot only the Linux image")
     r.add_argument("--probes-only", action="store_true", help="boot only the bare-metal probes")
     r.add_argument("--only", help="boot only images whose name starts with this ('linux' or a probe)")
+    r.add_argument("--jobs", type=jobs_argument, default=default_jobs(), metavar="N",
+                   help=f"boot up to N images at once, each with its own host services (default {default_jobs()}: "
+                        "one per host core, at most 2; 1 boots one after another); firmware and hypervisor "
+                        "targets boot one at a time")
     rules(r)
     r.set_defaults(func=cmd_run)
 

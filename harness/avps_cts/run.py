@@ -1,6 +1,7 @@
 """Orchestrates one run: build the boot images, boot each on the target, parse, collect, keep everything seen."""
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import os
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import host_checks, ktap
+from .boot_pool import run_pool, workers_for
 from .host import disk_content as host_disk_content
 from .host import watchdog_reset as host_watchdog_reset
 from .collect import collect_flat, collect_nested
@@ -21,7 +23,7 @@ from .kernel import GuestKernel
 from .manifest import Manifest
 from .results import CaseResult, RunResult, Status
 from .selection import mark_selected_out
-from .targets.base import BootImage, BootOutput
+from .targets.base import BootImage, BootOutput, stop_all_boots
 
 
 def timestamp() -> str:
@@ -175,18 +177,18 @@ _RESULT_LINE = re.compile(rb"^\s*(?:not )?ok \d+ ")
 
 
 class Progress:
-    """One live line on a terminal while a run boots: image i/n, case results seen so far, elapsed.
+    """One live line on a terminal while a run boots: images started of all, the images booting now,
+    case results seen so far in their logs, elapsed time.
 
-    It reads the console log the target appends to, so it needs nothing from the target."""
+    It reads the console logs the target appends to, so it needs nothing from the target."""
 
     def __init__(self, stream: TextIO, total_images: int) -> None:
         self.stream = stream
         self.total = total_images
         self.start = time.monotonic()
         self.index = 0
-        self.image = ""
-        self.log: Path | None = None
-        self.cases_before = 0
+        self.booting: dict[str, Path] = {}  # image name -> its console log, in start order
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -196,19 +198,31 @@ class Progress:
         return cls(stream, total_images) if stream.isatty() else None
 
     def begin(self, index: int, image: str, log: Path) -> None:
-        self.index, self.image, self.log = index, image, log
+        with self._lock:
+            self.index = max(self.index, index)
+            self.booting[image] = log
         if not self._thread.is_alive():
             self._thread.start()
 
-    def _cases_in_log(self) -> int:
+    def finish(self, image: str) -> None:
+        """The image's boot ended: the line stops showing it (its log stays counted until then)."""
+        with self._lock:
+            self.booting.pop(image, None)
+
+    @staticmethod
+    def _cases_in_log(log: Path) -> int:
         try:
-            data = self.log.read_bytes() if self.log else b""
+            data = log.read_bytes()
         except OSError:
             return 0
         return sum(1 for line in data.splitlines() if _RESULT_LINE.match(line))
 
     def line(self) -> str:
-        return (f"avps-cts: [{self.index}/{self.total}] {self.image}: {self._cases_in_log()} results, "
+        with self._lock:
+            booting = dict(self.booting)
+            index = self.index
+        results = sum(self._cases_in_log(log) for log in booting.values())
+        return (f"avps-cts: [{index}/{self.total}] {' + '.join(booting) or 'between boots'}: {results} results, "
                 f"{time.monotonic() - self.start:.0f} s elapsed")
 
     def _loop(self) -> None:
@@ -224,46 +238,78 @@ class Progress:
         self.stream.flush()
 
 
-def run_images(target, images: list[BootImage], manifest: Manifest, folder: Path,
-               run: RunResult, on_boot=None, progress: Progress | None = None) -> RunResult:
-    """Boots each image in turn; results land in run as they come, so an interruption loses nothing."""
-    start = time.monotonic()
+@dataclasses.dataclass
+class _Booted:
+    """What one image's boot adds to the run."""
+
+    cases: list[CaseResult]
+    problems: list[str]
+    boot: dict[str, object] | None = None  # the platform's boots entry; None when it did not boot
+    out: BootOutput | None = None
+    image: BootImage | None = None
+
+
+def _boot_image(target, image: BootImage, log: Path, manifest: Manifest) -> _Booted:
+    unbootable = getattr(target, "cannot_boot", lambda _image: None)(image)
+    if unbootable:
+        # The boot path cannot load this kind of image at all (an EFI application
+        # without firmware, an Image-header probe under EDK2): its cases do not apply.
+        log.write_text(f"avps-cts: {image.name} not booted: {unbootable}\n")
+        skipped = not_run(manifest, image, f"not bootable on this boot path: {unbootable}")
+        for case in skipped:
+            case.status = Status.SKIP
+        return _Booted(skipped, [])
     try:
-        for index, image in enumerate(images, 1):
-            log = folder / f"console-{image.name}.log"
-            if progress:
-                progress.begin(index, image.name, log)
-            unbootable = getattr(target, "cannot_boot", lambda _image: None)(image)
-            if unbootable:
-                # The boot path cannot load this kind of image at all (an EFI application
-                # without firmware, an Image-header probe under EDK2): its cases do not apply.
-                log.write_text(f"avps-cts: {image.name} not booted: {unbootable}\n")
-                for case in not_run(manifest, image, f"not bootable on this boot path: {unbootable}"):
-                    case.status = Status.SKIP
-                    run.cases.append(case)
-                continue
-            try:
-                out = target.boot(image, log)
-            except OSError as exc:
-                run.problems.append(f"{image.name}: cannot start the target: {exc}")
-                run.cases.extend(not_run(manifest, image, f"target did not start: {exc}"))
-                continue
-            cases, problems = results_from_boot(image, out, manifest)
-            run.cases.extend(cases)
-            run.problems.extend(problems)
-            run.platform.setdefault("boots", []).append(
-                {"image": image.name, "seconds": out.duration_s, "exit_code": out.exit_code,
-                 "command": " ".join(out.command), "host_evidence": out.host_evidence})
-            if on_boot:
-                on_boot(image, out)
-    except KeyboardInterrupt:
+        out = target.boot(image, log)
+    except OSError as exc:
+        return _Booted(not_run(manifest, image, f"target did not start: {exc}"),
+                       [f"{image.name}: cannot start the target: {exc}"])
+    cases, problems = results_from_boot(image, out, manifest)
+    boot = {"image": image.name, "seconds": out.duration_s, "exit_code": out.exit_code,
+            "command": " ".join(out.command), "host_evidence": out.host_evidence}
+    return _Booted(cases, problems, boot, out, image)
+
+
+def run_images(target, images: list[BootImage], manifest: Manifest, folder: Path,
+               run: RunResult, on_boot=None, progress: Progress | None = None, jobs: int = 1) -> RunResult:
+    """Boots each image, up to jobs at once (a target with worker(n) gives each job its own
+    target and host services; others boot one at a time). Results land in run in image order
+    whatever order the boots end in; an interruption keeps every boot that finished."""
+    start = time.monotonic()
+    workers = workers_for(target, jobs)
+    if len(workers) > 1:
+        run.platform["parallel_boots"] = len(workers)
+
+    def work(worker, index: int, image: BootImage) -> _Booted:
+        return _boot_image(worker, image, folder / f"console-{image.name}.log", manifest)
+
+    def started(index: int, image: BootImage) -> None:
+        if progress:
+            progress.begin(index + 1, image.name, folder / f"console-{image.name}.log")
+
+    def ended(index: int, image: BootImage) -> None:
+        if progress:
+            progress.finish(image.name)
+
+    try:
+        booted = run_pool(workers, images, work, started, ended, cancel=stop_all_boots)
+    except KeyboardInterrupt as interrupt:
+        booted = interrupt.args[0] if interrupt.args and isinstance(interrupt.args[0], dict) else {}
         run.problems.append("interrupted by the user: results so far are kept, the rest is not-run")
-        done = {c.program for c in run.cases}
-        for image in images:
-            run.cases.extend(c for c in not_run(manifest, image, "run interrupted") if c.program not in done)
+        for index, image in enumerate(images):
+            if index not in booted:
+                booted[index] = _Booted(not_run(manifest, image, "run interrupted"), [])
     finally:
         if progress:
             progress.end()
+    for index in sorted(booted):
+        result = booted[index]
+        run.cases.extend(result.cases)
+        run.problems.extend(result.problems)
+        if result.boot is not None:
+            run.platform.setdefault("boots", []).append(result.boot)
+        if on_boot and result.out is not None and result.image is not None:
+            on_boot(result.image, result.out)
     attach_checks(run.cases, manifest)
     run.duration_s = round(time.monotonic() - start, 2)
     run.console_log = ", ".join(sorted(p.name for p in folder.glob("console-*.log")))

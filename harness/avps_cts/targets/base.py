@@ -6,12 +6,29 @@ import os
 import select
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import Callable, Sequence
 
 # Lines that end a boot early: nothing more will come.
 PANIC_MARKERS = ("Kernel panic - not syncing", "---[ end Kernel panic")
+
+# Process groups of the boots in progress in this process, so an interrupted run with several
+# boots at once (run.run_images --jobs) can end them all (each runs in its own session).
+_LIVE_GROUPS: set[int] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+def stop_all_boots() -> None:
+    """Kills every target process stream_process has running; each of those boots then ends."""
+    with _LIVE_LOCK:
+        groups = list(_LIVE_GROUPS)
+    for group in groups:
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 @dataclasses.dataclass
@@ -63,6 +80,37 @@ def stream_process(command: Sequence[str], log_path: Path, timeout_s: float,
     proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True)
     assert proc.stdout is not None
+    with _LIVE_LOCK:
+        _LIVE_GROUPS.add(proc.pid)
+    try:
+        _stream(proc, out, start, log_path, timeout_s, stop_when, grace_s)
+    finally:
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        with _LIVE_LOCK:
+            _LIVE_GROUPS.discard(proc.pid)
+    try:
+        out.exit_code = proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        out.problems.append("the target process could not be stopped")
+    proc.stdout.close()
+    out.duration_s = round(time.monotonic() - start, 3)
+    if out.exit_code not in (0, None):
+        out.exit_errors = exit_errors(out.lines, command[0])
+    for line in out.lines:
+        if any(marker in line for marker in PANIC_MARKERS):
+            out.problems.append(f"guest kernel panic: {line.strip()[:160]}")
+            break
+    return out
+
+
+def _stream(proc: subprocess.Popen, out: BootOutput, start: float, log_path: Path, timeout_s: float,
+            stop_when: Callable[[list[str]], bool] | None, grace_s: float) -> None:
+    """stream_process's loop: console lines into out and the log until the end of the boot."""
+    assert proc.stdout is not None
     fd = proc.stdout.fileno()
     pending = b""
     done_at: float | None = None
@@ -99,21 +147,3 @@ def stream_process(command: Sequence[str], log_path: Path, timeout_s: float,
                 done_at = time.monotonic()
         if pending:
             take(pending.rstrip(b"\r"))
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    try:
-        out.exit_code = proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        out.problems.append("the target process could not be stopped")
-    proc.stdout.close()
-    out.duration_s = round(time.monotonic() - start, 3)
-    if out.exit_code not in (0, None):
-        out.exit_errors = exit_errors(out.lines, command[0])
-    for line in out.lines:
-        if any(marker in line for marker in PANIC_MARKERS):
-            out.problems.append(f"guest kernel panic: {line.strip()[:160]}")
-            break
-    return out

@@ -43,6 +43,13 @@ class QemuTarget:
         self.host = HostServices(config, scratch)
         self.boot_nonce = new_nonce()  # makes each run's command line (and its digest) unique
 
+    def worker(self, n: int) -> "QemuTarget":
+        """A sibling for boots at once (run --jobs): the same platform and run nonce, its own
+        host services in scratch/job<n> (disks, sockets, shares, echo ports, QMP)."""
+        sibling = QemuTarget(self.config, self.scratch / f"job{n}")
+        sibling.boot_nonce = self.boot_nonce
+        return sibling
+
     def platform_facts(self) -> dict[str, object]:
         facts: dict[str, object] = dict(self.config.to_json())
         facts["qemu_version"] = qemu_version(self.binary)

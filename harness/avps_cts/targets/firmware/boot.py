@@ -58,6 +58,9 @@ class FirmwareQemuTarget(QemuTarget):
     """QEMU with guest firmware; subclasses say how the firmware finds and starts each image."""
 
     firmware = "none"
+    # Not shared by boots at once (run --jobs): each boot rewrites the ESP and firmware state it
+    # keeps in its scratch folder; with no worker() the run boots one image at a time.
+    worker = None
 
     def __init__(self, config: PlatformConfig, scratch: Path) -> None:
         super().__init__(with_devices_of(config), scratch)
