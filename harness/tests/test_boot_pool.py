@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import io
+import signal
 import threading
 import time
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -89,6 +91,16 @@ def test_an_interrupt_keeps_finished_boots_and_hands_out_no_more() -> None:
     assert caught.value.args[0] == {0: "quick"} and "never" not in started
 
 
+@pytest.fixture()
+def sigint_raises() -> Iterator[None]:
+    """Python's own SIGINT handler for one test: a job started in the background (CI's nohup, '&')
+    inherits SIGINT ignored, and then _thread.interrupt_main() does nothing at all."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+@pytest.mark.usefixtures("sigint_raises")
 def test_an_interrupt_of_boots_at_once_ends_those_in_progress() -> None:
     """Ctrl-C reaches the waiting caller's thread: cancel() ends the boots, finished ones are kept."""
     cancelled = threading.Event()
