@@ -78,13 +78,9 @@ static uint32_t wait_new_round(const struct hinting *h, uint32_t not, int ms)
  * DRIVER_OK and waits for the first command ID; false when the case ended (SKIP with the reason, or a failure). */
 static bool hint_open(struct hinting *h, uint32_t *first)
 {
-	struct vdev *d = vs_device(VIRTIO_ID_BALLOON, "balloon device");
+	struct vdev *d = vs_device_offering(VIRTIO_ID_BALLOON, "balloon device", BALLOON_F_FREE_PAGE_HINT, "VIRTIO_BALLOON_F_FREE_PAGE_HINT");
 	if (!d)
 		return false;
-	if (!(d->t.offered & VIRTIO_BIT(BALLOON_F_FREE_PAGE_HINT))) {
-		probe_skip("%s does not offer VIRTIO_BALLOON_F_FREE_PAGE_HINT", vdev_name(d));
-		return false;
-	}
 	uint64_t want = VIRTIO_BIT(BALLOON_F_FREE_PAGE_HINT);
 	bool stats = d->t.offered & VIRTIO_BIT(BALLOON_F_STATS_VQ);
 	if (stats)

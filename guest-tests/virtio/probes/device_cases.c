@@ -14,13 +14,9 @@ PROBE_CASE(net_mtu, "virtio.net.mtu_in_range", AVPS_CHECKS("a network device off
 	   NET_CONFIG(2))
 static void net_mtu(void)
 {
-	struct vdev *d = vs_device(VIRTIO_ID_NET, "network device");
+	struct vdev *d = vs_device_offering(VIRTIO_ID_NET, "network device", VIRTIO_NET_F_MTU, "VIRTIO_NET_F_MTU");
 	if (!d)
 		return;
-	if (!(d->t.offered & VIRTIO_BIT(VIRTIO_NET_F_MTU))) {
-		probe_skip("%s does not offer VIRTIO_NET_F_MTU", vdev_name(d));
-		return;
-	}
 	uint32_t mtu = cfg16(d, 10);
 	probe_diag("%s: mtu %u", vdev_name(d), mtu);
 	probe_check(mtu >= 68 && mtu <= 65535, "%s: mtu %u outside 68..65535", vdev_name(d), mtu);
@@ -30,13 +26,9 @@ PROBE_CASE(net_pairs, "virtio.net.max_virtqueue_pairs_in_range", AVPS_CHECKS("a 
 	   NET_CONFIG(1))
 static void net_pairs(void)
 {
-	struct vdev *d = vs_device(VIRTIO_ID_NET, "network device");
+	struct vdev *d = vs_device_offering(VIRTIO_ID_NET, "network device", VIRTIO_NET_F_MQ, "VIRTIO_NET_F_MQ");
 	if (!d)
 		return;
-	if (!(d->t.offered & VIRTIO_BIT(VIRTIO_NET_F_MQ))) {
-		probe_skip("%s does not offer VIRTIO_NET_F_MQ", vdev_name(d));
-		return;
-	}
 	uint32_t pairs = cfg16(d, 8);
 	probe_check(pairs >= 1 && pairs <= 0x8000, "%s: max_virtqueue_pairs %u outside 1..0x8000", vdev_name(d), pairs);
 }
@@ -308,14 +300,10 @@ PROBE_CASE(net_speed_duplex, "virtio.net.speed_duplex_values", AVPS_CHECKS("with
 	   NET_CONFIG(10), NET_CONFIG(11))
 static void net_speed_duplex(void)
 {
-	struct vdev *d = vs_device(VIRTIO_ID_NET, "network device");
+	struct vdev *d = vs_device_offering(VIRTIO_ID_NET, "network device", VIRTIO_NET_F_SPEED_DUPLEX, "VIRTIO_NET_F_SPEED_DUPLEX");
 	struct vsession s;
 	if (!d)
 		return;
-	if (!(d->t.offered & VIRTIO_BIT(VIRTIO_NET_F_SPEED_DUPLEX))) {
-		probe_skip("%s does not offer VIRTIO_NET_F_SPEED_DUPLEX", vdev_name(d));
-		return;
-	}
 	if (!vs_open(&s, d, VIRTIO_BIT(VIRTIO_NET_F_SPEED_DUPLEX), 0, VIRTQ_SPLIT, 8, VS_DRIVER_OK))
 		return;
 	uint32_t speed = cfg32(d, 12), duplex = cfg8(d, 16);
@@ -331,14 +319,10 @@ PROBE_CASE(net_mtu_stable, "virtio.net.mtu_unchanged", AVPS_CHECKS("the mtu a ne
 	   NET_CONFIG(4))
 static void net_mtu_stable(void)
 {
-	struct vdev *d = vs_device(VIRTIO_ID_NET, "network device");
+	struct vdev *d = vs_device_offering(VIRTIO_ID_NET, "network device", VIRTIO_NET_F_MTU, "VIRTIO_NET_F_MTU");
 	struct vsession s;
 	if (!d)
 		return;
-	if (!(d->t.offered & VIRTIO_BIT(VIRTIO_NET_F_MTU))) {
-		probe_skip("%s does not offer VIRTIO_NET_F_MTU", vdev_name(d));
-		return;
-	}
 	uint32_t seen[3];
 	seen[0] = cfg16(d, 10);
 	if (!vs_open(&s, d, VIRTIO_BIT(VIRTIO_NET_F_MTU), 0, VIRTQ_SPLIT, 8, VS_DRIVER_OK))

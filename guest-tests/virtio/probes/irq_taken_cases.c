@@ -123,13 +123,9 @@ static void irq_taken(void)
 /* The entropy device with EVENT_IDX and interrupts taken, or a SKIP/failed check. */
 static struct vdev *event_idx_begin(struct vsession *s)
 {
-	struct vdev *d = vs_device(VIRTIO_ID_ENTROPY, "entropy device");
+	struct vdev *d = vs_device_offering(VIRTIO_ID_ENTROPY, "entropy device", VIRTIO_F_EVENT_IDX, "VIRTIO_F_EVENT_IDX");
 	if (!d)
 		return NULL;
-	if (!(d->t.offered & VIRTIO_BIT(VIRTIO_F_EVENT_IDX))) {
-		probe_skip("%s does not offer VIRTIO_F_EVENT_IDX", vdev_name(d));
-		return NULL;
-	}
 	if (!vs_open(s, d, VIRTIO_BIT(VIRTIO_F_EVENT_IDX), 1, VIRTQ_SPLIT, 8, VS_DRIVER_OK))
 		return NULL;
 	if (!irq_begin(s)) {

@@ -122,13 +122,9 @@ static void mmio_not_ready(void)
 /* Opens the entropy device with VIRTIO_F_RING_RESET, or says why the case cannot run. */
 static struct vdev *ring_reset_session(struct vsession *s)
 {
-	struct vdev *d = vs_device(VIRTIO_ID_ENTROPY, "entropy device");
+	struct vdev *d = vs_device_offering(VIRTIO_ID_ENTROPY, "entropy device", VIRTIO_F_RING_RESET, "VIRTIO_F_RING_RESET");
 	if (!d)
 		return NULL;
-	if (!(d->t.offered & VIRTIO_BIT(VIRTIO_F_RING_RESET))) {
-		probe_skip("%s does not offer VIRTIO_F_RING_RESET", vdev_name(d));
-		return NULL;
-	}
 	return vs_open(s, d, VIRTIO_BIT(VIRTIO_F_RING_RESET), 1, VIRTQ_SPLIT, 8, VS_DRIVER_OK) ? d : NULL;
 }
 
@@ -136,14 +132,10 @@ PROBE_CASE(mmio_queue_reset, "virtio.mmio.queue_reset_register", AVPS_CHECKS("wi
 	   MMIO_LAYOUT(8), MMIO_LAYOUT(9), MMIO_LAYOUT(10), MMIO_LAYOUT(12))
 static void mmio_queue_reset(void)
 {
-	struct vdev *d = vs_device(VIRTIO_ID_ENTROPY, "entropy device");
+	struct vdev *d = vs_device_offering(VIRTIO_ID_ENTROPY, "entropy device", VIRTIO_F_RING_RESET, "VIRTIO_F_RING_RESET");
 	struct vsession s;
 	if (!d)
 		return;
-	if (!(d->t.offered & VIRTIO_BIT(VIRTIO_F_RING_RESET))) {
-		probe_skip("%s does not offer VIRTIO_F_RING_RESET", vdev_name(d));
-		return;
-	}
 	/* After device reset, with the feature negotiated but before any queue is enabled. */
 	if (!vs_open(&s, d, VIRTIO_BIT(VIRTIO_F_RING_RESET), 0, VIRTQ_SPLIT, 8, VS_FEATURES_OK))
 		return;

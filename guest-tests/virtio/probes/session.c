@@ -28,6 +28,16 @@ struct vdev *vs_device(uint32_t device_id, const char *what)
 	return d;
 }
 
+struct vdev *vs_device_offering(uint32_t device_id, const char *what, unsigned feature_bit, const char *feature)
+{
+	struct vdev *d = vs_device(device_id, what);
+	if (d && !(d->t.offered & VIRTIO_BIT(feature_bit))) {
+		probe_skip("%s does not offer %s", vdev_name(d), feature);
+		return NULL;
+	}
+	return d;
+}
+
 bool vs_open(struct vsession *s, struct vdev *d, uint64_t features, int queues,
 	     enum virtq_layout layout, uint16_t size, enum vs_stage stage)
 {

@@ -32,6 +32,8 @@ void vs_close(struct vsession *s);
 
 /* The first modern device of a type that is not read-only (blk) / any; NULL after SKIP "device absent". */
 struct vdev *vs_device(uint32_t device_id, const char *what);
+/* The same, offering feature bit feature_bit (named 'feature'); NULL after SKIP "<device> does not offer <feature>". */
+struct vdev *vs_device_offering(uint32_t device_id, const char *what, unsigned feature_bit, const char *feature);
 /* Layouts the device offers: split always, packed with VIRTIO_F_RING_PACKED. */
 int vs_layouts(const struct vdev *d, enum virtq_layout out[2]);
 const char *vs_layout_name(enum virtq_layout l);

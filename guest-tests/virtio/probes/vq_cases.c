@@ -88,13 +88,9 @@ static void vq_notify_no_event_idx(void)
 /* Opens the entropy device with EVENT_IDX, or says why the case cannot run. */
 static struct vdev *event_idx_session(struct vsession *s)
 {
-	struct vdev *d = vs_device(VIRTIO_ID_ENTROPY, "entropy device");
+	struct vdev *d = vs_device_offering(VIRTIO_ID_ENTROPY, "entropy device", VIRTIO_F_EVENT_IDX, "VIRTIO_F_EVENT_IDX");
 	if (!d)
 		return NULL;
-	if (!(d->t.offered & VIRTIO_BIT(VIRTIO_F_EVENT_IDX))) {
-		probe_skip("%s does not offer VIRTIO_F_EVENT_IDX", vdev_name(d));
-		return NULL;
-	}
 	return vs_open(s, d, VIRTIO_BIT(VIRTIO_F_EVENT_IDX), 1, VIRTQ_SPLIT, 8, VS_DRIVER_OK) ? d : NULL;
 }
 
